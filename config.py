@@ -1,0 +1,115 @@
+"""Configuration classes, read from the environment.
+
+Pick one with ``create_app("development" | "testing" | "production")`` or with the
+``EVENTPLANNER_CONFIG`` environment variable. Every setting a deployment changes comes from
+an environment variable; the defaults are safe for a developer's machine.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+#: Languages the product speaks: guests and organisers choose among these.
+LANGUAGES = {
+    "en": "English",
+    "nb": "Norsk bokmål",
+    "da": "Dansk",
+    "de": "Deutsch",
+}
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret_key() -> str:
+    """A random key kept in ``instance/secret_key``, so sessions survive a restart.
+
+    It is made on first use and never committed (``instance/`` is ignored by git).
+    """
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eventplanner.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Absolute address of the site, used for links in emails and calendar files.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    #: werkzeug's strong default; tests choose a cheaper one to keep the suite fast.
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    LANGUAGES = LANGUAGES
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    DEFAULT_EVENT_TIMEZONE = "Europe/Oslo"
+    #: ``flask demo`` makes an account with a published password: never in production.
+    DEMO_DATA_ALLOWED = True
+
+    @staticmethod
+    def finalise(settings: dict) -> None:
+        """Complete or refuse the loaded settings; raise ``RuntimeError`` when unsafe."""
+
+
+class DevelopmentConfig(Config):
+    @staticmethod
+    def finalise(settings: dict) -> None:
+        if not settings.get("SECRET_KEY"):
+            settings["SECRET_KEY"] = _development_secret_key()
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-only-key-" + secrets.token_hex(16)
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    BASE_URL = "http://eventplanner.test"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+class ProductionConfig(Config):
+    DEMO_DATA_ALLOWED = False
+    SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @staticmethod
+    def finalise(settings: dict) -> None:
+        key = settings.get("SECRET_KEY") or ""
+        if len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in "
+                "production, e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,113 @@
+"""eventplanner: client events with parts, personal RSVP links, goals, results and feedback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from config import CONFIGS, Config
+
+from .extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | type[Config] | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is a name from ``config.CONFIGS`` ("development", "testing", "production"),
+    a config class, or None to read the name from ``EVENTPLANNER_CONFIG`` (default
+    "development").
+    """
+    import os
+
+    if config is None:
+        config = os.environ.get("EVENTPLANNER_CONFIG", "development")
+    config_class = CONFIGS[config] if isinstance(config, str) else config
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    config_class.finalise(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from .cli import register_commands
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    # Import the models so that the metadata knows every table (migrations, create_all).
+    from .auth import models as _auth_models  # noqa: F401
+    from .contacts import models as _contact_models  # noqa: F401
+    from .events import models as _event_models  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_organiser(organiser_id: str):
+        from .auth.models import Organiser
+
+        try:
+            return db.session.get(Organiser, int(organiser_id))
+        except ValueError:
+            return None
+
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def select_locale() -> str:
+    """The organiser's chosen language, else the browser's best match, else English."""
+    from flask import current_app
+
+    languages = list(current_app.config["LANGUAGES"])
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = session.get("language")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .events.views import bp as events_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(events_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from . import formatting
+
+    app.add_template_filter(formatting.format_moment, "moment")
+    app.add_template_filter(formatting.format_day, "day")
+    app.add_template_filter(formatting.format_time_range, "time_range")
+    app.add_template_filter(formatting.format_date_range, "date_range")
+    app.add_template_filter(formatting.zone_abbreviation, "zone_abbreviation")
+
+    @app.context_processor
+    def page_language():
+        return {"page_language": str(get_locale() or "en"),
+                "languages": app.config["LANGUAGES"]}

@@ -1,0 +1,68 @@
+"""Register, log in, log out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from eventplanner.auth.forms import LoginForm, RegistrationForm
+from eventplanner.auth.services import EmailTaken, authenticate, register_organiser
+from eventplanner.extensions import db
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str:
+    """Where to go after logging in: only a path on this site, never another host."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//") and "\\" not in target:
+            return target
+    return url_for("events.dashboard")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("events.dashboard"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            organiser = register_organiser(form.name.data, form.email.data, form.password.data)
+        except EmailTaken as error:
+            form.email.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            login_user(organiser)
+            flash(_("Welcome, %(name)s. Create your first event.", name=organiser.name),
+                  "success")
+            return redirect(url_for("events.dashboard"))
+    status = 422 if form.errors else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        organiser = authenticate(form.email.data, form.password.data)
+        if organiser is not None:
+            login_user(organiser, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+        form.form_errors.append(_("Wrong email or password."))
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))

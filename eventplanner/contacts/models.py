@@ -1,0 +1,53 @@
+"""Client companies and the people in them, kept by an organiser across events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventplanner.extensions import UTCDateTime, db, utcnow
+
+
+class Company(db.Model):
+    __tablename__ = "company"
+    __table_args__ = (UniqueConstraint("organiser_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="company", order_by="Contact.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Company {self.id} {self.name!r}>"
+
+
+class Contact(db.Model):
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("organiser_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"))
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    #: Stored lower-cased: unique per organiser whatever the spelling.
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    #: The guest's language (en, nb, da, de); empty means the event's default.
+    language: Mapped[str] = mapped_column(String(8), default="")
+    dietary_notes: Mapped[str] = mapped_column(String(500), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    company: Mapped[Company | None] = relationship(back_populates="contacts")
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.id} {self.email}>"

@@ -1,0 +1,144 @@
+"""The demo data behind ``make run``: a stair race and dinner in Bergen, and some clients.
+
+Every name, company and address here is invented. Loading twice changes nothing: each
+object is looked up by its natural key before it is made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from eventplanner.auth.models import Organiser
+from eventplanner.auth.services import find_organiser_by_email, register_organiser
+from eventplanner.contacts.models import Company, Contact
+from eventplanner.events.models import ActivityKind, Event, EventStatus
+from eventplanner.events.services import ActivityDetails, EventDetails, add_activity, create_event
+from eventplanner.extensions import db
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "stoltzen-908"
+DEMO_EVENT_TITLE = "Stoltzen stair race and dinner"
+
+DEMO_COMPANIES = {
+    "Nordlys Shipping AS": [
+        ("Kari Nordmann", "kari.nordmann@nordlys-shipping.example", "nb", "Vegetarian"),
+        ("Ola Bakken", "ola.bakken@nordlys-shipping.example", "nb", ""),
+        ("Sarah Whitfield", "sarah.whitfield@nordlys-shipping.example", "en", "No nuts"),
+    ],
+    "Øresund Logistik ApS": [
+        ("Mette Kjærgaard", "mette.kjaergaard@oresund-logistik.example", "da", ""),
+        ("Anders Holm", "anders.holm@oresund-logistik.example", "da", "Gluten-free"),
+    ],
+    "Hansefracht GmbH": [
+        ("Jürgen Weiß", "juergen.weiss@hansefracht.example", "de", ""),
+        ("Lena Hoffmann", "lena.hoffmann@hansefracht.example", "de", "Vegan"),
+        ("Tobias Krüger", "tobias.krueger@hansefracht.example", "de", "Lactose-free"),
+    ],
+}
+
+
+@dataclass
+class DemoSummary:
+    created: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if not self.created:
+            return "Demo data already loaded: nothing changed."
+        return "Demo data loaded: " + ", ".join(self.created) + "."
+
+
+def next_autumn_friday(today: date) -> date:
+    """The first Friday of October that is still ahead: "next autumn" for the demo."""
+    year = today.year if today < date(today.year, 10, 1) else today.year + 1
+    first = date(year, 10, 1)
+    return first + timedelta(days=(4 - first.weekday()) % 7)
+
+
+def load_demo_data(today: date | None = None) -> DemoSummary:
+    """Create whatever part of the demo data is missing; the caller commits."""
+    summary = DemoSummary()
+    organiser = find_organiser_by_email(DEMO_EMAIL)
+    if organiser is None:
+        organiser = register_organiser("Ingrid Haugen", DEMO_EMAIL, DEMO_PASSWORD)
+        summary.created.append("the demo organiser")
+    if _demo_event(organiser) is None:
+        _create_demo_event(organiser, next_autumn_friday(today or date.today()))
+        summary.created.append(f"the event {DEMO_EVENT_TITLE!r}")
+    added = _create_demo_contacts(organiser)
+    if added:
+        summary.created.append(f"{added} client contacts")
+    db.session.flush()
+    return summary
+
+
+def _demo_event(organiser: Organiser) -> Event | None:
+    return db.session.scalar(
+        select(Event).where(Event.owner_id == organiser.id, Event.title == DEMO_EVENT_TITLE)
+    )
+
+
+def _create_demo_event(organiser: Organiser, day: date) -> Event:
+    def at(hour: int, minute: int = 0, days_before: int = 0) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, minute) - timedelta(days=days_before)
+
+    event = create_event(organiser, EventDetails(
+        title=DEMO_EVENT_TITLE,
+        timezone="Europe/Oslo",
+        description=(
+            "Our yearly client race up Stoltzekleiven in Bergen, followed by dinner the same "
+            "evening. Run it, walk it or cheer from the top: everyone is welcome."
+        ),
+        status=EventStatus.PUBLISHED,
+        rsvp_deadline=at(12, days_before=14),
+        default_language="nb",
+        host_name="Ingrid Haugen",
+        host_email=DEMO_EMAIL,
+        host_phone="+47 400 00 908",
+    ))
+    add_activity(event, ActivityDetails(
+        name="Stoltzen stair race",
+        kind=ActivityKind.TIMED,
+        starts_at=at(16),
+        ends_at=at(17, 30),
+        place_name="Stoltzekleiven: start at Skansen, finish at Fløyen",
+        address="Skansemyren, 5018 Bergen",
+        map_url="https://www.openstreetmap.org/?mlat=60.3964&mlon=5.3334#map=16/60.3964/5.3334",
+        capacity=40,
+        notes=(
+            "900 m with 300 m climb and 908 steps. Bring running shoes and a warm layer for "
+            "the top; we carry your bag to the finish."
+        ),
+    ))
+    add_activity(event, ActivityDetails(
+        name="Dinner",
+        kind=ActivityKind.STANDARD,
+        starts_at=at(19),
+        ends_at=at(23),
+        place_name="Sjøboden, Bryggen",
+        address="Bryggen 99, 5003 Bergen",
+        map_url="https://www.openstreetmap.org/?mlat=60.3975&mlon=5.3240#map=17/60.3975/5.3240",
+        capacity=60,
+        notes="Come as you are.",
+    ))
+    return event
+
+
+def _create_demo_contacts(organiser: Organiser) -> int:
+    added = 0
+    for company_name, people in DEMO_COMPANIES.items():
+        company = db.session.scalar(select(Company).where(
+            Company.organiser_id == organiser.id, Company.name == company_name))
+        if company is None:
+            company = Company(organiser_id=organiser.id, name=company_name)
+            db.session.add(company)
+        for name, email, language, diet in people:
+            exists = db.session.scalar(select(Contact.id).where(
+                Contact.organiser_id == organiser.id, Contact.email == email))
+            if exists is None:
+                db.session.add(Contact(organiser_id=organiser.id, company=company, name=name,
+                                       email=email, language=language, dietary_notes=diet))
+                added += 1
+    return added

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from eventplanner.events.models import ActivityKind, EventStatus
+from eventplanner.events.services import ActivityDetails, EventDetails
+from eventplanner.timezones import NonexistentLocalTime, is_known_zone, local_to_utc, zone_names
+
+WALL_CLOCK_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+STATUS_LABELS = {
+    EventStatus.DRAFT: _l("Draft: only organisers see it"),
+    EventStatus.PUBLISHED: _l("Published"),
+    EventStatus.CANCELLED: _l("Cancelled"),
+}
+KIND_LABELS = {
+    ActivityKind.STANDARD: _l("Standard (a dinner, a meeting, a visit)"),
+    ActivityKind.TIMED: _l("Timed (a race: goals and result times)"),
+}
+
+
+class WallClockField(DateTimeLocalField):
+    """A date and time as read on a clock in the event's zone (naive ``datetime``)."""
+
+    def __init__(self, label=None, validators=None, **kwargs) -> None:
+        super().__init__(label, validators, format=WALL_CLOCK_FORMATS, **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(
+                _l("Enter a date and time that exist, e.g. 2027-10-01 16:00.")
+            ) from None
+
+
+def check_wall_clock_exists(form_zone: str | None, field) -> None:
+    """Refuse a wall-clock time that the zone skips when summer time starts."""
+    if field.data is None or not is_known_zone(form_zone):
+        return
+    try:
+        local_to_utc(field.data, form_zone)
+    except NonexistentLocalTime:
+        raise ValidationError(
+            _l("%(time)s does not exist in %(zone)s: the clocks skip that hour. "
+               "Choose another time.", time=field.data.strftime("%H:%M"), zone=form_zone)
+        ) from None
+
+
+class EventForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    rsvp_deadline = WallClockField(
+        _l("Answer by"),
+        validators=[Optional()],
+        description=_l("Guests can change their answer until then. In the event's time zone."),
+    )
+    default_language = SelectField(_l("Default language for guests"))
+    status = SelectField(
+        _l("Status"),
+        choices=[(status.value, label) for status, label in STATUS_LABELS.items()],
+        default=EventStatus.DRAFT.value,
+    )
+    host_name = StringField(_l("Host's name"), validators=[Length(max=120)])
+    host_email = EmailField(
+        _l("Host's email"),
+        validators=[
+            Optional(),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    host_phone = StringField(_l("Host's phone"), validators=[Length(max=40)])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = list(zone_names())
+        if not self.timezone.data:
+            self.timezone.data = current_app.config["DEFAULT_EVENT_TIMEZONE"]
+        self.default_language.choices = list(current_app.config["LANGUAGES"].items())
+
+    def validate_timezone(self, field) -> None:
+        if not is_known_zone(field.data):
+            raise ValidationError(_l("Choose a time zone from the list, e.g. Europe/Oslo."))
+
+    def validate_rsvp_deadline(self, field) -> None:
+        check_wall_clock_exists(self.timezone.data, field)
+
+    def details(self) -> EventDetails:
+        return EventDetails(
+            title=self.title.data,
+            description=self.description.data or "",
+            timezone=self.timezone.data,
+            status=EventStatus(self.status.data),
+            rsvp_deadline=self.rsvp_deadline.data,
+            default_language=self.default_language.data,
+            host_name=self.host_name.data or "",
+            host_email=(self.host_email.data or "").strip(),
+            host_phone=self.host_phone.data or "",
+        )
+
+
+class ActivityForm(FlaskForm):
+    """A part of an event. ``zone_name`` is the event's zone, for the times' checks."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
+        default=ActivityKind.STANDARD.value,
+    )
+    starts_at = WallClockField(_l("Starts"), validators=[InputRequired()])
+    ends_at = WallClockField(_l("Ends"), validators=[InputRequired()])
+    place_name = StringField(_l("Place"), validators=[Length(max=200)])
+    address = StringField(_l("Address"), validators=[Length(max=300)])
+    map_url = URLField(
+        _l("Map link"),
+        validators=[Optional(), URL(message=_l("Enter a full web address (https://...)")),
+                    Length(max=500)],
+    )
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100000,
+                        message=_l("Enter at least 1, or leave empty for no limit.")),
+        ],
+        description=_l("Places including plus-ones. Leave empty for no limit."),
+    )
+    notes = TextAreaField(
+        _l("Notes for guests"),
+        validators=[Length(max=5000)],
+        description=_l("E.g. the dress code, what to bring, where to meet."),
+    )
+
+    def __init__(self, *args, zone_name: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone_name = zone_name
+
+    def validate_starts_at(self, field) -> None:
+        check_wall_clock_exists(self.zone_name, field)
+
+    def validate_ends_at(self, field) -> None:
+        check_wall_clock_exists(self.zone_name, field)
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must be after the start."))
+
+    def details(self) -> ActivityDetails:
+        return ActivityDetails(
+            name=self.name.data,
+            kind=ActivityKind(self.kind.data),
+            starts_at=self.starts_at.data,
+            ends_at=self.ends_at.data,
+            place_name=self.place_name.data or "",
+            address=self.address.data or "",
+            map_url=(self.map_url.data or "").strip(),
+            capacity=self.capacity.data,
+            notes=self.notes.data or "",
+        )
+
+
+class CoOrganiserForm(FlaskForm):
+    email = EmailField(
+        _l("Email of an organiser with an account"),
+        validators=[
+            DataRequired(),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that change something."""

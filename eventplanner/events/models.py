@@ -1,0 +1,130 @@
+"""Events and their parts (activities)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventplanner.auth.models import Organiser
+from eventplanner.extensions import UTCDateTime, db, utcnow
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class ActivityKind(enum.StrEnum):
+    #: A part such as a dinner: guests join or not.
+    STANDARD = "standard"
+    #: A race: participants have target and result times.
+    TIMED = "timed"
+
+
+def _enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: VARCHAR plus a CHECK constraint, storing the values."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+event_co_organiser = Table(
+    "event_co_organiser",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("organiser_id", ForeignKey("organiser.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("organiser.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: IANA zone name; every time of the event is shown on this zone's clock.
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
+    status: Mapped[EventStatus] = mapped_column(
+        _enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT
+    )
+    rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    default_language: Mapped[str] = mapped_column(String(8), default="en")
+    host_name: Mapped[str] = mapped_column(String(120), default="")
+    host_email: Mapped[str] = mapped_column(String(254), default="")
+    host_phone: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[Organiser] = relationship()
+    co_organisers: Mapped[list[Organiser]] = relationship(
+        secondary=event_co_organiser, order_by=Organiser.name
+    )
+    activities: Mapped[list[Activity]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="(Activity.starts_at, Activity.id)",
+    )
+
+    @property
+    def starts_at(self) -> datetime | None:
+        """When the first part starts (UTC), or None while the event has no parts."""
+        return min((a.starts_at for a in self.activities), default=None)
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """When the last part ends (UTC), or None while the event has no parts."""
+        return max((a.ends_at for a in self.activities), default=None)
+
+    def is_past(self, now: datetime) -> bool:
+        return self.ends_at is not None and self.ends_at < now
+
+    def is_owned_by(self, organiser: Organiser) -> bool:
+        return self.owner_id == organiser.id
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.title!r}>"
+
+
+class Activity(db.Model):
+    """One part of an event with its own time, place and capacity."""
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[ActivityKind] = mapped_column(
+        _enum_column(ActivityKind, "activity_kind"), default=ActivityKind.STANDARD
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    map_url: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    event: Mapped[Event] = relationship(back_populates="activities")
+
+    @property
+    def is_timed(self) -> bool:
+        return self.kind is ActivityKind.TIMED
+
+    def __repr__(self) -> str:
+        return f"<Activity {self.id} {self.name!r}>"

@@ -1,0 +1,247 @@
+"""Rules for events, their parts and who may manage them.
+
+Services take model objects and plain data, add and flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from eventplanner.auth.models import Organiser
+from eventplanner.auth.services import find_organiser_by_email
+from eventplanner.errors import Forbidden, InvalidState, NotFound
+from eventplanner.events.models import (
+    Activity,
+    ActivityKind,
+    Event,
+    EventStatus,
+    event_co_organiser,
+)
+from eventplanner.extensions import db
+from eventplanner.timezones import NonexistentLocalTime, local_to_utc, wall_clock
+
+
+@dataclass(frozen=True)
+class EventDetails:
+    """What an organiser enters about an event; the deadline is a wall-clock time."""
+
+    title: str
+    timezone: str
+    description: str = ""
+    status: EventStatus = EventStatus.DRAFT
+    rsvp_deadline: datetime | None = None
+    default_language: str = "en"
+    host_name: str = ""
+    host_email: str = ""
+    host_phone: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityDetails:
+    """One part of an event; start and end are wall-clock times in the event's zone."""
+
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    kind: ActivityKind = ActivityKind.STANDARD
+    place_name: str = ""
+    address: str = ""
+    map_url: str = ""
+    capacity: int | None = None
+    notes: str = ""
+
+
+class NoSuchOrganiser(InvalidState):
+    default_message = _l("No organiser has an account with that email address.")
+
+
+def _visible_to(organiser: Organiser):
+    """SQL condition: the event is owned or co-organised by ``organiser``."""
+    co_organised = select(event_co_organiser.c.event_id).where(
+        event_co_organiser.c.organiser_id == organiser.id
+    )
+    return or_(Event.owner_id == organiser.id, Event.id.in_(co_organised))
+
+
+def events_for(organiser: Organiser) -> list[Event]:
+    """Every event the organiser owns or co-organises, with their parts loaded."""
+    query = (
+        select(Event)
+        .where(_visible_to(organiser))
+        .options(selectinload(Event.activities), selectinload(Event.owner))
+    )
+    return list(db.session.scalars(query))
+
+
+def dashboard_sections(organiser: Organiser, now: datetime) -> tuple[list[Event], list[Event]]:
+    """The organiser's events split into (upcoming, past).
+
+    Upcoming: soonest first, events without parts yet at the end. Past: latest first.
+    """
+    upcoming, past = [], []
+    for event in events_for(organiser):
+        (past if event.is_past(now) else upcoming).append(event)
+    upcoming.sort(key=lambda e: (e.starts_at is None, e.starts_at or now, e.id))
+    past.sort(key=lambda e: (e.starts_at, e.id), reverse=True)
+    return upcoming, past
+
+
+def get_event_for(organiser: Organiser, event_id: int) -> Event:
+    """The event, if the organiser may manage it; ``NotFound`` otherwise.
+
+    A foreign event looks exactly like a missing one, so ids reveal nothing.
+    """
+    event = db.session.scalar(
+        select(Event)
+        .where(Event.id == event_id, _visible_to(organiser))
+        .options(selectinload(Event.activities), selectinload(Event.co_organisers))
+    )
+    if event is None:
+        raise NotFound()
+    return event
+
+
+def get_activity_for(organiser: Organiser, event_id: int, activity_id: int) -> Activity:
+    event = get_event_for(organiser, event_id)
+    for activity in event.activities:
+        if activity.id == activity_id:
+            return activity
+    raise NotFound()
+
+
+def create_event(owner: Organiser, details: EventDetails) -> Event:
+    event = Event(owner=owner)
+    _apply_event_details(event, details)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def update_event(event: Event, details: EventDetails) -> Event:
+    """Change an event. If its time zone changes, its parts keep their wall-clock times.
+
+    An organiser who corrects the zone means "16:00 where the event is", not "the same
+    instant": the race still starts at 16:00 on the local clock.
+    """
+    if details.timezone != event.timezone:
+        old_zone = event.timezone
+        for activity in event.activities:
+            try:
+                activity.starts_at = local_to_utc(wall_clock(activity.starts_at, old_zone),
+                                                  details.timezone)
+                activity.ends_at = local_to_utc(wall_clock(activity.ends_at, old_zone),
+                                                details.timezone)
+            except NonexistentLocalTime:
+                raise InvalidState(_l(
+                    "The part %(name)s would fall into the hour that %(zone)s skips when "
+                    "summer time starts. Move it first.", name=activity.name,
+                    zone=details.timezone)) from None
+    _apply_event_details(event, details)
+    db.session.flush()
+    return event
+
+
+def _apply_event_details(event: Event, details: EventDetails) -> None:
+    values = asdict(details)
+    deadline = values.pop("rsvp_deadline")
+    for name, value in values.items():
+        setattr(event, name, value.strip() if isinstance(value, str) else value)
+    event.rsvp_deadline = local_to_utc(deadline, details.timezone) if deadline else None
+
+
+def event_details_of(event: Event) -> EventDetails:
+    """The event as an organiser would enter it (wall-clock deadline), to prefill a form."""
+    return EventDetails(
+        title=event.title,
+        timezone=event.timezone,
+        description=event.description,
+        status=event.status,
+        rsvp_deadline=wall_clock(event.rsvp_deadline, event.timezone)
+        if event.rsvp_deadline else None,
+        default_language=event.default_language,
+        host_name=event.host_name,
+        host_email=event.host_email,
+        host_phone=event.host_phone,
+    )
+
+
+def add_activity(event: Event, details: ActivityDetails) -> Activity:
+    activity = Activity(event=event)
+    _apply_activity_details(activity, event.timezone, details)
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def update_activity(activity: Activity, details: ActivityDetails) -> Activity:
+    _apply_activity_details(activity, activity.event.timezone, details)
+    db.session.flush()
+    return activity
+
+
+def _apply_activity_details(activity: Activity, zone_name: str, details: ActivityDetails) -> None:
+    if details.ends_at <= details.starts_at:
+        raise InvalidState(_l("A part must end after it starts."))
+    if details.capacity is not None and details.capacity < 1:
+        raise InvalidState(_l("Capacity must be at least 1, or left empty for no limit."))
+    values = asdict(details)
+    starts_at, ends_at = values.pop("starts_at"), values.pop("ends_at")
+    for name, value in values.items():
+        setattr(activity, name, value.strip() if isinstance(value, str) else value)
+    activity.starts_at = local_to_utc(starts_at, zone_name)
+    activity.ends_at = local_to_utc(ends_at, zone_name)
+
+
+def activity_details_of(activity: Activity) -> ActivityDetails:
+    zone_name = activity.event.timezone
+    return ActivityDetails(
+        name=activity.name,
+        kind=activity.kind,
+        starts_at=wall_clock(activity.starts_at, zone_name),
+        ends_at=wall_clock(activity.ends_at, zone_name),
+        place_name=activity.place_name,
+        address=activity.address,
+        map_url=activity.map_url,
+        capacity=activity.capacity,
+        notes=activity.notes,
+    )
+
+
+def remove_activity(activity: Activity) -> None:
+    """Delete a part of an event."""
+    activity.event.activities.remove(activity)
+    db.session.flush()
+
+
+def require_owner(event: Event, organiser: Organiser) -> None:
+    """Only the owner decides who else organises an event."""
+    if not event.is_owned_by(organiser):
+        raise Forbidden(_l("Only the event's owner can change who organises it."))
+
+
+def add_co_organiser(event: Event, by: Organiser, email: str) -> Organiser:
+    """Give the organiser with this email access to the event. Adding twice changes nothing."""
+    require_owner(event, by)
+    organiser = find_organiser_by_email(email)
+    if organiser is None:
+        raise NoSuchOrganiser()
+    if organiser.id != event.owner_id and organiser not in event.co_organisers:
+        event.co_organisers.append(organiser)
+        db.session.flush()
+    return organiser
+
+
+def remove_co_organiser(event: Event, by: Organiser, organiser_id: int) -> None:
+    """Take an organiser's access away; ``NotFound`` if they are not a co-organiser."""
+    require_owner(event, by)
+    for organiser in event.co_organisers:
+        if organiser.id == organiser_id:
+            event.co_organisers.remove(organiser)
+            db.session.flush()
+            return
+    raise NotFound()

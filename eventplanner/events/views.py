@@ -1,0 +1,155 @@
+"""The organiser's pages for events and their parts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from eventplanner.errors import DomainError
+from eventplanner.events import services
+from eventplanner.events.forms import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    ActivityForm,
+    ConfirmForm,
+    CoOrganiserForm,
+    EventForm,
+)
+from eventplanner.extensions import db, utcnow
+
+bp = Blueprint("events", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every page in this blueprint is for logged-in organisers."""
+
+
+@bp.context_processor
+def labels() -> dict:
+    return {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS}
+
+
+def _form_page(template: str, form, **context):
+    """Render a form page; a submitted form with errors answers 422."""
+    return render_template(template, form=form, **context), 422 if form.errors else 200
+
+
+@bp.route("/")
+def dashboard():
+    upcoming, past = services.dashboard_sections(current_user, utcnow())
+    return render_template("events/dashboard.html", upcoming=upcoming, past=past)
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def create_event():
+    form = EventForm()
+    if form.validate_on_submit():
+        event = services.create_event(current_user, form.details())
+        db.session.commit()
+        flash(_("Event created. Now add its parts."), "success")
+        return redirect(url_for("events.show_event", event_id=event.id))
+    return _form_page("events/event_form.html", form, event=None)
+
+
+@bp.route("/events/<int:event_id>")
+def show_event(event_id: int):
+    event = services.get_event_for(current_user, event_id)
+    return render_template(
+        "events/event.html",
+        event=event,
+        co_organiser_form=CoOrganiserForm(),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int):
+    event = services.get_event_for(current_user, event_id)
+    form = EventForm(data=asdict(services.event_details_of(event)) | {
+        "status": event.status.value})
+    if form.validate_on_submit():
+        try:
+            services.update_event(event, form.details())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Event saved."), "success")
+            return redirect(url_for("events.show_event", event_id=event.id))
+    return _form_page("events/event_form.html", form, event=event)
+
+
+@bp.route("/events/<int:event_id>/activities/new", methods=["GET", "POST"])
+def add_activity(event_id: int):
+    event = services.get_event_for(current_user, event_id)
+    form = ActivityForm(zone_name=event.timezone)
+    if form.validate_on_submit():
+        services.add_activity(event, form.details())
+        db.session.commit()
+        flash(_("Part added."), "success")
+        return redirect(url_for("events.show_event", event_id=event.id))
+    return _form_page("events/activity_form.html", form, event=event, activity=None)
+
+
+@bp.route("/events/<int:event_id>/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+def edit_activity(event_id: int, activity_id: int):
+    activity = services.get_activity_for(current_user, event_id, activity_id)
+    event = activity.event
+    details = services.activity_details_of(activity)
+    form = ActivityForm(zone_name=event.timezone,
+                        data=asdict(details) | {"kind": details.kind.value})
+    if form.validate_on_submit():
+        services.update_activity(activity, form.details())
+        db.session.commit()
+        flash(_("Part saved."), "success")
+        return redirect(url_for("events.show_event", event_id=event.id))
+    return _form_page("events/activity_form.html", form, event=event, activity=activity)
+
+
+@bp.route("/events/<int:event_id>/activities/<int:activity_id>/delete", methods=["GET", "POST"])
+def remove_activity(event_id: int, activity_id: int):
+    """Ask first (GET), then remove the part (POST)."""
+    activity = services.get_activity_for(current_user, event_id, activity_id)
+    event = activity.event
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.remove_activity(activity)
+        db.session.commit()
+        flash(_("Part removed: %(name)s.", name=activity.name), "success")
+        return redirect(url_for("events.show_event", event_id=event.id))
+    return render_template("events/activity_remove.html", event=event, activity=activity,
+                           form=form)
+
+
+@bp.route("/events/<int:event_id>/co-organisers", methods=["POST"])
+def add_co_organiser(event_id: int):
+    event = services.get_event_for(current_user, event_id)
+    services.require_owner(event, current_user)
+    form = CoOrganiserForm()
+    if form.validate_on_submit():
+        try:
+            organiser = services.add_co_organiser(event, current_user, form.email.data)
+        except services.NoSuchOrganiser as error:
+            form.email.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("%(name)s can now manage this event.", name=organiser.name), "success")
+            return redirect(url_for("events.show_event", event_id=event.id))
+    return render_template(
+        "events/event.html", event=event, co_organiser_form=form, confirm_form=ConfirmForm()
+    ), 422
+
+
+@bp.route("/events/<int:event_id>/co-organisers/<int:organiser_id>/remove", methods=["POST"])
+def remove_co_organiser(event_id: int, organiser_id: int):
+    event = services.get_event_for(current_user, event_id)
+    services.remove_co_organiser(event, current_user, organiser_id)
+    db.session.commit()
+    flash(_("Access removed."), "success")
+    return redirect(url_for("events.show_event", event_id=event.id))

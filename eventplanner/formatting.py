@@ -1,0 +1,56 @@
+"""Dates and times as people read them: in the event's zone and the reader's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date, format_interval, format_skeleton, format_time
+from babel.dates import format_datetime as babel_format_datetime
+from flask_babel import get_locale
+
+from eventplanner.timezones import utc_to_local, zone
+
+
+def _locale():
+    return get_locale() or "en"
+
+
+def format_moment(moment: datetime | None, zone_name: str, format: str = "medium") -> str:
+    """A moment on the clock of ``zone_name``: "1 Oct 2027, 16:00"."""
+    if moment is None:
+        return ""
+    return babel_format_datetime(moment, format, tzinfo=zone(zone_name), locale=_locale())
+
+
+def format_day(moment: datetime, zone_name: str, format: str = "full") -> str:
+    """The day of ``moment`` in ``zone_name``: "Friday, 1 October 2027"."""
+    return format_date(utc_to_local(moment, zone_name).date(), format, locale=_locale())
+
+
+def format_time_range(start: datetime, end: datetime, zone_name: str) -> str:
+    """A part's time: "16:00–17:30", with dates when it spans days."""
+    tz = zone(zone_name)
+    if utc_to_local(start, zone_name).date() == utc_to_local(end, zone_name).date():
+        return format_interval(start, end, "Hm", tzinfo=tz, locale=_locale())
+    return format_interval(start, end, "yMMMdHm", tzinfo=tz, locale=_locale())
+
+
+def format_date_range(start: datetime | None, end: datetime | None, zone_name: str) -> str:
+    """An event's dates: "Fri, 1 Oct 2027" or "1–3 Oct 2027"."""
+    if start is None or end is None:
+        return ""
+    tz = zone(zone_name)
+    if utc_to_local(start, zone_name).date() == utc_to_local(end, zone_name).date():
+        return format_skeleton("yMMMEd", utc_to_local(start, zone_name), locale=_locale())
+    return format_interval(start, end, "yMMMd", tzinfo=tz, locale=_locale())
+
+
+def format_clock(moment: datetime, zone_name: str) -> str:
+    """The time of day only: "16:00"."""
+    return format_time(moment, "short", tzinfo=zone(zone_name), locale=_locale())
+
+
+def zone_abbreviation(moment: datetime, zone_name: str) -> str:
+    """The zone's short name at that moment (CEST, CET), or its name when it has none."""
+    abbreviation = utc_to_local(moment, zone_name).tzname() or zone_name
+    return zone_name if abbreviation.startswith(("+", "-")) else abbreviation

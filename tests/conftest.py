@@ -1,0 +1,210 @@
+"""Fixtures: a migrated database per backend, an app per test, clients, and factories.
+
+Every test that uses ``app`` runs once on SQLite and, when ``TEST_DATABASE_URL`` is set,
+once more on PostgreSQL. The schema comes from the Alembic migrations, never from
+``create_all``, so the tests also prove the migrations. In CI (``CI`` set) a missing
+``TEST_DATABASE_URL`` fails the run instead of skipping PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from config import TestConfig
+from eventplanner import create_app
+from eventplanner.auth.models import Organiser
+from eventplanner.auth.services import register_organiser
+from eventplanner.events.models import Activity, ActivityKind, Event
+from eventplanner.events.services import ActivityDetails, EventDetails, add_activity, create_event
+from eventplanner.extensions import db, utcnow
+
+PASSWORD = "correct horse battery staple"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    url: str
+
+
+def app_for(url: str) -> Flask:
+    config = type("PerTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+    return create_app(config)
+
+
+def migrate_to_head(url: str) -> None:
+    app = app_for(url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory) -> Iterator[Backend]:
+    """A database migrated to head, once per test session and backend."""
+    if request.param == "sqlite":
+        template = tmp_path_factory.mktemp("sqlite") / "template.db"
+        migrate_to_head(f"sqlite:///{template}")
+        yield Backend("sqlite", str(template))
+        return
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test PostgreSQL too: set TEST_DATABASE_URL")
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (see the README)")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate_to_head(url)
+    yield Backend("postgresql", url)
+
+
+@pytest.fixture
+def app(backend: Backend, tmp_path) -> Iterator[Flask]:
+    """A fresh app on an empty, migrated database."""
+    if backend.name == "sqlite":
+        copy = tmp_path / "test.db"
+        shutil.copyfile(backend.url, copy)
+        url = f"sqlite:///{copy}"
+    else:
+        url = backend.url
+    app = app_for(url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if backend.name == "postgresql":
+            tables = ", ".join(
+                f'"{table.name}"' for table in db.metadata.sorted_tables
+            )
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    """An application context for service tests, which call functions directly.
+
+    View tests must not use it: requests would share its ``g`` (and logged-in user).
+    """
+    with app.app_context():
+        yield app
+
+
+@contextlib.contextmanager
+def context_of(app: Flask):
+    """The current app context if there is one, else a short one for this block."""
+    if has_app_context():
+        yield
+    else:
+        with app.app_context():
+            yield
+
+
+class FormClient(FlaskClient):
+    """A test client that sends the CSRF token the way a browser's form does."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/auth/login", follow_redirects=True).get_data(as_text=True)
+        match = CSRF_META.search(page)
+        assert match, "every page carries the CSRF token in a meta tag"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict | None = None, **kwargs):
+        """POST ``data`` as a form with a valid CSRF token."""
+        form = {"csrf_token": self.csrf_token(), **(data or {})}
+        return self.post(url, data=form, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> FormClient:
+    app.test_client_class = FormClient
+    return app.test_client()
+
+
+@pytest.fixture
+def make_organiser(app: Flask) -> Callable[..., Organiser]:
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None, email: str | None = None,
+             password: str = PASSWORD) -> Organiser:
+        number = next(counter)
+        with context_of(app):
+            organiser = register_organiser(
+                name or f"Organiser {number}", email or f"organiser{number}@example.com", password
+            )
+            db.session.commit()
+            db.session.refresh(organiser)
+        return organiser
+
+    return make
+
+
+@pytest.fixture
+def make_event(app: Flask, make_organiser) -> Callable[..., Event]:
+    def make(owner: Organiser | None = None, **overrides) -> Event:
+        owner = owner or make_organiser()
+        details = {"title": "Client race", "timezone": "Europe/Oslo", **overrides}
+        with context_of(app):
+            event = create_event(db.session.merge(owner), EventDetails(**details))
+            db.session.commit()
+            db.session.refresh(event)
+        return event
+
+    return make
+
+
+def next_year_at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """A wall-clock time next year: always in the future, whatever today is."""
+    return datetime(utcnow().year + 1, month, day, hour, minute)
+
+
+@pytest.fixture
+def make_activity(app: Flask) -> Callable[..., Activity]:
+    def make(event: Event, **overrides) -> Activity:
+        starts_at = overrides.pop("starts_at", next_year_at(10, 1, 16))
+        details = {
+            "name": "Stair race",
+            "kind": ActivityKind.TIMED,
+            "starts_at": starts_at,
+            "ends_at": overrides.pop("ends_at", starts_at + timedelta(hours=1, minutes=30)),
+            **overrides,
+        }
+        with context_of(app):
+            activity = add_activity(db.session.merge(event), ActivityDetails(**details))
+            db.session.commit()
+            db.session.refresh(activity)
+        return activity
+
+    return make
+
+
+@pytest.fixture
+def log_in(app: Flask) -> Callable[..., FormClient]:
+    """A new client, logged in as ``organiser`` through the login form."""
+
+    def log_in_as(organiser: Organiser, password: str = PASSWORD) -> FormClient:
+        app.test_client_class = FormClient
+        client = app.test_client()
+        response = client.submit(
+            "/auth/login", {"email": organiser.email, "password": password}
+        )
+        assert response.status_code == 302, "the test organiser can log in"
+        return client
+
+    return log_in_as

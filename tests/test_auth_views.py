@@ -1,0 +1,115 @@
+from sqlalchemy import func, select
+
+from eventplanner.auth.models import Organiser
+from eventplanner.extensions import db
+from tests.conftest import PASSWORD
+
+
+def count_organisers(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Organiser))
+
+
+def register(client, **overrides):
+    form = {"name": "Ingrid Haugen", "email": "Ingrid@Example.com",
+            "password": PASSWORD, "confirm": PASSWORD, **overrides}
+    return client.submit("/auth/register", form)
+
+
+def test_organiser_registers_and_lands_on_their_dashboard(app, client):
+    response = register(client)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "Ingrid Haugen" in page and "Your events" in page
+    with app.app_context():
+        organiser = db.session.scalar(select(Organiser))
+        assert organiser.email == "ingrid@example.com"
+        assert PASSWORD not in organiser.password_hash
+        assert organiser.password_hash.startswith("pbkdf2:")
+
+
+def test_an_email_can_only_register_once_whatever_its_case(app, client, make_organiser):
+    make_organiser(email="ingrid@example.com")
+    response = register(client, email="INGRID@example.com")
+    assert response.status_code == 422
+    assert "already exists" in response.get_data(as_text=True)
+    assert count_organisers(app) == 1
+
+
+def test_registration_errors_are_shown_next_to_the_fields(app, client):
+    response = register(client, name="", email="not-an-email", password="short", confirm="other")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "This field is required." in page
+    assert "Enter a valid email address." in page
+    assert "Use at least 10 characters." in page
+    assert "The passwords differ." in page
+    assert count_organisers(app) == 0
+
+
+def test_organiser_logs_in_and_out(client, make_organiser):
+    organiser = make_organiser()
+    response = client.submit("/auth/login", {"email": organiser.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    response = client.submit("/auth/logout")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_login_accepts_the_email_in_any_case(client, make_organiser):
+    make_organiser(email="kari@example.com")
+    response = client.submit("/auth/login", {"email": " KARI@example.com ", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_a_wrong_password_and_an_unknown_email_get_the_same_message(client, make_organiser):
+    organiser = make_organiser()
+    wrong_password = client.submit("/auth/login", {"email": organiser.email, "password": "nope"})
+    unknown = client.submit("/auth/login", {"email": "nobody@example.com", "password": "nope"})
+    assert wrong_password.status_code == unknown.status_code == 422
+    for response in (wrong_password, unknown):
+        assert "Wrong email or password." in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(client, make_organiser):
+    organiser = make_organiser()
+    response = client.submit("/auth/login", {"email": organiser.email, "password": PASSWORD})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_login_returns_to_the_page_that_asked_for_it(client, make_organiser):
+    organiser = make_organiser()
+    assert client.get("/events/new").headers["Location"].startswith("/auth/login?next=")
+    response = client.submit("/auth/login?next=/events/new",
+                             {"email": organiser.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/events/new"
+
+
+def test_login_never_redirects_to_another_site(client, make_organiser):
+    organiser = make_organiser()
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        client.submit("/auth/logout")
+        response = client.submit(f"/auth/login?next={target}",
+                                 {"email": organiser.email, "password": PASSWORD})
+        assert response.headers["Location"] == "/"
+
+
+def test_logout_needs_a_post_with_a_csrf_token(client, make_organiser):
+    organiser = make_organiser()
+    client.submit("/auth/login", {"email": organiser.email, "password": PASSWORD})
+    assert client.get("/auth/logout").status_code == 405
+    assert client.post("/auth/logout").status_code == 400
+    assert client.get("/").status_code == 200
+
+
+def test_a_login_without_csrf_token_is_refused(client, make_organiser):
+    organiser = make_organiser()
+    response = client.post("/auth/login", data={"email": organiser.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "The form had expired" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
