@@ -77,10 +77,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """The organiser's chosen language, else the browser's best match, else English."""
-    from flask import current_app
+    """The organiser's chosen language, else the browser's best match, else English.
+
+    Outside a request (commands, the mail worker) the default; those choose a language
+    explicitly with ``force_locale``.
+    """
+    from flask import current_app, has_request_context
 
     languages = list(current_app.config["LANGUAGES"])
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get("language")

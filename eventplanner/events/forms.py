@@ -7,6 +7,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -79,7 +80,7 @@ class EventForm(FlaskForm):
     default_language = SelectField(_l("Default language for guests"))
     status = SelectField(
         _l("Status"),
-        choices=[(status.value, label) for status, label in STATUS_LABELS.items()],
+        choices=[SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],
         default=EventStatus.DRAFT.value,
     )
     host_name = StringField(_l("Host's name"), validators=[Length(max=120)])
@@ -95,10 +96,15 @@ class EventForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = list(zone_names())
+        self.timezone.choices = [
+            SelectChoice(name, name, optgroup=name.split("/", 1)[0] if "/" in name else None)
+            for name in zone_names()
+        ]
         if not self.timezone.data:
             self.timezone.data = current_app.config["DEFAULT_EVENT_TIMEZONE"]
-        self.default_language.choices = list(current_app.config["LANGUAGES"].items())
+        self.default_language.choices = [
+            SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()
+        ]
 
     def validate_timezone(self, field) -> None:
         if not is_known_zone(field.data):
@@ -127,7 +133,7 @@ class ActivityForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(
         _l("Kind"),
-        choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
         default=ActivityKind.STANDARD.value,
     )
     starts_at = WallClockField(_l("Starts"), validators=[InputRequired()])

@@ -131,19 +131,23 @@ def update_event(event: Event, details: EventDetails) -> Event:
     if details.timezone != event.timezone:
         old_zone = event.timezone
         for activity in event.activities:
-            try:
-                activity.starts_at = local_to_utc(wall_clock(activity.starts_at, old_zone),
-                                                  details.timezone)
-                activity.ends_at = local_to_utc(wall_clock(activity.ends_at, old_zone),
-                                                details.timezone)
-            except NonexistentLocalTime:
-                raise InvalidState(_l(
-                    "The part %(name)s would fall into the hour that %(zone)s skips when "
-                    "summer time starts. Move it first.", name=activity.name,
-                    zone=details.timezone)) from None
+            activity.starts_at = _to_utc(wall_clock(activity.starts_at, old_zone),
+                                         details.timezone)
+            activity.ends_at = _to_utc(wall_clock(activity.ends_at, old_zone), details.timezone)
     _apply_event_details(event, details)
     db.session.flush()
     return event
+
+
+def _to_utc(wall_clock_time: datetime, zone_name: str) -> datetime:
+    """``local_to_utc`` that refuses a skipped wall-clock time with a domain error."""
+    try:
+        return local_to_utc(wall_clock_time, zone_name)
+    except NonexistentLocalTime:
+        raise InvalidState(_l(
+            "%(time)s does not exist in %(zone)s: the clocks skip that hour. "
+            "Choose another time.", time=wall_clock_time.strftime("%Y-%m-%d %H:%M"),
+            zone=zone_name)) from None
 
 
 def _apply_event_details(event: Event, details: EventDetails) -> None:
@@ -151,7 +155,7 @@ def _apply_event_details(event: Event, details: EventDetails) -> None:
     deadline = values.pop("rsvp_deadline")
     for name, value in values.items():
         setattr(event, name, value.strip() if isinstance(value, str) else value)
-    event.rsvp_deadline = local_to_utc(deadline, details.timezone) if deadline else None
+    event.rsvp_deadline = _to_utc(deadline, details.timezone) if deadline else None
 
 
 def event_details_of(event: Event) -> EventDetails:
@@ -171,6 +175,7 @@ def event_details_of(event: Event) -> EventDetails:
 
 
 def add_activity(event: Event, details: ActivityDetails) -> Activity:
+    _check_activity_details(details, event.timezone)
     activity = Activity(event=event)
     _apply_activity_details(activity, event.timezone, details)
     db.session.add(activity)
@@ -179,22 +184,28 @@ def add_activity(event: Event, details: ActivityDetails) -> Activity:
 
 
 def update_activity(activity: Activity, details: ActivityDetails) -> Activity:
+    _check_activity_details(details, activity.event.timezone)
     _apply_activity_details(activity, activity.event.timezone, details)
     db.session.flush()
     return activity
 
 
-def _apply_activity_details(activity: Activity, zone_name: str, details: ActivityDetails) -> None:
+def _check_activity_details(details: ActivityDetails, zone_name: str) -> None:
+    _to_utc(details.starts_at, zone_name)
+    _to_utc(details.ends_at, zone_name)
     if details.ends_at <= details.starts_at:
         raise InvalidState(_l("A part must end after it starts."))
     if details.capacity is not None and details.capacity < 1:
         raise InvalidState(_l("Capacity must be at least 1, or left empty for no limit."))
+
+
+def _apply_activity_details(activity: Activity, zone_name: str, details: ActivityDetails) -> None:
     values = asdict(details)
     starts_at, ends_at = values.pop("starts_at"), values.pop("ends_at")
     for name, value in values.items():
         setattr(activity, name, value.strip() if isinstance(value, str) else value)
-    activity.starts_at = local_to_utc(starts_at, zone_name)
-    activity.ends_at = local_to_utc(ends_at, zone_name)
+    activity.starts_at = _to_utc(starts_at, zone_name)
+    activity.ends_at = _to_utc(ends_at, zone_name)
 
 
 def activity_details_of(activity: Activity) -> ActivityDetails:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
+from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -21,6 +23,7 @@ from eventplanner.events.forms import (
 from eventplanner.extensions import db, utcnow
 
 bp = Blueprint("events", __name__)
+T = TypeVar("T")
 
 
 @bp.before_request
@@ -32,6 +35,21 @@ def require_login() -> None:
 @bp.context_processor
 def labels() -> dict:
     return {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS}
+
+
+def _saved(form, change: Callable[[], T]) -> T | None:
+    """Run one service call and commit, returning its result.
+
+    A refusal rolls back, becomes a message on the form, and returns None.
+    """
+    try:
+        result = change()
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error.message))
+        return None
+    db.session.commit()
+    return result
 
 
 def _form_page(template: str, form, **context):
@@ -48,9 +66,9 @@ def dashboard():
 @bp.route("/events/new", methods=["GET", "POST"])
 def create_event():
     form = EventForm()
-    if form.validate_on_submit():
-        event = services.create_event(current_user, form.details())
-        db.session.commit()
+    event = form.validate_on_submit() and _saved(
+        form, lambda: services.create_event(current_user, form.details()))
+    if event:
         flash(_("Event created. Now add its parts."), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
     return _form_page("events/event_form.html", form, event=None)
@@ -72,16 +90,10 @@ def edit_event(event_id: int):
     event = services.get_event_for(current_user, event_id)
     form = EventForm(data=asdict(services.event_details_of(event)) | {
         "status": event.status.value})
-    if form.validate_on_submit():
-        try:
-            services.update_event(event, form.details())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error.message))
-        else:
-            db.session.commit()
-            flash(_("Event saved."), "success")
-            return redirect(url_for("events.show_event", event_id=event.id))
+    if form.validate_on_submit() and _saved(
+            form, lambda: services.update_event(event, form.details())):
+        flash(_("Event saved."), "success")
+        return redirect(url_for("events.show_event", event_id=event.id))
     return _form_page("events/event_form.html", form, event=event)
 
 
@@ -89,9 +101,8 @@ def edit_event(event_id: int):
 def add_activity(event_id: int):
     event = services.get_event_for(current_user, event_id)
     form = ActivityForm(zone_name=event.timezone)
-    if form.validate_on_submit():
-        services.add_activity(event, form.details())
-        db.session.commit()
+    if form.validate_on_submit() and _saved(
+            form, lambda: services.add_activity(event, form.details())):
         flash(_("Part added."), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
     return _form_page("events/activity_form.html", form, event=event, activity=None)
@@ -104,9 +115,8 @@ def edit_activity(event_id: int, activity_id: int):
     details = services.activity_details_of(activity)
     form = ActivityForm(zone_name=event.timezone,
                         data=asdict(details) | {"kind": details.kind.value})
-    if form.validate_on_submit():
-        services.update_activity(activity, form.details())
-        db.session.commit()
+    if form.validate_on_submit() and _saved(
+            form, lambda: services.update_activity(activity, form.details())):
         flash(_("Part saved."), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
     return _form_page("events/activity_form.html", form, event=event, activity=activity)

@@ -1,0 +1,96 @@
+"""Who may see what: every organiser route, walked from the URL map.
+
+New routes are covered without editing this file: a route that takes an ``event_id`` must
+answer 404 to an organiser who has no part in that event, and every POST must refuse a
+request without a CSRF token.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from eventplanner.events.models import Event
+from eventplanner.extensions import db
+
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register"}
+
+
+def organiser_rules(app: Flask):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint not in PUBLIC_ENDPOINTS]
+
+
+def url_for_rule(rule, **ids) -> str:
+    values = {name: ids.get(name, 1) for name in rule.arguments}
+    return rule.build(values, append_unknown=False)[1]
+
+
+@pytest.fixture
+def foreign_event(make_organiser, make_event, make_activity):
+    """An event with a part and a co-organiser, none of which the intruder has a part in."""
+    owner, helper = make_organiser(), make_organiser()
+    event = make_event(owner=owner, title="Someone else's event")
+    activity = make_activity(event)
+    return {"event_id": event.id, "activity_id": activity.id, "organiser_id": helper.id,
+            "owner": owner, "helper": helper}
+
+
+def test_every_organiser_route_sends_a_visitor_to_the_login(app, client, foreign_event):
+    for rule in organiser_rules(app):
+        url = url_for_rule(rule, **foreign_event)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={"csrf_token": client.csrf_token()})
+            assert response.status_code == 302, (method, url)
+            assert response.headers["Location"].startswith("/auth/login"), (method, url)
+
+
+def test_another_organisers_event_is_not_found_on_every_route(
+        app, make_organiser, log_in, foreign_event):
+    intruder = log_in(make_organiser())
+    checked = 0
+    for rule in organiser_rules(app):
+        if "event_id" not in rule.arguments:
+            continue
+        url = url_for_rule(rule, **foreign_event)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = {"csrf_token": intruder.csrf_token(), "email": "x@example.com",
+                    "title": "Hijacked", "timezone": "UTC", "name": "Hijacked"}
+            response = intruder.open(url, method=method, data=data)
+            assert response.status_code == 404, (method, url, response.status_code)
+            assert "Page not found" in response.get_data(as_text=True)
+            checked += 1
+    assert checked >= 10
+    with app.app_context():
+        assert db.session.scalar(select(Event.title)) == "Someone else's event"
+
+
+def test_a_part_of_another_event_is_not_found_through_my_event(
+        make_organiser, log_in, make_event, foreign_event):
+    me = make_organiser()
+    mine = make_event(owner=me)
+    browser = log_in(me)
+    url = f"/events/{mine.id}/activities/{foreign_event['activity_id']}/edit"
+    assert browser.get(url).status_code == 404
+
+
+def test_unknown_ids_are_not_found(make_organiser, log_in):
+    browser = log_in(make_organiser())
+    for url in ("/events/999999", "/events/999999/edit", "/events/0/activities/1/edit"):
+        assert browser.get(url).status_code == 404
+
+
+def test_every_post_refuses_a_missing_csrf_token(app, log_in, foreign_event):
+    browser = log_in(foreign_event["owner"])
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        url = url_for_rule(rule, **foreign_event)
+        response = browser.post(url, data={"title": "Changed", "email": "x@example.com"})
+        assert response.status_code == 400, url
+        checked += 1
+    assert checked >= 8
+    assert browser.get("/").status_code == 200, "still logged in"
+    with app.app_context():
+        assert db.session.scalar(select(Event.title)) == "Someone else's event"

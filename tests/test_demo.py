@@ -1,0 +1,75 @@
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import func, select
+
+from eventplanner.auth.models import Organiser
+from eventplanner.contacts.models import Company, Contact
+from eventplanner.demo import DEMO_EMAIL, DEMO_EVENT_TITLE, DEMO_PASSWORD, next_autumn_friday
+from eventplanner.events.models import Activity, ActivityKind, Event
+from eventplanner.extensions import db
+from eventplanner.timezones import wall_clock
+
+TABLES = (Organiser, Event, Activity, Company, Contact)
+
+
+def row_counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+                for model in TABLES}
+
+
+def test_demo_data_loads_once_and_a_second_run_changes_nothing(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert f"as {DEMO_EMAIL} with the password {DEMO_PASSWORD}" in first.output
+    after_first = row_counts(app)
+    assert after_first == {"Organiser": 1, "Event": 1, "Activity": 2, "Company": 3,
+                           "Contact": 8}
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert "nothing changed" in second.output
+    assert row_counts(app) == after_first
+
+
+def test_the_demo_event_is_the_stair_race_and_dinner_in_bergen(app):
+    app.test_cli_runner().invoke(args=["demo"])
+    with app.app_context():
+        event = db.session.scalar(select(Event))
+        assert event.title == DEMO_EVENT_TITLE
+        assert event.timezone == "Europe/Oslo"
+        assert event.owner.email == DEMO_EMAIL
+        race, dinner = event.activities
+        assert race.kind is ActivityKind.TIMED
+        assert "908 steps" in race.notes and "Skansen" in race.place_name
+        assert "Fløyen" in race.place_name
+        assert dinner.kind is ActivityKind.STANDARD
+        assert wall_clock(race.starts_at, "Europe/Oslo").time() == time(16, 0)
+        assert wall_clock(dinner.starts_at, "Europe/Oslo").time() == time(19, 0)
+        assert race.starts_at > datetime.now(UTC)
+
+
+def test_the_demo_organiser_can_log_in_and_see_the_event(app, client):
+    app.test_cli_runner().invoke(args=["demo"])
+    response = client.submit("/auth/login", {"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert DEMO_EVENT_TITLE in page
+
+
+def test_next_autumn_is_the_first_friday_of_october_ahead():
+    assert next_autumn_friday(date(2026, 11, 23)) == date(2027, 10, 1)
+    assert next_autumn_friday(date(2027, 3, 1)) == date(2027, 10, 1)
+    assert next_autumn_friday(date(2028, 1, 5)) == date(2028, 10, 6)
+
+
+def test_demo_data_is_refused_in_production(tmp_path):
+    from config import ProductionConfig
+    from eventplanner import create_app
+
+    config = type("Prod", (ProductionConfig,), {
+        "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    result = create_app(config).test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "not loaded in production" in result.output
