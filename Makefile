@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app eventplanner
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint messages clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# Collect every translatable string into the catalog template.
+messages: install
+	mkdir -p eventplanner/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o eventplanner/translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_date, format_interval, format_skeleton, format_time
-from babel.dates import format_datetime as babel_format_datetime
+from babel import Locale
+from babel.dates import format_date, format_interval, format_skeleton
 from flask_babel import get_locale
 
 from eventplanner.timezones import utc_to_local, zone
@@ -15,11 +15,14 @@ def _locale():
     return get_locale() or "en"
 
 
-def format_moment(moment: datetime | None, zone_name: str, format: str = "medium") -> str:
-    """A moment on the clock of ``zone_name``: "1 Oct 2027, 16:00"."""
+def format_moment(moment: datetime | None, zone_name: str) -> str:
+    """A moment on the clock of ``zone_name``: "Fri, Sep 17, 2027, 12:00"."""
     if moment is None:
         return ""
-    return babel_format_datetime(moment, format, tzinfo=zone(zone_name), locale=_locale())
+    local, locale = utc_to_local(moment, zone_name), Locale.parse(_locale())
+    day = format_skeleton("yMMMEd", local, locale=locale)
+    clock = format_skeleton("Hm", local, locale=locale)
+    return locale.datetime_formats["medium"].format(clock, day)
 
 
 def format_day(moment: datetime, zone_name: str, format: str = "full") -> str:
@@ -43,11 +46,6 @@ def format_date_range(start: datetime | None, end: datetime | None, zone_name: s
     if utc_to_local(start, zone_name).date() == utc_to_local(end, zone_name).date():
         return format_skeleton("yMMMEd", utc_to_local(start, zone_name), locale=_locale())
     return format_interval(start, end, "yMMMd", tzinfo=tz, locale=_locale())
-
-
-def format_clock(moment: datetime, zone_name: str) -> str:
-    """The time of day only: "16:00"."""
-    return format_time(moment, "short", tzinfo=zone(zone_name), locale=_locale())
 
 
 def zone_abbreviation(moment: datetime, zone_name: str) -> str:
