@@ -3,7 +3,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from eventplanner.form_fields import email_address_field
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -16,14 +18,7 @@ class LoginForm(FlaskForm):
 
 class RegistrationForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            DataRequired(),
-            Email(message=_l("Enter a valid email address."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    email = email_address_field(_l("Email"))
     password = PasswordField(
         _l("Password"),
         validators=[

@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    EmailField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -16,7 +15,6 @@ from wtforms import (
 from wtforms.validators import (
     URL,
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -26,6 +24,7 @@ from wtforms.validators import (
 
 from eventplanner.events.models import ActivityKind, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails
+from eventplanner.form_fields import email_address_field
 from eventplanner.timezones import NonexistentLocalTime, is_known_zone, local_to_utc, zone_names
 
 WALL_CLOCK_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -84,14 +83,7 @@ class EventForm(FlaskForm):
         default=EventStatus.DRAFT.value,
     )
     host_name = StringField(_l("Host's name"), validators=[Length(max=120)])
-    host_email = EmailField(
-        _l("Host's email"),
-        validators=[
-            Optional(),
-            Email(message=_l("Enter a valid email address."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    host_email = email_address_field(_l("Host's email"), required=False)
     host_phone = StringField(_l("Host's phone"), validators=[Length(max=40)])
 
     def __init__(self, *args, **kwargs) -> None:
@@ -122,7 +114,7 @@ class EventForm(FlaskForm):
             rsvp_deadline=self.rsvp_deadline.data,
             default_language=self.default_language.data,
             host_name=self.host_name.data or "",
-            host_email=(self.host_email.data or "").strip(),
+            host_email=self.host_email.data or "",
             host_phone=self.host_phone.data or "",
         )
 
@@ -187,14 +179,7 @@ class ActivityForm(FlaskForm):
 
 
 class CoOrganiserForm(FlaskForm):
-    email = EmailField(
-        _l("Email of an organiser with an account"),
-        validators=[
-            DataRequired(),
-            Email(message=_l("Enter a valid email address."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    email = email_address_field(_l("Email of an organiser with an account"))
 
 
 class ConfirmForm(FlaskForm):
