@@ -66,6 +66,24 @@ class Config:
     #: werkzeug's strong default; tests choose a cheaper one to keep the suite fast.
     PASSWORD_HASH_METHOD = "scrypt"
 
+    #: Signs the guests' personal links; by default derived from SECRET_KEY. Changing it
+    #: (or SECRET_KEY without it) changes every link.
+    TOKEN_KEY = os.environ.get("TOKEN_KEY") or None
+
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _env_flag("SMTP_STARTTLS", False)
+    SMTP_SSL = _env_flag("SMTP_SSL", False)
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "eventplanner <noreply@localhost>")
+    #: A message that failed this many times is marked failed; the organiser can retry it.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+
+    #: Uploads (CSV imports) larger than this are refused.
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
     LANGUAGES = LANGUAGES
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -54,6 +54,8 @@ def _init_extensions(app: Flask) -> None:
     from .auth import models as _auth_models  # noqa: F401
     from .contacts import models as _contact_models  # noqa: F401
     from .events import models as _event_models  # noqa: F401
+    from .invitations import models as _invitation_models  # noqa: F401
+    from .mail import models as _mail_models  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
@@ -77,16 +79,19 @@ def _init_extensions(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """The organiser's chosen language, else the browser's best match, else English.
+    """The guest's language on guest pages; else the organiser's chosen language, else the
+    browser's best match, else English.
 
     Outside a request (commands, the mail worker) the default; those choose a language
     explicitly with ``force_locale``.
     """
-    from flask import current_app, has_request_context
+    from flask import current_app, g, has_request_context
 
     languages = list(current_app.config["LANGUAGES"])
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if g.get("guest_language") in languages:
+        return g.guest_language
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get("language")
@@ -98,14 +103,23 @@ def select_locale() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
+    from .contacts.views import bp as contacts_bp
     from .events.views import bp as events_bp
+    from .invitations.views import bp as invitations_bp
+    from .mail.views import bp as mail_bp
+    from .rsvp.views import bp as rsvp_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(events_bp)
+    for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from . import formatting
+    from . import formatting, labels
+
+    app.jinja_env.globals.update(
+        answer_label=labels.answer_label, stage_label=labels.stage_label,
+        change_by_label=labels.change_by_label, change_field_label=labels.change_field_label,
+        message_status_label=labels.message_status_label)
 
     app.add_template_filter(formatting.format_moment, "moment")
     app.add_template_filter(formatting.format_day, "day")

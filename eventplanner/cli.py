@@ -1,14 +1,64 @@
-"""Command-line tasks: ``flask demo``."""
+"""Command-line tasks: ``flask demo``, ``flask mail deliver``, ``flask mail send-due``."""
 
 from __future__ import annotations
 
+import logging
+import time
+
 import click
 from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy.exc import DBAPIError
 
-from eventplanner.extensions import db
+from eventplanner.extensions import db, utcnow
+
+log = logging.getLogger(__name__)
+
+mail_cli = AppGroup("mail", help="Deliver the outbox and send what is due.")
+
+
+@mail_cli.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep running, checking the outbox every few seconds.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between checks.")
+@click.option("--batch", default=100, show_default=True, help="Messages per round.")
+def deliver(loop: bool, interval: float, batch: int) -> None:
+    """Send queued emails over SMTP; failures are retried later with backoff."""
+    from eventplanner.mail.delivery import deliver_queued
+
+    while True:
+        try:
+            report = deliver_queued(limit=batch)
+        except DBAPIError as error:
+            if not loop:
+                raise
+            db.session.rollback()
+            log.warning("database unavailable, retrying: %s", error.__class__.__name__)
+            time.sleep(interval)
+            continue
+        if report.handled:
+            click.echo(f"sent {report.sent}, will retry {report.will_retry}, "
+                       f"failed {report.failed}")
+            for error in report.errors[:5]:
+                click.echo(f"  {error}", err=True)
+        if not loop:
+            return
+        if report.handled < batch:
+            time.sleep(interval)
+
+
+@mail_cli.command("send-due")
+def send_due() -> None:
+    """Queue what is due now (scheduled reminders). Run it from cron every few minutes."""
+    from eventplanner.invitations.services import send_due_reminders
+
+    reminders = send_due_reminders(utcnow())
+    db.session.commit()
+    click.echo(f"queued {reminders} reminders")
 
 
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(mail_cli)
+
     @app.cli.command("demo")
     def load_demo() -> None:
         """Load the demo event, companies and contacts (running it again changes nothing)."""

@@ -1,8 +1,9 @@
-"""Form fields shared by several areas."""
+"""Form fields and forms shared by several areas."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -19,3 +20,7 @@ def email_address_field(label, required: bool = True, **kwargs) -> EmailField:
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         **kwargs,
     )
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that change something."""

@@ -26,9 +26,13 @@ from config import TestConfig
 from eventplanner import create_app
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import register_organiser
-from eventplanner.events.models import Activity, ActivityKind, Event
+from eventplanner.contacts.models import Contact
+from eventplanner.contacts.services import ContactDetails, create_contact
+from eventplanner.events.models import Activity, ActivityKind, Event, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails, add_activity, create_event
 from eventplanner.extensions import db, utcnow
+from eventplanner.invitations.models import Invitation
+from eventplanner.invitations.services import invitation_token, invite_contacts
 
 PASSWORD = "correct horse battery staple"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -160,6 +164,8 @@ def make_event(app: Flask, make_organiser) -> Callable[..., Event]:
     def make(owner: Organiser | None = None, **overrides) -> Event:
         owner = owner or make_organiser()
         details = {"title": "Client race", "timezone": "Europe/Oslo", **overrides}
+        if isinstance(details.get("status"), str):
+            details["status"] = EventStatus(details["status"])
         with context_of(app):
             event = create_event(db.session.merge(owner), EventDetails(**details))
             db.session.commit()
@@ -208,3 +214,40 @@ def log_in(app: Flask) -> Callable[..., FormClient]:
         return client
 
     return log_in_as
+
+
+@pytest.fixture
+def make_contact(app: Flask, make_organiser) -> Callable[..., Contact]:
+    counter = iter(range(1, 100_000))
+
+    def make(owner: Organiser | None = None, **overrides) -> Contact:
+        owner = owner or make_organiser()
+        number = next(counter)
+        details = {"name": f"Guest {number}", "email": f"guest{number}@client.example",
+                   **overrides}
+        with context_of(app):
+            contact = create_contact(db.session.merge(owner), ContactDetails(**details))
+            db.session.commit()
+            db.session.refresh(contact)
+        return contact
+
+    return make
+
+
+@pytest.fixture
+def make_invitation(app: Flask) -> Callable[..., Invitation]:
+    """Invite a contact to an event (through the service); ``send`` queues the email."""
+
+    def make(event: Event, contact: Contact, plus_ones_allowed: int = 0,
+             send: bool = False) -> Invitation:
+        with context_of(app):
+            event = db.session.merge(event)
+            report = invite_contacts(event, event.owner, [contact.id], plus_ones_allowed,
+                                     send=send, now=utcnow())
+            db.session.commit()
+            invitation = report.invited[0]
+            db.session.refresh(invitation)
+            invitation.token = invitation_token(invitation)
+        return invitation
+
+    return make

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventplanner.extensions import UTCDateTime, db, utcnow
+
+LANGUAGE_CODES = ("en", "nb", "da", "de")
 
 
 class Company(db.Model):
@@ -26,6 +28,29 @@ class Company(db.Model):
 
     def __repr__(self) -> str:
         return f"<Company {self.id} {self.name!r}>"
+
+
+contact_tag = Table(
+    "contact_tag",
+    db.metadata,
+    Column("contact_id", ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    """A label an organiser puts on contacts ("vip", "runner"), to invite them together."""
+
+    __tablename__ = "tag"
+    __table_args__ = (UniqueConstraint("organiser_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"))
+    #: Stored lower-case, without surrounding spaces.
+    name: Mapped[str] = mapped_column(String(60))
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name!r}>"
 
 
 class Contact(db.Model):
@@ -48,6 +73,11 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     company: Mapped[Company | None] = relationship(back_populates="contacts")
+    tags: Mapped[list[Tag]] = relationship(secondary=contact_tag, order_by=Tag.name)
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [tag.name for tag in self.tags]
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} {self.email}>"

@@ -76,6 +76,12 @@ class EventForm(FlaskForm):
         validators=[Optional()],
         description=_l("Guests can change their answer until then. In the event's time zone."),
     )
+    reminder_days_before = IntegerField(
+        _l("Remind guests who have not answered"),
+        validators=[Optional(), NumberRange(min=1, max=60, message=_l(
+            "Enter a number of days between 1 and 60, or leave it empty."))],
+        description=_l("Days before the deadline. Leave empty for no automatic reminder."),
+    )
     default_language = SelectField(_l("Default language for guests"))
     status = SelectField(
         _l("Status"),
@@ -105,6 +111,10 @@ class EventForm(FlaskForm):
     def validate_rsvp_deadline(self, field) -> None:
         check_wall_clock_exists(self.timezone.data, field)
 
+    def validate_reminder_days_before(self, field) -> None:
+        if field.data and not self.rsvp_deadline.data:
+            raise ValidationError(_l("A reminder needs an answer-by date."))
+
     def details(self) -> EventDetails:
         return EventDetails(
             title=self.title.data,
@@ -112,6 +122,7 @@ class EventForm(FlaskForm):
             timezone=self.timezone.data,
             status=EventStatus(self.status.data),
             rsvp_deadline=self.rsvp_deadline.data,
+            reminder_days_before=self.reminder_days_before.data,
             default_language=self.default_language.data,
             host_name=self.host_name.data or "",
             host_email=self.host_email.data or "",
@@ -180,7 +191,3 @@ class ActivityForm(FlaskForm):
 
 class CoOrganiserForm(FlaskForm):
     email = email_address_field(_l("Email of an organiser with an account"))
-
-
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token, for buttons that change something."""

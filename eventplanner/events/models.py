@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventplanner.auth.models import Organiser
-from eventplanner.extensions import UTCDateTime, db, utcnow
+from eventplanner.extensions import UTCDateTime, db, enum_column, utcnow
 
 
 class EventStatus(enum.StrEnum):
@@ -23,19 +23,6 @@ class ActivityKind(enum.StrEnum):
     STANDARD = "standard"
     #: A race: participants have target and result times.
     TIMED = "timed"
-
-
-def _enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column: VARCHAR plus a CHECK constraint, storing the values."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
 
 
 event_co_organiser = Table(
@@ -57,9 +44,11 @@ class Event(db.Model):
     #: IANA zone name; every time of the event is shown on this zone's clock.
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
     status: Mapped[EventStatus] = mapped_column(
-        _enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT
+        enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT
     )
     rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Remind guests who have not answered this many days before the deadline (None: don't).
+    reminder_days_before: Mapped[int | None]
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     host_name: Mapped[str] = mapped_column(String(120), default="")
     host_email: Mapped[str] = mapped_column(String(254), default="")
@@ -90,6 +79,14 @@ class Event(db.Model):
     def is_past(self, now: datetime) -> bool:
         return self.ends_at is not None and self.ends_at < now
 
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is EventStatus.CANCELLED
+
+    def accepts_answers(self, now: datetime) -> bool:
+        """Guests may answer or change their answer: not cancelled, deadline not passed."""
+        return not self.is_cancelled and (self.rsvp_deadline is None or now <= self.rsvp_deadline)
+
     def is_owned_by(self, organiser: Organiser) -> bool:
         return self.owner_id == organiser.id
 
@@ -110,7 +107,7 @@ class Activity(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[ActivityKind] = mapped_column(
-        _enum_column(ActivityKind, "activity_kind"), default=ActivityKind.STANDARD
+        enum_column(ActivityKind, "activity_kind"), default=ActivityKind.STANDARD
     )
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)

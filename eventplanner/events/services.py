@@ -35,6 +35,7 @@ class EventDetails:
     description: str = ""
     status: EventStatus = EventStatus.DRAFT
     rsvp_deadline: datetime | None = None
+    reminder_days_before: int | None = None
     default_language: str = "en"
     host_name: str = ""
     host_email: str = ""
@@ -66,6 +67,11 @@ def _visible_to(organiser: Organiser):
         event_co_organiser.c.organiser_id == organiser.id
     )
     return or_(Event.owner_id == organiser.id, Event.id.in_(co_organised))
+
+
+def visible_event_ids(organiser: Organiser):
+    """SQL subquery: ids of the events the organiser owns or co-organises."""
+    return select(Event.id).where(_visible_to(organiser))
 
 
 def events_for(organiser: Organiser) -> list[Event]:
@@ -167,6 +173,7 @@ def event_details_of(event: Event) -> EventDetails:
         status=event.status,
         rsvp_deadline=wall_clock(event.rsvp_deadline, event.timezone)
         if event.rsvp_deadline else None,
+        reminder_days_before=event.reminder_days_before,
         default_language=event.default_language,
         host_name=event.host_name,
         host_email=event.host_email,

@@ -16,11 +16,11 @@ from eventplanner.events.forms import (
     KIND_LABELS,
     STATUS_LABELS,
     ActivityForm,
-    ConfirmForm,
     CoOrganiserForm,
     EventForm,
 )
 from eventplanner.extensions import db, utcnow
+from eventplanner.form_fields import ConfirmForm
 
 bp = Blueprint("events", __name__)
 T = TypeVar("T")

@@ -1,0 +1,206 @@
+"""Importing contacts from a CSV file: read, preview row by row, then write in one go.
+
+Accepts what spreadsheets write: UTF-8 with or without a byte-order mark, commas or
+semicolons (Excel in Norway and Germany writes semicolons), headers in English,
+Norwegian, Danish or German. Nothing is written until the organiser confirms the preview,
+and then every valid row is written in the caller's single transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from eventplanner.auth.models import Organiser
+from eventplanner.auth.services import normalise_email
+from eventplanner.contacts.models import LANGUAGE_CODES, Contact
+from eventplanner.contacts.services import (
+    ContactDetails,
+    Directory,
+    apply_contact_details,
+    parse_tags,
+)
+from eventplanner.errors import InvalidState
+from eventplanner.extensions import db
+
+MAX_ROWS = 20_000
+
+#: Column names people use, lower-cased, mapped to ours.
+HEADER_ALIASES = {
+    "name": "name", "full name": "name", "navn": "name", "fulde navn": "name",
+    "fullt navn": "name",
+    "email": "email", "e-mail": "email", "e-post": "email", "epost": "email",
+    "e-mail-adresse": "email", "email address": "email", "mail": "email",
+    "phone": "phone", "telephone": "phone", "mobile": "phone", "telefon": "phone",
+    "mobil": "phone", "telefonnummer": "phone", "handy": "phone",
+    "company": "company", "organisation": "company", "organization": "company",
+    "firma": "company", "selskap": "company", "virksomhed": "company",
+    "unternehmen": "company", "bedrift": "company",
+    "language": "language", "språk": "language", "sprog": "language", "sprache": "language",
+    "dietary": "dietary", "dietary notes": "dietary", "dietary needs": "dietary",
+    "allergies": "dietary", "allergier": "dietary", "diett": "dietary", "kost": "dietary",
+    "ernährung": "dietary", "allergien": "dietary",
+    "tags": "tags", "tag": "tags", "stikkord": "tags", "etiketter": "tags",
+    "schlagworte": "tags",
+    "notes": "notes", "note": "notes", "notater": "notes", "noter": "notes",
+    "notizen": "notes", "bemerkungen": "notes",
+}
+
+
+class RowAction(enum.StrEnum):
+    NEW = "new"
+    UPDATE = "update"
+    ERROR = "error"
+
+
+@dataclass
+class ImportRow:
+    line: int
+    details: ContactDetails | None
+    action: RowAction
+    problems: list[str] = field(default_factory=list)
+    raw_name: str = ""
+    raw_email: str = ""
+
+
+@dataclass
+class ImportPreview:
+    rows: list[ImportRow]
+
+    def count(self, action: RowAction) -> int:
+        return sum(1 for row in self.rows if row.action is action)
+
+    @property
+    def importable(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.action is not RowAction.ERROR]
+
+
+class UnreadableFile(InvalidState):
+    status_code = 422
+    default_message = _l("That file could not be read as CSV.")
+
+
+def decode_csv(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableFile(_l(
+            "The file is not UTF-8 text. In Excel, save it as \"CSV UTF-8\".")) from None
+
+
+def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The recognised columns and each data row as {column: value}, with its line number."""
+    if not text.strip():
+        raise UnreadableFile(_l("The file is empty."))
+    first_line = text.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+        columns = [HEADER_ALIASES.get(name.strip().lower(), "") for name in header]
+        if "name" not in columns or "email" not in columns:
+            raise UnreadableFile(_l(
+                "The first row must name the columns, with at least \"name\" and \"email\"."))
+        rows = []
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise UnreadableFile(_l("A file can hold at most %(max)d contacts.",
+                                        max=MAX_ROWS))
+            row = {column: value.strip() for column, value in zip(columns, values, strict=False)
+                   if column}
+            rows.append((reader.line_num, row))
+    except csv.Error as error:
+        raise UnreadableFile(_l("Line %(line)d of the file is broken: %(error)s",
+                                line=reader.line_num, error=str(error))) from None
+    return columns, rows
+
+
+def preview_import(organiser: Organiser, data: bytes) -> ImportPreview:
+    """Check every row against the file and the organiser's contacts; write nothing."""
+    _, rows = read_rows(decode_csv(data))
+    existing = set(db.session.scalars(
+        select(Contact.email).where(Contact.organiser_id == organiser.id)))
+    seen: dict[str, int] = {}
+    preview = []
+    for line, row in rows:
+        problems = []
+        name, raw_email = row.get("name", ""), row.get("email", "")
+        email = ""
+        if not name:
+            problems.append(str(_l("The name is missing.")))
+        if not raw_email:
+            problems.append(str(_l("The email address is missing.")))
+        else:
+            try:
+                email = normalise_email(validate_email(
+                    raw_email, check_deliverability=False).normalized)
+            except EmailNotValidError:
+                problems.append(str(_l("\"%(email)s\" is not a valid email address.",
+                                       email=raw_email)))
+        if email and email in seen:
+            problems.append(str(_l("The same email address is on line %(line)d.",
+                                   line=seen[email])))
+        language = row.get("language", "").lower()
+        if language and language not in LANGUAGE_CODES:
+            problems.append(str(_l("Unknown language \"%(language)s\": use en, nb, da or de.",
+                                   language=language)))
+        if email:
+            seen.setdefault(email, line)
+        if len(name) > 120:
+            problems.append(str(_l("The name is longer than 120 characters.")))
+        if problems:
+            preview.append(ImportRow(line, None, RowAction.ERROR, problems, name, raw_email))
+            continue
+        details = ContactDetails(
+            name=name, email=email, phone=row.get("phone", "")[:40],
+            company_name=row.get("company", ""), language=language,
+            dietary_notes=row.get("dietary", "")[:500], tags=parse_tags(row.get("tags", "")),
+            notes=row.get("notes", ""),
+        )
+        action = RowAction.UPDATE if email in existing else RowAction.NEW
+        preview.append(ImportRow(line, details, action, [], name, email))
+    return ImportPreview(preview)
+
+
+def apply_import(organiser: Organiser, preview: ImportPreview) -> tuple[int, int]:
+    """Write the valid rows: new contacts are added, known ones updated. Returns counts.
+
+    For an update, an empty cell keeps what the contact had; tags are added, not replaced.
+    """
+    directory = Directory(organiser)
+    known = {c.email: c for c in db.session.scalars(
+        select(Contact).where(Contact.organiser_id == organiser.id)
+        .options(selectinload(Contact.company), selectinload(Contact.tags)))}
+    added = updated = 0
+    for row in preview.importable:
+        details = row.details
+        contact = known.get(details.email)
+        if contact is None:
+            contact = Contact(organiser_id=organiser.id)
+            apply_contact_details(contact, details, directory)
+            db.session.add(contact)
+            added += 1
+        else:
+            merged = ContactDetails(
+                name=details.name or contact.name, email=contact.email,
+                phone=details.phone or contact.phone,
+                company_name=details.company_name or (
+                    contact.company.name if contact.company else ""),
+                language=details.language or contact.language,
+                dietary_notes=details.dietary_notes or contact.dietary_notes,
+                tags=tuple(sorted(set(contact.tag_names) | set(details.tags))),
+                notes=details.notes or contact.notes,
+            )
+            apply_contact_details(contact, merged, directory)
+            updated += 1
+    db.session.flush()
+    return added, updated

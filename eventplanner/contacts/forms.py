@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from eventplanner.contacts.services import ContactDetails, parse_tags
+from eventplanner.form_fields import email_address_field
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = email_address_field(_l("Email"))
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
+    company_name = StringField(_l("Company"), validators=[Length(max=200)],
+                               description=_l("A new name adds the company."))
+    language = SelectField(_l("Language"))
+    dietary_notes = StringField(_l("Dietary notes"), validators=[Length(max=500)])
+    tags = StringField(_l("Tags"), validators=[Length(max=500)],
+                       description=_l("Separated by commas, e.g. vip, runner"))
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [SelectChoice("", _l("The event's language"))] + [
+            SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()]
+
+    def details(self) -> ContactDetails:
+        return ContactDetails(
+            name=self.name.data, email=self.email.data, phone=self.phone.data or "",
+            company_name=self.company_name.data or "", language=self.language.data or "",
+            dietary_notes=self.dietary_notes.data or "", tags=parse_tags(self.tags.data or ""),
+            notes=self.notes.data or "",
+        )
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["csv", "txt"], _l("Choose a .csv file.")),
+    ])
+
+
+class ImportConfirmForm(FlaskForm):
+    """Carries the checked file back, so the import writes exactly what was previewed."""
+
+    content = HiddenField(validators=[DataRequired()])

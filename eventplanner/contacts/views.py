@@ -1,0 +1,124 @@
+"""The organiser's address book: companies and contacts, and the CSV import."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from eventplanner.contacts import csv_import, services
+from eventplanner.contacts.forms import ContactForm, ImportConfirmForm, ImportUploadForm
+from eventplanner.errors import DomainError
+from eventplanner.extensions import db
+from eventplanner.form_fields import ConfirmForm
+
+bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every page here is for logged-in organisers."""
+
+
+@bp.route("/")
+def list_contacts():
+    search = request.args.get("q", "")[:200]
+    tag = request.args.get("tag", "")[:60]
+    company_id = request.args.get("company", type=int)
+    contacts = services.contacts_for(current_user, search=search, company_id=company_id,
+                                     tag=tag)
+    return render_template(
+        "contacts/list.html", contacts=contacts, search=search, tag=tag,
+        company_id=company_id, companies=services.companies_for(current_user),
+        tags=services.tags_for(current_user))
+
+
+def _save_contact(form, change) -> bool:
+    try:
+        change()
+    except services.EmailInUse as error:
+        db.session.rollback()
+        form.email.errors.append(str(error.message))
+        return False
+    db.session.commit()
+    return True
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create_contact():
+    form = ContactForm()
+    if form.validate_on_submit() and _save_contact(
+            form, lambda: services.create_contact(current_user, form.details())):
+        flash(_("Contact added: %(name)s.", name=form.name.data), "success")
+        return redirect(url_for("contacts.list_contacts"))
+    return render_template("contacts/form.html", form=form, contact=None), (
+        422 if form.errors else 200)
+
+
+@bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+def edit_contact(contact_id: int):
+    contact = services.get_contact_for(current_user, contact_id)
+    form = ContactForm(obj=contact, data={
+        "company_name": contact.company.name if contact.company else "",
+        "tags": ", ".join(contact.tag_names)})
+    if form.validate_on_submit() and _save_contact(
+            form, lambda: services.update_contact(contact, form.details())):
+        flash(_("Contact saved: %(name)s.", name=contact.name), "success")
+        return redirect(url_for("contacts.list_contacts"))
+    return render_template("contacts/form.html", form=form, contact=contact), (
+        422 if form.errors else 200)
+
+
+@bp.route("/<int:contact_id>/delete", methods=["GET", "POST"])
+def delete_contact(contact_id: int):
+    contact = services.get_contact_for(current_user, contact_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = contact.name
+        services.delete_contact(contact)
+        db.session.commit()
+        flash(_("Contact deleted: %(name)s.", name=name), "success")
+        return redirect(url_for("contacts.list_contacts"))
+    return render_template("contacts/delete.html", contact=contact, form=form)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_contacts():
+    """Upload (POST with a file) shows the preview; nothing is written yet."""
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            preview = csv_import.preview_import(current_user, data)
+        except DomainError as error:
+            form.file.errors.append(str(error.message))
+        else:
+            confirm = ImportConfirmForm(content=base64.b64encode(data).decode())
+            return render_template("contacts/import_preview.html", preview=preview,
+                                   form=confirm, actions=csv_import.RowAction)
+    return render_template("contacts/import.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/import/confirm", methods=["POST"])
+def confirm_import():
+    """Check the same file again and write its valid rows, all in one transaction."""
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("contacts.import_contacts"))
+    try:
+        data = base64.b64decode(form.content.data, validate=True)
+        preview = csv_import.preview_import(current_user, data)
+    except (binascii.Error, ValueError, DomainError):
+        flash(_("The import could not be read again. Please upload the file once more."),
+              "error")
+        return redirect(url_for("contacts.import_contacts"))
+    added, updated = csv_import.apply_import(current_user, preview)
+    db.session.commit()
+    skipped = preview.count(csv_import.RowAction.ERROR)
+    flash(_("Import done: %(added)d added, %(updated)d updated, %(skipped)d rows skipped.",
+            added=added, updated=updated, skipped=skipped), "success")
+    return redirect(url_for("contacts.list_contacts"))

@@ -1,0 +1,151 @@
+"""Invitations (a contact invited to an event), their answers per part, and the history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventplanner.contacts.models import Contact
+from eventplanner.events.models import Activity, Event
+from eventplanner.extensions import UTCDateTime, db, enum_column, utcnow
+
+
+class AnswerStatus(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+    #: Said yes to a full part: waiting for a place, in order of ``waitlisted_at``.
+    WAITLISTED = "waitlisted"
+
+
+class InvitationStage(enum.StrEnum):
+    """How far an invitation has come, for the organiser's list."""
+
+    NOT_SENT = "not_sent"
+    SENT = "sent"
+    OPENED = "opened"
+    ANSWERED = "answered"
+    REVOKED = "revoked"
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitation"
+    __table_args__ = (
+        UniqueConstraint("event_id", "contact_id"),
+        CheckConstraint("plus_ones_allowed >= 0 AND plus_ones_allowed <= 20",
+                        name="plus_ones_allowed_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    plus_ones_allowed: Mapped[int] = mapped_column(default=0)
+    #: Random; the link's token is an HMAC of the id and this nonce under the server key.
+    token_nonce: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 of the token: the only form in which the link is stored.
+    token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The language the guest chose on the page; empty: the contact's, else the event's.
+    language: Mapped[str] = mapped_column(String(8), default="")
+    plus_one_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    dietary_needs: Mapped[str] = mapped_column(String(500), default="")
+    message_to_host: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    contact: Mapped[Contact] = relationship()
+    responses: Mapped[list[Response]] = relationship(
+        back_populates="invitation", cascade="all, delete-orphan")
+    changes: Mapped[list[ResponseChange]] = relationship(
+        back_populates="invitation", cascade="all, delete-orphan",
+        order_by="(ResponseChange.changed_at.desc(), ResponseChange.id.desc())")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def stage(self) -> InvitationStage:
+        if self.revoked_at:
+            return InvitationStage.REVOKED
+        if self.answered_at:
+            return InvitationStage.ANSWERED
+        if self.opened_at:
+            return InvitationStage.OPENED
+        if self.sent_at:
+            return InvitationStage.SENT
+        return InvitationStage.NOT_SENT
+
+    @property
+    def guest_language(self) -> str:
+        """The language to speak to this guest: their choice, their contact's, the event's."""
+        return self.language or self.contact.language or self.event.default_language
+
+    def response_for(self, activity: Activity) -> Response | None:
+        return next((r for r in self.responses if r.activity_id == activity.id), None)
+
+    def answer_for(self, activity: Activity) -> AnswerStatus | None:
+        response = self.response_for(activity)
+        return response.status if response else None
+
+    @property
+    def party_size(self) -> int:
+        """The guest and the plus-ones they named."""
+        return 1 + len(self.plus_one_names or [])
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.id} event={self.event_id} contact={self.contact_id}>"
+
+
+class Response(db.Model):
+    """A guest's answer for one part of the event."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        UniqueConstraint("invitation_id", "activity_id"),
+        CheckConstraint("places >= 1", name="places_positive"),
+        Index("ix_response_activity_id_status", "activity_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    status: Mapped[AnswerStatus] = mapped_column(enum_column(AnswerStatus, "answer_status"))
+    #: Places this answer takes when confirmed: the guest plus their plus-ones.
+    places: Mapped[int] = mapped_column(default=1)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    invitation: Mapped[Invitation] = relationship(back_populates="responses")
+    activity: Mapped[Activity] = relationship()
+
+
+class ResponseChange(db.Model):
+    """One change to a guest's answer: who, when, from what to what. Never deleted."""
+
+    __tablename__ = "response_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitation.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activity.id", ondelete="SET NULL"))
+    #: The part's name when the change was made: history outlives a removed part.
+    activity_name: Mapped[str] = mapped_column(String(200), default="")
+    #: What changed: "answer", "plus_ones", "dietary_needs", "message".
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+    #: "guest", "organiser" or "waitlist" (a place came free).
+    changed_by: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    invitation: Mapped[Invitation] = relationship(back_populates="changes")

@@ -1,0 +1,140 @@
+"""What the organiser reads about an event's guests: counts, lists, the kitchen's list, CSV.
+
+Each function runs a fixed number of queries, whatever the number of invitations.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from eventplanner.events.models import Activity, Event
+from eventplanner.extensions import db
+from eventplanner.formatting import format_moment
+from eventplanner.invitations.models import (
+    AnswerStatus,
+    Invitation,
+    InvitationStage,
+    Response,
+)
+from eventplanner.labels import answer_label, stage_label
+
+
+@dataclass
+class PartCounts:
+    activity: Activity
+    yes_guests: int = 0
+    yes_places: int = 0
+    maybe: int = 0
+    no: int = 0
+    waitlisted: int = 0
+    not_answered: int = 0
+
+    @property
+    def places_left(self) -> int | None:
+        if self.activity.capacity is None:
+            return None
+        return max(self.activity.capacity - self.yes_places, 0)
+
+
+def part_counts(event: Event) -> list[PartCounts]:
+    """Per part: yes (guests and places with plus-ones), maybe, no, waitlisted, no answer.
+
+    Revoked invitations are left out of every count.
+    """
+    rows = db.session.execute(
+        select(Response.activity_id, Response.status, func.count(), func.sum(Response.places))
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))
+        .group_by(Response.activity_id, Response.status)
+    ).all()
+    invited = db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.event_id == event.id, Invitation.revoked_at.is_(None)))
+    counts = {activity.id: PartCounts(activity) for activity in event.activities}
+    for activity_id, status, how_many, places in rows:
+        part = counts[activity_id]
+        if status is AnswerStatus.YES:
+            part.yes_guests, part.yes_places = how_many, int(places or 0)
+        elif status is AnswerStatus.MAYBE:
+            part.maybe = how_many
+        elif status is AnswerStatus.NO:
+            part.no = how_many
+        else:
+            part.waitlisted = how_many
+    for part in counts.values():
+        answered = part.yes_guests + part.maybe + part.no + part.waitlisted
+        part.not_answered = max(invited - answered, 0)
+    return list(counts.values())
+
+
+def stage_counts(invitations: list[Invitation]) -> dict[InvitationStage, int]:
+    counts = dict.fromkeys(InvitationStage, 0)
+    for invitation in invitations:
+        counts[invitation.stage] += 1
+    return counts
+
+
+@dataclass
+class KitchenLine:
+    invitation: Invitation
+    places: int
+
+
+@dataclass
+class KitchenList:
+    activity: Activity
+    lines: list[KitchenLine] = field(default_factory=list)
+
+    @property
+    def places(self) -> int:
+        return sum(line.places for line in self.lines)
+
+
+def kitchen_lists(event: Event, invitations: list[Invitation]) -> list[KitchenList]:
+    """Per part, the confirmed guests who told us about dietary needs, with their party."""
+    lists = {activity.id: KitchenList(activity) for activity in event.activities}
+    for invitation in invitations:
+        if invitation.is_revoked or not invitation.dietary_needs:
+            continue
+        for response in invitation.responses:
+            if response.status is AnswerStatus.YES and response.activity_id in lists:
+                lists[response.activity_id].lines.append(
+                    KitchenLine(invitation, response.places))
+    return list(lists.values())
+
+
+def messages_from_guests(invitations: list[Invitation]) -> list[Invitation]:
+    with_message = [i for i in invitations if i.message_to_host]
+    return sorted(with_message, key=lambda i: i.answered_at or i.created_at, reverse=True)
+
+
+def answers_csv(event: Event, invitations: list[Invitation], delimiter: str = ",") -> bytes:
+    """All answers as CSV in UTF-8 with a byte-order mark, so Excel reads the letters right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(
+        [_("Name"), _("Email"), _("Company"), _("Status")]
+        + [activity.name for activity in event.activities]
+        + [_("Plus-ones"), _("Plus-one names"), _("Dietary needs"), _("Message"),
+           _("Answered")])
+    by_invitation = defaultdict(dict)
+    for invitation in invitations:
+        for response in invitation.responses:
+            by_invitation[invitation.id][response.activity_id] = response.status
+    for invitation in invitations:
+        contact = invitation.contact
+        answers = by_invitation[invitation.id]
+        writer.writerow(
+            [contact.name, contact.email, contact.company.name if contact.company else "",
+             stage_label(invitation.stage)]
+            + [answer_label(answers[activity.id]) if activity.id in answers else ""
+               for activity in event.activities]
+            + [len(invitation.plus_one_names or []), "; ".join(invitation.plus_one_names or []),
+               invitation.dietary_needs, invitation.message_to_host,
+               format_moment(invitation.answered_at, event.timezone)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,172 @@
+"""The organiser's pages for an event's guests: invite, follow up, read the answers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from eventplanner.contacts.services import companies_for, contacts_for, tags_for
+from eventplanner.errors import DomainError
+from eventplanner.events.services import get_event_for
+from eventplanner.extensions import db, utcnow
+from eventplanner.form_fields import ConfirmForm
+from eventplanner.invitations import overview, services
+from eventplanner.invitations.forms import GuestSelectionForm, InviteForm
+from eventplanner.invitations.models import InvitationStage
+
+bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>")
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every page here is for logged-in organisers."""
+
+
+def _back_to_guests(event_id: int):
+    return redirect(url_for("invitations.guests", event_id=event_id))
+
+
+@bp.route("/guests")
+def guests(event_id: int):
+    event = get_event_for(current_user, event_id)
+    invitations = services.invitations_of(event)
+    stage = request.args.get("stage", "")
+    shown = [i for i in invitations if not stage or i.stage.value == stage]
+    return render_template(
+        "invitations/guests.html", event=event, invitations=shown,
+        all_count=len(invitations), stage=stage, stages=InvitationStage,
+        stage_counts=overview.stage_counts(invitations), parts=overview.part_counts(event),
+        kitchen=overview.kitchen_lists(event, invitations),
+        messages=overview.messages_from_guests(invitations),
+        selection_form=GuestSelectionForm(), confirm_form=ConfirmForm(),
+        reminder_due_at=services.reminder_due_at(event))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+def invite(event_id: int):
+    event = get_event_for(current_user, event_id)
+    form = InviteForm()
+    companies, tags = companies_for(current_user), tags_for(current_user)
+    form.company_id.choices = [SelectChoice(0, _("Nobody"))] + [
+        SelectChoice(c.id, c.name) for c in companies]
+    form.tag.choices = [SelectChoice("", _("Nobody"))] + [
+        SelectChoice(t.name, t.name) for t in tags]
+    invited = services.invited_contact_ids(event)
+    if form.validate_on_submit():
+        chosen = services.choose_contacts(current_user, form.contact_ids.data,
+                                          form.company_id.data, form.tag.data)
+        try:
+            report = services.invite_contacts(event, current_user, chosen,
+                                              form.plus_ones_allowed.data,
+                                              send=form.send_now.data, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)d guest invited.", "%(num)d guests invited.",
+                           len(report.invited)), "success")
+            if report.already_invited:
+                flash(ngettext("%(num)d was invited already and was left as they were.",
+                               "%(num)d were invited already and were left as they were.",
+                               report.already_invited), "info")
+            return _back_to_guests(event.id)
+    return render_template("invitations/invite.html", event=event, form=form,
+                           contacts=contacts_for(current_user), invited=invited), (
+        422 if form.errors else 200)
+
+
+@bp.route("/guests/send", methods=["POST"])
+def send_unsent(event_id: int):
+    event = get_event_for(current_user, event_id)
+    ConfirmForm().validate_on_submit()
+    try:
+        count = services.send_invitations(event, services.invitations_of(event), utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(ngettext("%(num)d invitation queued for sending.",
+                       "%(num)d invitations queued for sending.", count), "success")
+    return _back_to_guests(event.id)
+
+
+@bp.route("/guests/remind", methods=["POST"])
+def remind(event_id: int):
+    event = get_event_for(current_user, event_id)
+    form = GuestSelectionForm()
+    form.validate_on_submit()
+    ticked = form.invitation_ids.data if request.form.get("who") == "ticked" else None
+    if ticked is not None and not ticked:
+        flash(_("Tick the guests to remind first."), "error")
+        return _back_to_guests(event.id)
+    try:
+        count = services.send_reminders(event, utcnow(), ticked)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(ngettext("%(num)d reminder queued.", "%(num)d reminders queued.", count),
+              "success")
+    return _back_to_guests(event.id)
+
+
+@bp.route("/guests.csv")
+def export_answers(event_id: int):
+    event = get_event_for(current_user, event_id)
+    delimiter = "," if current_user.language == "en" else ";"
+    body = overview.answers_csv(event, services.invitations_of(event), delimiter)
+    filename = f"answers-{event.id}.csv"
+    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/guests/<int:invitation_id>")
+def guest(event_id: int, invitation_id: int):
+    event = get_event_for(current_user, event_id)
+    invitation = services.get_invitation_of(event, invitation_id)
+    return render_template("invitations/guest.html", event=event, invitation=invitation,
+                           link=services.invitation_link(invitation), form=ConfirmForm())
+
+
+@bp.route("/guests/<int:invitation_id>/revoke", methods=["POST"])
+def revoke(event_id: int, invitation_id: int):
+    event = get_event_for(current_user, event_id)
+    services.revoke_link(services.get_invitation_of(event, invitation_id), utcnow())
+    db.session.commit()
+    flash(_("The link no longer works. Make a new one to let the guest answer again."),
+          "success")
+    return redirect(url_for("invitations.guest", event_id=event.id,
+                            invitation_id=invitation_id))
+
+
+@bp.route("/guests/<int:invitation_id>/reissue", methods=["POST"])
+def reissue(event_id: int, invitation_id: int):
+    event = get_event_for(current_user, event_id)
+    services.reissue_link(services.get_invitation_of(event, invitation_id))
+    db.session.commit()
+    flash(_("A new link is ready; the old one no longer works. Copy it below, or send the "
+            "invitation again."), "success")
+    return redirect(url_for("invitations.guest", event_id=event.id,
+                            invitation_id=invitation_id))
+
+
+@bp.route("/guests/<int:invitation_id>/resend", methods=["POST"])
+def resend(event_id: int, invitation_id: int):
+    event = get_event_for(current_user, event_id)
+    try:
+        services.resend_invitation(services.get_invitation_of(event, invitation_id), utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The invitation is queued for sending."), "success")
+    return redirect(url_for("invitations.guest", event_id=event.id,
+                            invitation_id=invitation_id))

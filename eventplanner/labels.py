@@ -1,0 +1,68 @@
+"""Words for answers, invitation stages and email states, in the current language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from eventplanner.invitations.models import AnswerStatus, InvitationStage
+from eventplanner.mail.models import MessageStatus
+
+ANSWER_LABELS = {
+    AnswerStatus.YES: _l("Yes"),
+    AnswerStatus.NO: _l("No"),
+    AnswerStatus.MAYBE: _l("Maybe"),
+    AnswerStatus.WAITLISTED: _l("On the waitlist"),
+}
+STAGE_LABELS = {
+    InvitationStage.NOT_SENT: _l("Not sent"),
+    InvitationStage.SENT: _l("Sent"),
+    InvitationStage.OPENED: _l("Opened"),
+    InvitationStage.ANSWERED: _l("Answered"),
+    InvitationStage.REVOKED: _l("Link revoked"),
+}
+
+
+def answer_label(status: AnswerStatus | str | None) -> str:
+    if not status:
+        return str(_l("No answer"))
+    return str(ANSWER_LABELS[AnswerStatus(status)])
+
+
+def stage_label(stage: InvitationStage) -> str:
+    return str(STAGE_LABELS[stage])
+
+
+CHANGED_BY_LABELS = {
+    "guest": _l("Guest"),
+    "organiser": _l("Organiser"),
+    "waitlist": _l("Waitlist: a place came free"),
+    "system": _l("System"),
+}
+FIELD_LABELS = {
+    "plus_ones": _l("Plus-ones"),
+    "dietary_needs": _l("Dietary needs"),
+    "message": _l("Message"),
+}
+
+
+def change_by_label(changed_by: str) -> str:
+    return str(CHANGED_BY_LABELS.get(changed_by, changed_by))
+
+
+def change_field_label(change) -> str:
+    """ "Answer: Dinner", "Dietary needs", ..."""
+    if change.field == "answer":
+        return str(_l("Answer: %(part)s", part=change.activity_name))
+    return str(FIELD_LABELS.get(change.field, change.field))
+
+
+MESSAGE_STATUS_LABELS = {
+    MessageStatus.QUEUED: _l("Queued"),
+    MessageStatus.SENDING: _l("Sending"),
+    MessageStatus.SENT: _l("Sent"),
+    MessageStatus.FAILED: _l("Failed"),
+}
+
+
+def message_status_label(status: MessageStatus) -> str:
+    return str(MESSAGE_STATUS_LABELS[status])

@@ -1,0 +1,53 @@
+"""The outbox: every email is a row here first, written with the change that causes it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventplanner.events.models import Event
+from eventplanner.extensions import UTCDateTime, db, enum_column, utcnow
+
+
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"
+    #: A worker has claimed it and is talking to the mail server.
+    SENDING = "sending"
+    SENT = "sent"
+    #: Gave up after the last retry; the organiser can queue it again.
+    FAILED = "failed"
+
+
+class Message(db.Model):
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL"), index=True)
+    #: What the email is for: "invitation", "reminder", "confirmation", "waitlist_promoted".
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(254))
+    recipient_name: Mapped[str] = mapped_column(String(120), default="")
+    reply_to: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[MessageStatus] = mapped_column(
+        enum_column(MessageStatus, "message_status"), default=MessageStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} {self.kind} to {self.recipient} {self.status}>"

@@ -1,0 +1,82 @@
+"""The guest's answer form, built for the parts of their event."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from eventplanner.invitations.models import AnswerStatus, Invitation
+from eventplanner.invitations.services import GuestAnswer
+
+PART_FIELD_PREFIX = "part_"
+
+
+def part_field_name(activity_id: int) -> str:
+    return f"{PART_FIELD_PREFIX}{activity_id}"
+
+
+class GuestAnswerForm(FlaskForm):
+    plus_one_names = FieldList(
+        StringField(_l("Guest's name"), validators=[Length(max=120)]), min_entries=0)
+    dietary_needs = TextAreaField(
+        _l("Dietary needs"), validators=[Length(max=500)],
+        description=_l("Allergies or preferences, for you and your guests."))
+    message_to_host = TextAreaField(
+        _l("A message or a question to the host"), validators=[Length(max=5000)])
+
+    plus_ones_allowed = 0
+    part_ids: tuple[int, ...] = ()
+
+    def validate_plus_one_names(self, field) -> None:
+        named = [entry.data for entry in field.entries if (entry.data or "").strip()]
+        if len(named) > self.plus_ones_allowed:
+            raise ValidationError(_l("You can bring at most %(count)d guests.",
+                                     count=self.plus_ones_allowed))
+
+    def part_fields(self):
+        return [self[part_field_name(part_id)] for part_id in self.part_ids]
+
+    def answer(self) -> GuestAnswer:
+        return GuestAnswer(
+            answers={part_id: AnswerStatus(self[part_field_name(part_id)].data)
+                     for part_id in self.part_ids},
+            plus_one_names=tuple(entry.data or "" for entry in self.plus_one_names.entries),
+            dietary_needs=self.dietary_needs.data or "",
+            message_to_host=self.message_to_host.data or "",
+        )
+
+
+def answer_form_for(invitation: Invitation, **kwargs) -> GuestAnswerForm:
+    """A form with a yes / no / maybe question per part, prefilled with the saved answer."""
+    event = invitation.event
+    choices = [
+        SelectChoice(AnswerStatus.YES.value, _l("Yes")),
+        SelectChoice(AnswerStatus.NO.value, _l("No")),
+        SelectChoice(AnswerStatus.MAYBE.value, _l("Maybe")),
+    ]
+
+    class PartsForm(GuestAnswerForm):
+        pass
+
+    data = {
+        "plus_one_names": list(invitation.plus_one_names or []),
+        "dietary_needs": invitation.dietary_needs or invitation.contact.dietary_notes,
+        "message_to_host": invitation.message_to_host,
+    }
+    for activity in event.activities:
+        name = part_field_name(activity.id)
+        setattr(PartsForm, name, RadioField(
+            activity.name, choices=choices,
+            validators=[InputRequired(message=_l("Choose yes, no or maybe."))]))
+        status = invitation.answer_for(activity)
+        if status is not None:
+            data[name] = (AnswerStatus.YES if status is AnswerStatus.WAITLISTED
+                          else status).value
+    PartsForm.plus_ones_allowed = invitation.plus_ones_allowed
+    PartsForm.part_ids = tuple(activity.id for activity in event.activities)
+    form = PartsForm(data=data, **kwargs)
+    while len(form.plus_one_names.entries) < invitation.plus_ones_allowed:
+        form.plus_one_names.append_entry()
+    return form
