@@ -12,11 +12,16 @@ import contextlib
 import os
 import re
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -170,6 +175,7 @@ def make_event(app: Flask, make_organiser) -> Callable[..., Event]:
             event = create_event(db.session.merge(owner), EventDetails(**details))
             db.session.commit()
             db.session.refresh(event)
+            assert event.owner  # loaded, for tests that ask for it later
         return event
 
     return make
@@ -251,3 +257,62 @@ def make_invitation(app: Flask) -> Callable[..., Invitation]:
         return invitation
 
     return make
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=email_policy.default))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def smtp_server(app: Flask, smtp_port: int) -> Iterator[Inbox]:
+    """A real SMTP server on loopback; the app's mail worker is pointed at it."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port)
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def deliver_mail(app: Flask) -> Callable[[], str]:
+    """Run the mail worker once, as cron or an operator would: ``flask mail deliver``."""
+
+    def deliver() -> str:
+        result = app.test_cli_runner().invoke(args=["mail", "deliver"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return deliver
+
+
+LINK = re.compile(r"http://eventplanner\.test(/r/[A-Za-z0-9_-]{43})")
+
+
+def personal_link_in(message: EmailMessage) -> str:
+    """The path of the personal link in an email's text part."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    match = LINK.search(text)
+    assert match, text
+    return match.group(1)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -313,8 +314,9 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
         raise UnknownPart()
     names = tuple(name.strip()[:120] for name in answer.plus_one_names if name.strip())
     if len(names) > invitation.plus_ones_allowed:
-        raise TooManyPlusOnes(_l(
-            "You can bring at most %(count)d guests.", count=invitation.plus_ones_allowed))
+        raise TooManyPlusOnes(lazy_ngettext(
+            "You can bring at most %(num)d guest.", "You can bring at most %(num)d guests.",
+            invitation.plus_ones_allowed))
 
     touched = sorted(set(answer.answers) | {
         r.activity_id for r in invitation.responses if r.activity_id in parts})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import FieldList, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -32,8 +33,9 @@ class GuestAnswerForm(FlaskForm):
     def validate_plus_one_names(self, field) -> None:
         named = [entry.data for entry in field.entries if (entry.data or "").strip()]
         if len(named) > self.plus_ones_allowed:
-            raise ValidationError(_l("You can bring at most %(count)d guests.",
-                                     count=self.plus_ones_allowed))
+            raise ValidationError(ngettext("You can bring at most %(num)d guest.",
+                                           "You can bring at most %(num)d guests.",
+                                           self.plus_ones_allowed))
 
     def part_fields(self):
         return [self[part_field_name(part_id)] for part_id in self.part_ids]

@@ -74,3 +74,9 @@ def answer(token: str):
         return _page(services.find_invitation_by_token(token), token, form, error)
     db.session.commit()
     return redirect(url_for("rsvp.guest_page", token=token, saved=1), code=303)
+
+
+@bp.route("/<path:anything>")
+def mangled_link(anything: str):
+    """A link broken by a mail program (cut, or with extra path): the same friendly page."""
+    raise services.LinkNotValid()
