@@ -1,0 +1,194 @@
+"""The organiser's side of invitations: inviting, the overview, reminders, export."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import select
+
+from eventplanner.extensions import db
+from eventplanner.invitations.models import Invitation
+from eventplanner.mail.models import Message
+from tests.conftest import next_year_at, personal_link_in
+
+
+@pytest.fixture
+def owner(make_organiser):
+    return make_organiser(name="Ingrid Haugen")
+
+
+@pytest.fixture
+def event(owner, make_event, make_activity):
+    event = make_event(owner=owner, status="published", title="Stoltzen")
+    make_activity(event, name="Stair race", capacity=2)
+    make_activity(event, name="Dinner", starts_at=next_year_at(10, 1, 19), kind="standard")
+    return event
+
+
+@pytest.fixture
+def browser(log_in, owner):
+    return log_in(owner)
+
+
+def activity_ids(app, event) -> list[int]:
+    with app.app_context():
+        from eventplanner.events.models import Activity
+
+        return list(db.session.scalars(select(Activity.id).where(
+            Activity.event_id == event.id).order_by(Activity.starts_at)))
+
+
+def invited_emails(app) -> set[str]:
+    with app.app_context():
+        return {i.contact.email for i in db.session.scalars(select(Invitation))}
+
+
+def test_invite_a_whole_company_or_everyone_with_a_tag(app, browser, owner, event,
+                                                        make_contact):
+    make_contact(owner, email="a@nordlys.example", company_name="Nordlys")
+    make_contact(owner, email="b@nordlys.example", company_name="Nordlys")
+    make_contact(owner, email="c@hanse.example", company_name="Hanse", tags=("vip",))
+    make_contact(owner, email="d@hanse.example", company_name="Hanse")
+    with app.app_context():
+        from eventplanner.contacts.models import Company
+
+        nordlys = db.session.scalar(select(Company.id).where(Company.name == "Nordlys"))
+    response = browser.submit(f"/events/{event.id}/invite", {
+        "company_id": str(nordlys), "tag": "vip", "plus_ones_allowed": "1",
+        "send_now": "y"})
+    assert response.status_code == 302
+    assert invited_emails(app) == {"a@nordlys.example", "b@nordlys.example",
+                                   "c@hanse.example"}
+    again = browser.submit(f"/events/{event.id}/invite", {
+        "company_id": str(nordlys), "tag": "", "plus_ones_allowed": "0", "send_now": "y"})
+    assert again.status_code == 302
+    page = browser.get(again.headers["Location"]).get_data(as_text=True)
+    assert "2 were invited already" in page
+    with app.app_context():
+        assert db.session.query(Message).count() == 3
+
+
+def test_a_draft_event_can_invite_but_not_send(app, browser, owner, make_event,
+                                               make_contact):
+    draft = make_event(owner=owner, title="Draft")
+    contact = make_contact(owner)
+    refused = browser.submit(f"/events/{draft.id}/invite", {
+        "contact_ids": str(contact.id), "company_id": "0", "tag": "",
+        "plus_ones_allowed": "0", "send_now": "y"})
+    assert refused.status_code == 422
+    assert "Publish the event before sending invitations" in refused.get_data(as_text=True)
+    assert invited_emails(app) == set()
+    browser.submit(f"/events/{draft.id}/invite", {
+        "contact_ids": str(contact.id), "company_id": "0", "tag": "",
+        "plus_ones_allowed": "0"})
+    assert invited_emails(app) == {contact.email}
+
+
+def test_the_overview_counts_answers_and_lists_diets_and_messages(
+        app, browser, owner, event, make_contact, make_invitation, client):
+    race, dinner = activity_ids(app, event)
+    guests = [make_invitation(event, make_contact(owner, name=f"Guest {n}"),
+                              plus_ones_allowed=1, send=True) for n in range(4)]
+    answers = [("yes", "yes", "Per", "Vegan", "See you!"), ("yes", "no", "", "", ""),
+               ("yes", "maybe", "", "", ""), ("no", "no", "", "", "")]
+    for guest, (race_answer, dinner_answer, plus_one, diet, note) in zip(guests, answers,
+                                                                         strict=True):
+        response = client.submit(f"/r/{guest.token}", {
+            f"part_{race}": race_answer, f"part_{dinner}": dinner_answer,
+            "plus_one_names-0": plus_one, "dietary_needs": diet, "message_to_host": note})
+        assert response.status_code == 303
+    page = browser.get(f"/events/{event.id}/guests").get_data(as_text=True)
+    # Stair race (capacity 2): Guest 0 with a plus-one fills it; Guests 1 and 2 wait.
+    assert "<td>Stair race</td>\n        <td>1</td>\n        <td>2 / 2</td>" in page
+    assert "Vegan" in page and "party of 2" in page
+    assert "See you!" in page
+    waitlisted = browser.get(f"/events/{event.id}/guests?stage=answered").get_data(
+        as_text=True)
+    assert waitlisted.count("On the waitlist") == 2
+
+
+def test_the_overview_runs_a_fixed_number_of_queries(app, browser, owner, event,
+                                                     make_contact, make_invitation):
+    def queries_for_overview() -> int:
+        statements = []
+
+        def count(*args, **kwargs):
+            statements.append(args[2])
+
+        with app.app_context():
+            engine = db.engine
+        sqlalchemy_event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert browser.get(f"/events/{event.id}/guests").status_code == 200
+        finally:
+            sqlalchemy_event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    make_invitation(event, make_contact(owner), send=True)
+    few = queries_for_overview()
+    for _ in range(15):
+        make_invitation(event, make_contact(owner, company_name="Nordlys"), send=True)
+    assert queries_for_overview() == few
+    assert few <= 12
+
+
+def test_answers_export_opens_in_excel(app, browser, owner, event, make_contact,
+                                       make_invitation, client):
+    race, dinner = activity_ids(app, event)
+    guest = make_invitation(event, make_contact(owner, name="Jürgen Weiß"), send=True)
+    client.submit(f"/r/{guest.token}", {f"part_{race}": "yes", f"part_{dinner}": "no",
+                                        "dietary_needs": "Glutenfrei", "message_to_host": ""})
+    response = browser.get(f"/events/{event.id}/guests.csv")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Name,Email,Company,Status,Stair race,Dinner")
+    assert lines[1].startswith("Jürgen Weiß,") and ",Yes,No," in lines[1]
+    assert "Glutenfrei" in lines[1]
+
+
+def test_reminders_from_the_overview_reach_the_guest_by_email(
+        app, browser, owner, event, make_contact, make_invitation, smtp_server,
+        deliver_mail, client):
+    make_invitation(event, make_contact(owner, email="silent@client.example"), send=True)
+    answered = make_invitation(event, make_contact(owner, email="no@client.example"),
+                               send=True)
+    race, dinner = activity_ids(app, event)
+    client.submit(f"/r/{answered.token}", {f"part_{race}": "no", f"part_{dinner}": "no",
+                                           "dietary_needs": "", "message_to_host": ""})
+    response = browser.submit(f"/events/{event.id}/guests/remind", {"who": "unanswered"})
+    assert response.status_code == 302
+    deliver_mail()
+    [reminder] = [m for m in smtp_server.messages if m["Subject"].startswith("Reminder")]
+    assert "silent@client.example" in reminder["To"]
+    assert client.get(personal_link_in(reminder)).status_code == 200
+    with app.app_context():
+        reminded = db.session.scalar(select(Invitation.last_reminded_at).where(
+            Invitation.id == answered.id))
+    assert reminded is None, "a guest who said no is never reminded"
+
+
+def test_the_organiser_sees_a_guests_history(app, browser, owner, event, make_contact,
+                                             make_invitation, client):
+    race, dinner = activity_ids(app, event)
+    guest = make_invitation(event, make_contact(owner), send=True)
+    for race_answer in ("yes", "no"):
+        client.submit(f"/r/{guest.token}", {f"part_{race}": race_answer,
+                                            f"part_{dinner}": "yes",
+                                            "dietary_needs": "", "message_to_host": ""})
+    page = browser.get(f"/events/{event.id}/guests/{guest.id}").get_data(as_text=True)
+    assert "Answer: Stair race" in page
+    assert page.count("Answer: Stair race") == 2
+    assert f"http://eventplanner.test/r/{guest.token}" in page
+
+
+def test_the_outbox_shows_only_the_organisers_own_emails(app, log_in, make_organiser,
+                                                         owner, event, make_contact,
+                                                         make_invitation):
+    make_invitation(event, make_contact(owner, name="Visible Guest"), send=True)
+    page = log_in(owner).get("/outbox/").get_data(as_text=True)
+    assert "Visible Guest" in page and "Invitation: Stoltzen" in page
+    other = log_in(make_organiser()).get("/outbox/").get_data(as_text=True)
+    assert "Visible Guest" not in other
