@@ -16,7 +16,9 @@ from eventplanner.auth.services import find_organiser_by_email, register_organis
 from eventplanner.contacts.models import Company, Contact
 from eventplanner.events.models import ActivityKind, Event, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails, add_activity, create_event
-from eventplanner.extensions import db
+from eventplanner.extensions import db, utcnow
+from eventplanner.invitations.models import AnswerStatus
+from eventplanner.invitations.services import GuestAnswer, invite_contacts, respond_to_invitation
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "stoltzen-908"
@@ -64,12 +66,17 @@ def load_demo_data(today: date | None = None) -> DemoSummary:
     if organiser is None:
         organiser = register_organiser("Ingrid Haugen", DEMO_EMAIL, DEMO_PASSWORD)
         summary.created.append("the demo organiser")
-    if _demo_event(organiser) is None:
-        _create_demo_event(organiser, next_autumn_friday(today or date.today()))
+    event = _demo_event(organiser)
+    if event is None:
+        event = _create_demo_event(organiser, next_autumn_friday(today or date.today()))
         summary.created.append(f"the event {DEMO_EVENT_TITLE!r}")
     added = _create_demo_contacts(organiser)
     if added:
         summary.created.append(f"{added} client contacts")
+    db.session.flush()
+    invited = _invite_demo_guests(event, organiser)
+    if invited:
+        summary.created.append(f"{invited} invitations (see the outbox for their links)")
     db.session.flush()
     return summary
 
@@ -124,6 +131,35 @@ def _create_demo_event(organiser: Organiser, day: date) -> Event:
         notes="Come as you are.",
     ))
     return event
+
+
+#: Who has answered already in the demo: email -> (race, dinner, plus-ones, diet, message).
+DEMO_ANSWERS = {
+    "kari.nordmann@nordlys-shipping.example": (
+        AnswerStatus.YES, AnswerStatus.YES, ("Per Nordmann",), "Vegetarian",
+        "Is there somewhere to leave a bag at the start?"),
+    "juergen.weiss@hansefracht.example": (
+        AnswerStatus.YES, AnswerStatus.NO, (), "", ""),
+    "mette.kjaergaard@oresund-logistik.example": (
+        AnswerStatus.MAYBE, AnswerStatus.YES, (), "", ""),
+}
+
+
+def _invite_demo_guests(event: Event, organiser: Organiser) -> int:
+    """Invite every demo contact (one plus-one each) and let three of them answer."""
+    contact_ids = list(db.session.scalars(
+        select(Contact.id).where(Contact.organiser_id == organiser.id)))
+    now = utcnow()
+    report = invite_contacts(event, organiser, contact_ids, 1, send=True, now=now)
+    race, dinner = event.activities
+    for invitation in report.invited:
+        answer = DEMO_ANSWERS.get(invitation.contact.email)
+        if answer:
+            race_answer, dinner_answer, plus_ones, diet, message = answer
+            respond_to_invitation(invitation, GuestAnswer(
+                {race.id: race_answer, dinner.id: dinner_answer}, plus_ones, diet, message),
+                now)
+    return len(report.invited)
 
 
 def _create_demo_contacts(organiser: Organiser) -> int:

@@ -7,9 +7,11 @@ from eventplanner.contacts.models import Company, Contact
 from eventplanner.demo import DEMO_EMAIL, DEMO_EVENT_TITLE, DEMO_PASSWORD, next_autumn_friday
 from eventplanner.events.models import Activity, ActivityKind, Event
 from eventplanner.extensions import db
+from eventplanner.invitations.models import Invitation, Response
+from eventplanner.mail.models import Message
 from eventplanner.timezones import wall_clock
 
-TABLES = (Organiser, Event, Activity, Company, Contact)
+TABLES = (Organiser, Event, Activity, Company, Contact, Invitation, Response, Message)
 
 
 def row_counts(app) -> dict[str, int]:
@@ -25,7 +27,7 @@ def test_demo_data_loads_once_and_a_second_run_changes_nothing(app):
     assert f"as {DEMO_EMAIL} with the password {DEMO_PASSWORD}" in first.output
     after_first = row_counts(app)
     assert after_first == {"Organiser": 1, "Event": 1, "Activity": 2, "Company": 3,
-                           "Contact": 8}
+                           "Contact": 8, "Invitation": 8, "Response": 6, "Message": 11}
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output

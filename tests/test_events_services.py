@@ -92,3 +92,14 @@ def test_the_owner_cannot_be_added_as_co_organiser(app_ctx, make_organiser):
     event = services.create_event(owner, details())
     services.add_co_organiser(event, owner, "owner@example.com")
     assert event.co_organisers == []
+
+
+def test_statuses_and_kinds_stay_enums_and_text_is_trimmed(app_ctx, make_organiser):
+    from eventplanner.events.models import EventStatus
+
+    event = services.create_event(make_organiser(), details(
+        title="  Client race  ", status=EventStatus.PUBLISHED))
+    race = services.add_activity(event, part(name=" Stair race "))
+    assert event.status is EventStatus.PUBLISHED
+    assert race.kind is ActivityKind.TIMED
+    assert (event.title, race.name) == ("Client race", "Stair race")

@@ -192,3 +192,59 @@ def test_the_outbox_shows_only_the_organisers_own_emails(app, log_in, make_organ
     assert "Visible Guest" in page and "Invitation: Stoltzen" in page
     other = log_in(make_organiser()).get("/outbox/").get_data(as_text=True)
     assert "Visible Guest" not in other
+
+
+def answer_part(client, token, race, dinner, race_answer="yes", dinner_answer="no"):
+    response = client.submit(f"/r/{token}", {
+        f"part_{race}": race_answer, f"part_{dinner}": dinner_answer,
+        "dietary_needs": "", "message_to_host": ""})
+    assert response.status_code == 303
+
+
+def part_form(**overrides) -> dict:
+    year = next_year_at(1, 1, 0).year
+    return {"name": "Stair race", "kind": "timed", "starts_at": f"{year}-10-01T16:00",
+            "ends_at": f"{year}-10-01T17:30", "capacity": "2", **overrides}
+
+
+def test_more_capacity_lets_the_waitlist_in(app, browser, owner, event, make_contact,
+                                            make_invitation, client):
+    race, dinner = activity_ids(app, event)
+    guests = [make_invitation(event, make_contact(owner), send=True) for _ in range(3)]
+    for guest in guests:
+        answer_part(client, guest.token, race, dinner)
+    assert "number 1 in line" in client.get(f"/r/{guests[2].token}").get_data(as_text=True)
+    response = browser.submit(f"/events/{event.id}/activities/{race}/edit",
+                              part_form(capacity="3"))
+    assert response.status_code == 302
+    assert "Your answer: <strong>Yes</strong>" in client.get(
+        f"/r/{guests[2].token}").get_data(as_text=True)
+    with app.app_context():
+        kinds = db.session.scalars(select(Message.kind)).all()
+    assert kinds.count("waitlist_promoted") == 1
+
+
+def test_capacity_cannot_go_below_the_confirmed_places(app, browser, owner, event,
+                                                       make_contact, make_invitation, client):
+    race, dinner = activity_ids(app, event)
+    for _ in range(2):
+        answer_part(client, make_invitation(event, make_contact(owner), send=True).token,
+                    race, dinner)
+    response = browser.submit(f"/events/{event.id}/activities/{race}/edit",
+                              part_form(capacity="1"))
+    assert response.status_code == 422
+    assert "2 places are already confirmed" in response.get_data(as_text=True)
+
+
+def test_removing_a_part_with_answers_warns_and_keeps_the_history(
+        app, browser, owner, event, make_contact, make_invitation, client):
+    race, dinner = activity_ids(app, event)
+    guest = make_invitation(event, make_contact(owner), send=True)
+    answer_part(client, guest.token, race, dinner)
+    question = browser.get(f"/events/{event.id}/activities/{race}/delete").get_data(
+        as_text=True)
+    assert "1 guest has answered for this part." in question
+    browser.submit(f"/events/{event.id}/activities/{race}/delete")
+    history = browser.get(f"/events/{event.id}/guests/{guest.id}").get_data(as_text=True)
+    assert "Part removed: Stair race" in history
+    assert "Answer: Stair race" in history

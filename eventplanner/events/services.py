@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -145,6 +146,13 @@ def update_event(event: Event, details: EventDetails) -> Event:
     return event
 
 
+def _trimmed(value):
+    """Free text without surrounding spaces; enums (which are strings too) as they are."""
+    if isinstance(value, str) and not isinstance(value, Enum):
+        return value.strip()
+    return value
+
+
 def _to_utc(wall_clock_time: datetime, zone_name: str) -> datetime:
     """``local_to_utc`` that refuses a skipped wall-clock time with a domain error."""
     try:
@@ -160,7 +168,7 @@ def _apply_event_details(event: Event, details: EventDetails) -> None:
     values = asdict(details)
     deadline = values.pop("rsvp_deadline")
     for name, value in values.items():
-        setattr(event, name, value.strip() if isinstance(value, str) else value)
+        setattr(event, name, _trimmed(value))
     event.rsvp_deadline = _to_utc(deadline, details.timezone) if deadline else None
 
 
@@ -210,7 +218,7 @@ def _apply_activity_details(activity: Activity, zone_name: str, details: Activit
     values = asdict(details)
     starts_at, ends_at = values.pop("starts_at"), values.pop("ends_at")
     for name, value in values.items():
-        setattr(activity, name, value.strip() if isinstance(value, str) else value)
+        setattr(activity, name, _trimmed(value))
     activity.starts_at = _to_utc(starts_at, zone_name)
     activity.ends_at = _to_utc(ends_at, zone_name)
 

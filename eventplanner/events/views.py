@@ -21,6 +21,7 @@ from eventplanner.events.forms import (
 )
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.invitations.services import answers_count, change_part, remove_part
 
 bp = Blueprint("events", __name__)
 T = TypeVar("T")
@@ -116,7 +117,7 @@ def edit_activity(event_id: int, activity_id: int):
     form = ActivityForm(zone_name=event.timezone,
                         data=asdict(details) | {"kind": details.kind.value})
     if form.validate_on_submit() and _saved(
-            form, lambda: services.update_activity(activity, form.details())):
+            form, lambda: change_part(activity, form.details(), utcnow())):
         flash(_("Part saved."), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
     return _form_page("events/activity_form.html", form, event=event, activity=activity)
@@ -129,12 +130,12 @@ def remove_activity(event_id: int, activity_id: int):
     event = activity.event
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.remove_activity(activity)
+        remove_part(activity, utcnow())
         db.session.commit()
         flash(_("Part removed: %(name)s.", name=activity.name), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
     return render_template("events/activity_remove.html", event=event, activity=activity,
-                           form=form)
+                           form=form, answers=answers_count(activity))
 
 
 @bp.route("/events/<int:event_id>/co-organisers", methods=["POST"])

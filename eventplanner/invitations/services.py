@@ -19,6 +19,7 @@ from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import contact_ids_with_tag
 from eventplanner.errors import DeadlinePassed, DomainError, Full, InvalidState, NotFound
 from eventplanner.events.models import Activity, Event, EventStatus
+from eventplanner.events.services import ActivityDetails, remove_activity, update_activity
 from eventplanner.extensions import db
 from eventplanner.invitations.models import (
     AnswerStatus,
@@ -492,3 +493,35 @@ def send_due_reminders(now: datetime) -> int:
         if ids:
             count += send_reminders(event, now, ids)
     return count
+
+
+# --- parts that guests answered for ------------------------------------------------------
+
+def answers_count(activity: Activity) -> int:
+    """How many guests answered for this part (any answer)."""
+    return int(db.session.scalar(select(func.count()).select_from(Response).where(
+        Response.activity_id == activity.id)))
+
+
+def change_part(activity: Activity, details: ActivityDetails, now: datetime) -> Activity:
+    """Edit a part; its capacity cannot go below the places already confirmed, and places
+    that a larger capacity opens go to the waitlist at once."""
+    taken = confirmed_places(activity.id)
+    if details.capacity is not None and details.capacity < taken:
+        raise InvalidState(_l(
+            "%(taken)d places are already confirmed: the capacity cannot be lower.",
+            taken=taken))
+    update_activity(activity, details)
+    promote_from_waitlist(activity, now)
+    return activity
+
+
+def remove_part(activity: Activity, now: datetime) -> None:
+    """Remove a part of an event; each guest's history keeps what they had answered."""
+    answers = db.session.scalars(select(Response).where(Response.activity_id == activity.id)
+                                 .options(joinedload(Response.invitation))).all()
+    for response in answers:
+        _note_change(response.invitation, "part_removed", response.status, None,
+                     "organiser", now, activity)
+    db.session.flush()
+    remove_activity(activity)
