@@ -50,7 +50,6 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eventplanner.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     #: Absolute address of the site, used for links in emails and calendar files.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
@@ -80,6 +79,9 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "eventplanner <noreply@localhost>")
     #: A message that failed this many times is marked failed; the organiser can retry it.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+
+    #: Rendered guest pages kept per worker process (0 turns the cache off).
+    GUEST_PAGE_CACHE_SIZE = int(os.environ.get("GUEST_PAGE_CACHE_SIZE", "1000"))
 
     #: Uploads (CSV imports) larger than this are refused.
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024

@@ -36,6 +36,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     )
     app.config.from_object(config_class)
     config_class.finalise(app.config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A server can drop idle connections; a file database cannot.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -111,6 +114,12 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp):
         app.register_blueprint(blueprint)
+    # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
+    csrf.exempt(rsvp_bp)
+
+    from .rsvp.page_cache import RenderedPages
+
+    app.extensions["guest_pages"] = RenderedPages(app.config["GUEST_PAGE_CACHE_SIZE"])
 
 
 def _register_template_helpers(app: Flask) -> None:

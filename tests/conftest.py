@@ -41,6 +41,7 @@ from eventplanner.invitations.services import invitation_token, invite_contacts
 
 PASSWORD = "correct horse battery staple"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -128,15 +129,18 @@ def context_of(app: Flask):
 class FormClient(FlaskClient):
     """A test client that sends the CSRF token the way a browser's form does."""
 
-    def csrf_token(self) -> str:
-        page = self.get("/auth/login", follow_redirects=True).get_data(as_text=True)
-        match = CSRF_META.search(page)
-        assert match, "every page carries the CSRF token in a meta tag"
+    def csrf_token(self, page_url: str = "/auth/login") -> str:
+        """The token a browser would send: organiser pages carry the session's token in a
+        meta tag; a guest's page carries one bound to their link in its form."""
+        page = self.get(page_url, follow_redirects=True).get_data(as_text=True)
+        match = CSRF_META.search(page) or CSRF_INPUT.search(page)
+        assert match, f"{page_url} carries a CSRF token"
         return match.group(1)
 
     def submit(self, url: str, data: dict | None = None, **kwargs):
         """POST ``data`` as a form with a valid CSRF token."""
-        form = {"csrf_token": self.csrf_token(), **(data or {})}
+        page = url.split("?")[0] if url.startswith("/r/") else "/auth/login"
+        form = {"csrf_token": self.csrf_token(page), **(data or {})}
         return self.post(url, data=form, **kwargs)
 
 

@@ -45,7 +45,8 @@ def foreign_event(make_organiser, make_event, make_activity, make_contact, make_
         message_id = db.session.scalar(select(Message.id))
     return {"event_id": event.id, "activity_id": activity.id, "organiser_id": helper.id,
             "contact_id": contact.id, "invitation_id": invitation.id,
-            "message_id": message_id, "owner": owner, "helper": helper}
+            "message_id": message_id, "token": invitation.token, "owner": owner,
+            "helper": helper}
 
 
 def test_every_organiser_route_sends_a_visitor_to_the_login(app, client, foreign_event):

@@ -127,6 +127,7 @@ def test_after_the_deadline_the_answer_is_read_only(
     invitation = make_invitation(event, make_contact(event.owner), send=True)
     link = f"/r/{invitation.token}"
     client.submit(link, answer_form(parts, race="yes"))
+    form_token = client.csrf_token(link)  # a page left open in a browser tab
     with app.app_context():
         from eventplanner.events.models import Event
 
@@ -135,7 +136,7 @@ def test_after_the_deadline_the_answer_is_read_only(
     page = client.get(link).get_data(as_text=True)
     assert "The deadline for answers has passed." in page
     assert 'name="part_' not in page
-    late = client.submit(link, answer_form(parts, race="no"))
+    late = client.post(link, data={**answer_form(parts, race="no"), "csrf_token": form_token})
     assert late.status_code == 409
     assert "The deadline for answers has passed." in late.get_data(as_text=True)
     assert responses(app, invitation.id)[parts["race"]] is AnswerStatus.YES
@@ -144,14 +145,16 @@ def test_after_the_deadline_the_answer_is_read_only(
 def test_a_cancelled_event_says_so_and_takes_no_answers(
         app, client, event, parts, make_contact, make_invitation):
     invitation = make_invitation(event, make_contact(event.owner), send=True)
+    link = f"/r/{invitation.token}"
+    form_token = client.csrf_token(link)
     with app.app_context():
         from eventplanner.events.models import Event, EventStatus
 
         db.session.get(Event, event.id).status = EventStatus.CANCELLED
         db.session.commit()
-    link = f"/r/{invitation.token}"
     assert "This event has been cancelled." in client.get(link).get_data(as_text=True)
-    assert client.submit(link, answer_form(parts)).status_code == 409
+    late = client.post(link, data={**answer_form(parts), "csrf_token": form_token})
+    assert late.status_code == 409
     assert responses(app, invitation.id) == {}
 
 
@@ -171,7 +174,7 @@ def test_a_revoked_link_stops_working_and_a_new_one_works(
     organiser = log_in(event.owner)
     organiser.submit(f"/events/{event.id}/guests/{invitation.id}/revoke")
     assert client.get(old_link).status_code == 404
-    assert client.submit(old_link, answer_form(parts)).status_code == 404
+    assert client.post(old_link, data=answer_form(parts)).status_code == 404
 
     organiser.submit(f"/events/{event.id}/guests/{invitation.id}/reissue")
     page = organiser.get(f"/events/{event.id}/guests/{invitation.id}").get_data(as_text=True)
@@ -236,9 +239,45 @@ def test_a_double_submit_is_harmless(app, client, event, parts, make_contact, ma
     assert kinds == ["invitation", "confirmation"], "one confirmation, not two"
 
 
-def test_the_guest_page_logs_nobody_in(app, client, event, make_contact, make_invitation):
+def test_the_guest_pages_set_no_cookie_and_log_nobody_in(
+        app, client, event, parts, make_contact, make_invitation):
     invitation = make_invitation(event, make_contact(event.owner), send=True)
-    client.get(f"/r/{invitation.token}")
+    link = f"/r/{invitation.token}"
+    for response in (client.get(link), client.submit(link, answer_form(parts)),
+                     client.get(link + "?saved=1"), client.get("/r/" + "x" * 43)):
+        assert "Set-Cookie" not in response.headers
     with client.session_transaction() as session:
         assert "_user_id" not in session
     assert client.get("/").status_code == 302, "the organiser pages still need a login"
+
+
+def test_the_guest_page_never_shows_a_stale_copy(
+        app, client, event, parts, make_contact, make_invitation, log_in):
+    """The page is cached per state; every change a guest would see must show at once."""
+    owner = event.owner
+    first, second, third = (make_invitation(event, make_contact(owner, name=f"Guest {n}"),
+                                            send=True) for n in range(3))
+    with app.app_context():
+        from eventplanner.events.models import Activity
+
+        db.session.get(Activity, parts["race"]).capacity = 1
+        db.session.commit()
+    for guest in (first, second, third):
+        client.submit(f"/r/{guest.token}", answer_form(parts, race="yes"))
+    link = f"/r/{third.token}"
+    assert "number 2 in line" in client.get(link).get_data(as_text=True)
+
+    client.submit(f"/r/{first.token}", answer_form(parts, race="no"))  # second moves up
+    assert "number 1 in line" in client.get(link).get_data(as_text=True)
+
+    organiser = log_in(owner)
+    year = next_year_at(1, 1, 0).year
+    organiser.submit(f"/events/{event.id}/activities/{parts['dinner']}/edit", {
+        "name": "Dinner at Bryggen", "kind": "standard", "starts_at": f"{year}-10-01T19:30",
+        "ends_at": f"{year}-10-01T23:00"})
+    page = client.get(link).get_data(as_text=True)
+    assert "Dinner at Bryggen" in page and "19:30" in page
+
+    organiser.submit(f"/contacts/{third.contact_id}/edit", {
+        "name": "Guest Three Renamed", "email": "renamed@client.example", "language": ""})
+    assert "Dear Guest Three Renamed," in client.get(link).get_data(as_text=True)

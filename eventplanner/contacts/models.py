@@ -71,6 +71,7 @@ class Contact(db.Model):
     dietary_notes: Mapped[str] = mapped_column(String(500), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     company: Mapped[Company | None] = relationship(back_populates="contacts")
     tags: Mapped[list[Tag]] = relationship(secondary=contact_tag, order_by=Tag.name)

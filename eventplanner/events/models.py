@@ -54,6 +54,7 @@ class Event(db.Model):
     host_email: Mapped[str] = mapped_column(String(254), default="")
     host_phone: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Moves whenever the event or one of its parts changes.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     owner: Mapped[Organiser] = relationship()
@@ -86,6 +87,10 @@ class Event(db.Model):
     def accepts_answers(self, now: datetime) -> bool:
         """Guests may answer or change their answer: not cancelled, deadline not passed."""
         return not self.is_cancelled and (self.rsvp_deadline is None or now <= self.rsvp_deadline)
+
+    def touch(self) -> None:
+        """Note that something guests see has changed (a part, say)."""
+        self.updated_at = utcnow()
 
     def is_owned_by(self, organiser: Organiser) -> bool:
         return self.owner_id == organiser.id

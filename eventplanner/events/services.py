@@ -194,6 +194,7 @@ def add_activity(event: Event, details: ActivityDetails) -> Activity:
     activity = Activity(event=event)
     _apply_activity_details(activity, event.timezone, details)
     db.session.add(activity)
+    event.touch()
     db.session.flush()
     return activity
 
@@ -201,6 +202,7 @@ def add_activity(event: Event, details: ActivityDetails) -> Activity:
 def update_activity(activity: Activity, details: ActivityDetails) -> Activity:
     _check_activity_details(details, activity.event.timezone)
     _apply_activity_details(activity, activity.event.timezone, details)
+    activity.event.touch()
     db.session.flush()
     return activity
 
@@ -240,6 +242,7 @@ def activity_details_of(activity: Activity) -> ActivityDetails:
 
 def remove_activity(activity: Activity) -> None:
     """Delete a part of an event."""
+    activity.event.touch()
     activity.event.activities.remove(activity)
     db.session.flush()
 

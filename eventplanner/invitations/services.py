@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.auth.models import Organiser
@@ -114,13 +114,74 @@ def reissue_link(invitation: Invitation) -> str:
     return invitation_link(invitation)
 
 
-def record_opened(invitation: Invitation, now: datetime) -> bool:
-    """Note when the guest first opened their link. True if this was the first time."""
-    if invitation.opened_at is not None:
-        return False
-    invitation.opened_at = now
-    db.session.flush()
-    return True
+def record_opened(invitation_id: int, now: datetime) -> None:
+    """Note when the guest first opened their link. The page itself does not change."""
+    db.session.execute(
+        update(Invitation).where(Invitation.id == invitation_id, Invitation.opened_at.is_(None))
+        .values(opened_at=now, updated_at=Invitation.updated_at)
+        .execution_options(synchronize_session=False))
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """What decides a guest page's content, read in one light query (for the page cache)."""
+
+    invitation_id: int
+    opened: bool
+    versions: tuple
+    event_status: EventStatus
+    rsvp_deadline: datetime | None
+    waitlisted: bool
+
+    def page_key(self, now: datetime, *extra) -> tuple:
+        open_for_answers = self.event_status is not EventStatus.CANCELLED and (
+            self.rsvp_deadline is None or now <= self.rsvp_deadline)
+        return (self.invitation_id, self.versions, open_for_answers, *extra)
+
+
+def _link_state_query():
+    waitlisted = select(Response.id).where(
+        Response.invitation_id == Invitation.id,
+        Response.status == AnswerStatus.WAITLISTED).exists()
+    return (
+        select(Invitation.id, Invitation.opened_at, Invitation.updated_at, Contact.updated_at,
+               Event.updated_at, Event.status, Event.rsvp_deadline, waitlisted)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .join(Event, Event.id == Invitation.event_id)
+        .where(Invitation.token_digest == bindparam("digest"),
+               Invitation.revoked_at.is_(None))
+    )
+
+
+#: Built once: a guest page GET runs this and, most of the time, nothing else.
+LINK_STATE_QUERY = _link_state_query()
+
+
+def link_state(token: str) -> LinkState:
+    """The state of the invitation behind a link; ``LinkNotValid`` for a wrong or revoked one."""
+    if not looks_like_token(token):
+        raise LinkNotValid()
+    with db.engine.connect() as connection:  # no ORM session: this runs on every page view
+        row = connection.execute(LINK_STATE_QUERY, {"digest": token_digest(token)}).one_or_none()
+    if row is None:
+        raise LinkNotValid()
+    (invitation_id, opened_at, invitation_version, contact_version, event_version, status,
+     deadline, has_waitlisted) = row
+    return LinkState(invitation_id, opened_at is not None,
+                     (invitation_version, contact_version, event_version),
+                     EventStatus(status), deadline, bool(has_waitlisted))
+
+
+def waitlist_positions(invitation_id: int) -> dict[int, int]:
+    """Part id -> place in line, for the parts where this guest waits."""
+    waiting = db.session.scalars(select(Response).where(
+        Response.invitation_id == invitation_id, Response.status == AnswerStatus.WAITLISTED))
+    return {response.activity_id: waitlist_position(response) for response in waiting}
+
+
+def guest_form_secret(invitation: Invitation) -> str:
+    """The CSRF token of this guest's forms: bound to their link, so no cookie is needed."""
+    return make_token("guest-form", invitation.id, invitation.token_nonce)
 
 
 # --- inviting ----------------------------------------------------------------------------
@@ -351,7 +412,7 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
 
     changed |= _update_guest_details(invitation, names, answer, changed_by, now)
     if changed or invitation.answered_at is None:
-        invitation.answered_at = now
+        invitation.answered_at = invitation.updated_at = now
     db.session.flush()
     for activity in freed:
         promote_from_waitlist(activity, now)
@@ -412,6 +473,7 @@ def promote_from_waitlist(activity: Activity, now: datetime) -> list[Invitation]
             free -= response.places
         response.status, response.waitlisted_at, response.updated_at = (
             AnswerStatus.YES, None, now)
+        response.invitation.updated_at = now
         _note_change(response.invitation, "answer", AnswerStatus.WAITLISTED, AnswerStatus.YES,
                      "waitlist", now, activity)
         _queue_guest_email(response.invitation, "waitlist_promoted",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import FieldList, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.csrf.core import CSRF
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from eventplanner.invitations.models import AnswerStatus, Invitation
-from eventplanner.invitations.services import GuestAnswer
+from eventplanner.invitations.services import GuestAnswer, guest_form_secret
 
 PART_FIELD_PREFIX = "part_"
 
@@ -18,7 +21,30 @@ def part_field_name(activity_id: int) -> str:
     return f"{PART_FIELD_PREFIX}{activity_id}"
 
 
+class InvitationCSRF(CSRF):
+    """CSRF protection bound to the personal link instead of a session cookie.
+
+    The token is an HMAC of the invitation under the server key (it changes with the link),
+    so guest pages need no cookie at all and stay cacheable; a page from elsewhere cannot
+    know it.
+    """
+
+    def setup_form(self, form):
+        self.expected = form.meta.csrf_context
+        return super().setup_form(form)
+
+    def generate_csrf_token(self, csrf_token_field) -> str:
+        return self.expected
+
+    def validate_csrf_token(self, form, field) -> None:
+        if not field.data or not hmac.compare_digest(str(field.data), self.expected):
+            raise ValidationError(_l("The form had expired or was sent from elsewhere."))
+
+
 class GuestAnswerForm(FlaskForm):
+    class Meta:
+        csrf_class = InvitationCSRF
+
     plus_one_names = FieldList(
         StringField(_l("Guest's name"), validators=[Length(max=120)]), min_entries=0)
     dietary_needs = TextAreaField(
@@ -78,7 +104,7 @@ def answer_form_for(invitation: Invitation, **kwargs) -> GuestAnswerForm:
                           else status).value
     PartsForm.plus_ones_allowed = invitation.plus_ones_allowed
     PartsForm.part_ids = tuple(activity.id for activity in event.activities)
-    form = PartsForm(data=data, **kwargs)
+    form = PartsForm(data=data, meta={"csrf_context": guest_form_secret(invitation)}, **kwargs)
     while len(form.plus_one_names.entries) < invitation.plus_ones_allowed:
         form.plus_one_names.append_entry()
     return form

@@ -1,20 +1,30 @@
-"""The guest's pages, reached through the personal link: no account, no organiser session."""
+"""The guest's pages, reached through the personal link: no account, no cookie.
+
+The page is rendered once per state of the invitation and served from a per-process cache
+after that (see ``page_cache``): a GET costs one light query.
+"""
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
 from eventplanner.invitations import services
-from eventplanner.invitations.models import AnswerStatus
 from eventplanner.rsvp.forms import PART_FIELD_PREFIX, answer_form_for
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
 
 PART_FIELD = re.compile(rf"^{PART_FIELD_PREFIX}(\d+)$")
+
+
+class FormFromElsewhere(DomainError):
+    status_code = 400
+    default_message = _l("The form had expired or was sent from elsewhere. Reload the page "
+                         "and try again.")
 
 
 @bp.after_request
@@ -31,47 +41,59 @@ def link_not_valid(error):
     return render_template("rsvp/link_invalid.html", message=error.message), 404
 
 
-def _invitation(token: str):
+def _load(token: str):
     invitation = services.find_invitation_by_token(token)
     g.guest_language = invitation.guest_language
     return invitation
 
 
-def _page(invitation, token: str, form=None, error: DomainError | None = None, saved=False):
+def _render(invitation, token: str, form=None, error: DomainError | None = None,
+            saved: bool = False) -> str:
     event = invitation.event
-    now = utcnow()
-    positions = {r.activity_id: services.waitlist_position(r) for r in invitation.responses
-                 if r.status is AnswerStatus.WAITLISTED}
     return render_template(
         "rsvp/guest_page.html", invitation=invitation, event=event, token=token,
-        form=form if event.accepts_answers(now) else None, error=error, saved=saved,
-        waitlist_positions=positions, contact=invitation.contact,
-    ), (error.status_code if error else (422 if form is not None and form.errors else 200))
+        form=form if event.accepts_answers(utcnow()) else None, error=error, saved=saved,
+        waitlist_positions=services.waitlist_positions(invitation.id),
+        contact=invitation.contact)
 
 
 @bp.route("/<token>", methods=["GET"])
 def guest_page(token: str):
-    invitation = _invitation(token)
-    if services.record_opened(invitation, utcnow()):
+    state = services.link_state(token)
+    now = utcnow()
+    if not state.opened:
+        services.record_opened(state.invitation_id, now)
         db.session.commit()
-    return _page(invitation, token, answer_form_for(invitation, formdata=None),
-                 saved=request.args.get("saved") == "1")
+    saved = request.args.get("saved") == "1"
+    positions = services.waitlist_positions(state.invitation_id) if state.waitlisted else {}
+    key = state.page_key(now, saved, tuple(sorted(positions.items())))
+    pages = current_app.extensions["guest_pages"]
+    page = pages.get(key)
+    if page is None:
+        invitation = _load(token)
+        page = _render(invitation, token, answer_form_for(invitation, formdata=None),
+                       saved=saved)
+        pages.put(key, page)
+    return page
 
 
 @bp.route("/<token>", methods=["POST"])
 def answer(token: str):
-    invitation = _invitation(token)
+    invitation = _load(token)
     form = answer_form_for(invitation)
+    if not form.is_submitted() or not form.csrf_token.validate(form):
+        return _render(invitation, token, form, FormFromElsewhere()), 400
     foreign = {int(m.group(1)) for key in request.form if (m := PART_FIELD.match(key))}
     if foreign - set(form.part_ids):
-        return _page(invitation, token, form, services.UnknownPart())
-    if not form.validate_on_submit():
-        return _page(invitation, token, form)
+        error = services.UnknownPart()
+        return _render(invitation, token, form, error), error.status_code
+    if not form.validate():
+        return _render(invitation, token, form), 422
     try:
         services.respond_to_invitation(invitation, form.answer(), utcnow())
     except DomainError as error:
         db.session.rollback()
-        return _page(services.find_invitation_by_token(token), token, form, error)
+        return _render(_load(token), token, form, error), error.status_code
     db.session.commit()
     return redirect(url_for("rsvp.guest_page", token=token, saved=1), code=303)
 
