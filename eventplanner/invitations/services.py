@@ -28,7 +28,7 @@ from eventplanner.invitations.models import (
     ResponseChange,
 )
 from eventplanner.invitations.tokens import looks_like_token, make_token, new_nonce, token_digest
-from eventplanner.mail.outbox import queue_email
+from eventplanner.mail.outbox import EventFragments, queue_email
 from eventplanner.urls import absolute_url
 
 MAX_PLUS_ONES = 20
@@ -265,10 +265,11 @@ def send_invitations(event: Event, invitations: list[Invitation], now: datetime)
     if event.status is not EventStatus.PUBLISHED:
         raise InvalidState(_l("Publish the event before sending invitations."))
     count = 0
+    fragments = EventFragments(event)
     for invitation in invitations:
         if invitation.sent_at is None and not invitation.is_revoked:
             _queue_guest_email(invitation, "invitation", _l("Invitation: %(title)s",
-                                                            title=event.title))
+                                                            title=event.title), fragments)
             invitation.sent_at = now
             count += 1
     db.session.flush()
@@ -287,8 +288,10 @@ def resend_invitation(invitation: Invitation, now: datetime) -> None:
     db.session.flush()
 
 
-def _queue_guest_email(invitation: Invitation, kind: str, subject, **context) -> None:
+def _queue_guest_email(invitation: Invitation, kind: str, subject,
+                       fragments: EventFragments | None = None, **context) -> None:
     event = invitation.event
+    fragments = fragments or EventFragments(event)
     queue_email(
         kind=kind,
         to=invitation.contact.email,
@@ -303,6 +306,7 @@ def _queue_guest_email(invitation: Invitation, kind: str, subject, **context) ->
         invitation=invitation,
         guest=invitation.contact,
         link=invitation_link(invitation),
+        **fragments.for_language(invitation.guest_language),
         **context,
     )
 
@@ -516,11 +520,12 @@ def send_reminders(event: Event, now: datetime,
     else:
         query = query.where(Invitation.id.in_(invitation_ids))
     count = 0
+    fragments = EventFragments(event)
     for invitation in db.session.scalars(query).unique():
         if said_no_to_everything(invitation):
             continue
         _queue_guest_email(invitation, "reminder",
-                           _l("Reminder: %(title)s", title=event.title))
+                           _l("Reminder: %(title)s", title=event.title), fragments)
         invitation.last_reminded_at = now
         count += 1
     db.session.flush()

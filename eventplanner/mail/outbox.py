@@ -4,12 +4,38 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_babel import force_locale
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from eventplanner.errors import NotFound
 from eventplanner.extensions import db
 from eventplanner.mail.models import Message, MessageStatus
+
+
+class EventFragments:
+    """The parts of an event's emails that are the same for every guest in one language.
+
+    Rendered once per language and reused for a whole batch (5,000 invitations need the
+    programme rendered four times, not 5,000).
+    """
+
+    def __init__(self, event) -> None:
+        self.event = event
+        self._by_language: dict[str, dict] = {}
+
+    def for_language(self, language: str) -> dict:
+        if language not in self._by_language:
+            from eventplanner.formatting import format_moment
+
+            event = self.event
+            with force_locale(language):
+                self._by_language[language] = {
+                    "parts_text": render_template("emails/_parts.txt", event=event),
+                    "parts_html": Markup(render_template("emails/_parts.html", event=event)),
+                    "deadline": format_moment(event.rsvp_deadline, event.timezone),
+                }
+        return self._by_language[language]
 
 
 def queue_email(

@@ -1,0 +1,103 @@
+"""Importing 5,000 contacts from CSV, inviting them all, and the organiser's overview.
+
+Runs in-process on a fresh SQLite database (like `make run`). Targets: the import under
+5 s, the invitations (with their 5,000 emails written to the outbox) under 5 s, and the
+overview of 5,000 invitations well under a second with a fixed number of queries.
+
+    .venv/bin/python -m bench.import_invite [--contacts 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import select
+
+from bench.support import bench_environment, scratch_database
+
+COMPANIES = ["Nordlys Shipping AS", "Øresund Logistik ApS", "Hansefracht GmbH",
+             "Fjordkraft Rådgivning AS", "Kystlinje Data AS"]
+
+
+def contacts_csv(count: int) -> bytes:
+    lines = ["Navn;E-post;Firma;Språk;Allergier;Stikkord"]
+    for n in range(count):
+        lines.append(f"Gjest Nummer {n};gjest{n}@kunde{n % 50}.example;{COMPANIES[n % 5]};"
+                     f"{['nb', 'da', 'de', 'en'][n % 4]};{'Vegetar' if n % 7 == 0 else ''};"
+                     f"{'vip' if n % 10 == 0 else 'kunde'}")
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=5000)
+    args = parser.parse_args()
+    with scratch_database() as url:
+        os.environ.update({**bench_environment(url), "EVENTPLANNER_CONFIG": "development"})
+        run(args.contacts)
+
+
+def run(count: int) -> None:
+    from eventplanner import create_app
+    from eventplanner.contacts.csv_import import apply_import, preview_import
+    from eventplanner.contacts.models import Contact
+    from eventplanner.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo_data
+    from eventplanner.events.models import Event
+    from eventplanner.extensions import db, utcnow
+    from eventplanner.invitations.services import invite_contacts
+
+    app = create_app()
+    data = contacts_csv(count)
+    with app.app_context():
+        load_demo_data()
+        db.session.commit()
+        from eventplanner.auth.services import find_organiser_by_email
+
+        organiser = find_organiser_by_email(DEMO_EMAIL)
+        started = time.perf_counter()
+        preview = preview_import(organiser, data)
+        checked = time.perf_counter()
+        added, updated = apply_import(organiser, preview)
+        db.session.commit()
+        imported = time.perf_counter()
+
+        event = db.session.scalar(select(Event))
+        ids = list(db.session.scalars(select(Contact.id)))
+        invite_started = time.perf_counter()
+        report = invite_contacts(event, organiser, ids, 1, send=True, now=utcnow())
+        db.session.commit()
+        invited = time.perf_counter()
+        event_id = event.id
+
+    client = app.test_client()
+    login_page = client.get("/auth/login").get_data(as_text=True)
+    token = login_page.split('name="csrf-token" content="')[1].split('"')[0]
+    client.post("/auth/login", data={"csrf_token": token, "email": DEMO_EMAIL,
+                                     "password": DEMO_PASSWORD})
+    client.get(f"/events/{event_id}/guests")  # warm up
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    sqlalchemy_event.listen(engine, "before_cursor_execute",
+                            lambda *args, **kwargs: statements.append(args[2]))
+    overview_started = time.perf_counter()
+    response = client.get(f"/events/{event_id}/guests")
+    overview_done = time.perf_counter()
+    assert response.status_code == 200
+
+    print(f"{'step':44}{'seconds':>10}")
+    print(f"{f'check {count} CSV rows (preview)':44}{checked - started:>10.2f}")
+    print(f"{f'write them ({added} new, {updated} updated)':44}{imported - checked:>10.2f}")
+    print(f"{'import in all (target < 5 s)':44}{imported - started:>10.2f}")
+    print(f"{f'invite {len(report.invited)} and queue their emails (< 5 s)':44}"
+          f"{invited - invite_started:>10.2f}")
+    print(f"{f'overview of {len(report.invited)} invitations':44}"
+          f"{overview_done - overview_started:>10.2f}   "
+          f"{len(statements)} SQL queries, {len(response.data) // 1024} KB")
+
+
+if __name__ == "__main__":
+    main()
