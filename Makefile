@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app eventplanner
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint messages clean
+.PHONY: install run test lint bench messages clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# Benchmarks print numbers; they need gunicorn and wrk (installed here when missing).
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[test,prod]'
+	command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+	$(BIN)/python -m bench.rsvp_page
+	$(BIN)/python -m bench.import_invite
 
 # Collect every translatable string into the catalog template.
 messages: install

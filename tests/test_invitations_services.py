@@ -186,3 +186,22 @@ def test_the_scheduled_reminder_moves_with_the_deadline(app_ctx, race, invite):
     assert services.send_due_reminders(now + timedelta(days=4)) == 0
     assert services.send_due_reminders(now + timedelta(days=8, minutes=1)) == 1
     assert guest.last_reminded_at is not None
+
+
+def test_batch_emails_fill_in_each_guests_name_and_link_safely(app_ctx, race, make_contact):
+    event = race.event
+    tricky = make_contact(event.owner, name="Åse & <Bo>", email="ase@client.example",
+                          language="de")
+    plain = make_contact(event.owner, name="Ola", email="ola@client.example")
+    report = services.invite_contacts(event, event.owner, [tricky.id, plain.id], 0,
+                                      send=True, now=utcnow())
+    db.session.commit()
+    messages = {m.recipient: m for m in db.session.scalars(select(Message))}
+    ase, ola = messages["ase@client.example"], messages["ola@client.example"]
+    assert "Dear Åse & <Bo>," in ase.body_text
+    assert "Dear Åse &amp; &lt;Bo&gt;," in ase.body_html and "<Bo>" not in ase.body_html
+    links = {i.contact.email: services.invitation_link(i) for i in report.invited}
+    assert links["ase@client.example"] in ase.body_text
+    assert links["ola@client.example"] in ola.body_html
+    assert links["ola@client.example"] not in ase.body_text
+    assert "\ue000" not in ase.body_text + ase.body_html + ola.body_text

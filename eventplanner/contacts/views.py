@@ -7,21 +7,17 @@ import binascii
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from eventplanner.auth.access import organisers_only
 from eventplanner.contacts import csv_import, services
 from eventplanner.contacts.forms import ContactForm, ImportConfirmForm, ImportUploadForm
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db
 from eventplanner.form_fields import ConfirmForm
 
-bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+bp = organisers_only(Blueprint("contacts", __name__, url_prefix="/contacts"))
 
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Every page here is for logged-in organisers."""
 
 
 @bp.route("/")

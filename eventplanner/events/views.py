@@ -8,8 +8,9 @@ from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from eventplanner.auth.access import organisers_only
 from eventplanner.errors import DomainError
 from eventplanner.events import services
 from eventplanner.events.forms import (
@@ -23,14 +24,9 @@ from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations.services import answers_count, change_part, remove_part
 
-bp = Blueprint("events", __name__)
+bp = organisers_only(Blueprint("events", __name__))
 T = TypeVar("T")
 
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Every page in this blueprint is for logged-in organisers."""
 
 
 @bp.context_processor

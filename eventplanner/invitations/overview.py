@@ -1,6 +1,7 @@
 """What the organiser reads about an event's guests: counts, lists, the kitchen's list, CSV.
 
-Each function runs a fixed number of queries, whatever the number of invitations.
+Each function runs a fixed number of queries, whatever the number of invitations; the
+guest list is read a page at a time.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, subqueryload
 
+from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.formatting import format_moment
@@ -72,16 +75,66 @@ def part_counts(event: Event) -> list[PartCounts]:
     return list(counts.values())
 
 
-def stage_counts(invitations: list[Invitation]) -> dict[InvitationStage, int]:
+def stage_of_invitation():
+    """SQL expression: the invitation's stage, as ``Invitation.stage`` computes it."""
+    return case(
+        (Invitation.revoked_at.is_not(None), InvitationStage.REVOKED.value),
+        (Invitation.answered_at.is_not(None), InvitationStage.ANSWERED.value),
+        (Invitation.opened_at.is_not(None), InvitationStage.OPENED.value),
+        (Invitation.sent_at.is_not(None), InvitationStage.SENT.value),
+        else_=InvitationStage.NOT_SENT.value,
+    )
+
+
+def stage_counts(event: Event) -> dict[InvitationStage, int]:
+    stage = stage_of_invitation()
     counts = dict.fromkeys(InvitationStage, 0)
-    for invitation in invitations:
-        counts[invitation.stage] += 1
+    for value, how_many in db.session.execute(
+            select(stage, func.count()).where(Invitation.event_id == event.id)
+            .group_by(stage)):
+        counts[InvitationStage(value)] = how_many
     return counts
 
 
 @dataclass
+class InvitationPage:
+    items: list[Invitation]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def invitation_page(event: Event, stage: InvitationStage | None = None, search: str = "",
+                    page: int = 1, per_page: int = 100) -> InvitationPage:
+    """One page of the guest list, by name, with contact, company and answers loaded."""
+    conditions = [Invitation.event_id == event.id]
+    if stage is not None:
+        conditions.append(stage_of_invitation() == stage.value)
+    if search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        conditions.append(or_(func.lower(Contact.name).like(pattern),
+                              Contact.email.like(pattern)))
+    total = db.session.scalar(select(func.count()).select_from(Invitation)
+                              .join(Invitation.contact).where(*conditions))
+    page = min(max(page, 1), max((total + per_page - 1) // per_page, 1))
+    items = db.session.scalars(
+        select(Invitation).join(Invitation.contact).where(*conditions)
+        .options(contains_eager(Invitation.contact).joinedload(Contact.company),
+                 subqueryload(Invitation.responses))
+        .order_by(func.lower(Contact.name), Invitation.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return InvitationPage(list(items), total, page, per_page)
+
+
+@dataclass
 class KitchenLine:
-    invitation: Invitation
+    name: str
+    dietary_needs: str
     places: int
 
 
@@ -95,22 +148,28 @@ class KitchenList:
         return sum(line.places for line in self.lines)
 
 
-def kitchen_lists(event: Event, invitations: list[Invitation]) -> list[KitchenList]:
+def kitchen_lists(event: Event) -> list[KitchenList]:
     """Per part, the confirmed guests who told us about dietary needs, with their party."""
     lists = {activity.id: KitchenList(activity) for activity in event.activities}
-    for invitation in invitations:
-        if invitation.is_revoked or not invitation.dietary_needs:
-            continue
-        for response in invitation.responses:
-            if response.status is AnswerStatus.YES and response.activity_id in lists:
-                lists[response.activity_id].lines.append(
-                    KitchenLine(invitation, response.places))
+    rows = db.session.execute(
+        select(Response.activity_id, Contact.name, Invitation.dietary_needs, Response.places)
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None),
+               Invitation.dietary_needs != "", Response.status == AnswerStatus.YES)
+        .order_by(func.lower(Contact.name)))
+    for activity_id, name, needs, places in rows:
+        lists[activity_id].lines.append(KitchenLine(name, needs, places))
     return list(lists.values())
 
 
-def messages_from_guests(invitations: list[Invitation]) -> list[Invitation]:
-    with_message = [i for i in invitations if i.message_to_host]
-    return sorted(with_message, key=lambda i: i.answered_at or i.created_at, reverse=True)
+def messages_from_guests(event: Event, limit: int = 200) -> list[Invitation]:
+    """The newest messages guests left for the host."""
+    return list(db.session.scalars(
+        select(Invitation).where(Invitation.event_id == event.id,
+                                 Invitation.message_to_host != "")
+        .options(joinedload(Invitation.contact))
+        .order_by(Invitation.answered_at.desc(), Invitation.id.desc()).limit(limit)))
 
 
 def answers_csv(event: Event, invitations: list[Invitation], delimiter: str = ",") -> bytes:

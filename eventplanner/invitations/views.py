@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
+from eventplanner.auth.access import organisers_only
 from eventplanner.contacts.services import companies_for, contacts_for, tags_for
 from eventplanner.errors import DomainError
 from eventplanner.events.services import get_event_for
@@ -17,13 +18,8 @@ from eventplanner.invitations import overview, services
 from eventplanner.invitations.forms import GuestSelectionForm, InviteForm
 from eventplanner.invitations.models import InvitationStage
 
-bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>")
+bp = organisers_only(Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>"))
 
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Every page here is for logged-in organisers."""
 
 
 def _back_to_guests(event_id: int):
@@ -33,15 +29,16 @@ def _back_to_guests(event_id: int):
 @bp.route("/guests")
 def guests(event_id: int):
     event = get_event_for(current_user, event_id)
-    invitations = services.invitations_of(event)
-    stage = request.args.get("stage", "")
-    shown = [i for i in invitations if not stage or i.stage.value == stage]
+    stage_value = request.args.get("stage", "")
+    stage = InvitationStage(stage_value) if stage_value in set(InvitationStage) else None
+    search = request.args.get("q", "")[:200]
+    page = overview.invitation_page(event, stage, search, request.args.get("page", 1, int))
+    stage_counts = overview.stage_counts(event)
     return render_template(
-        "invitations/guests.html", event=event, invitations=shown,
-        all_count=len(invitations), stage=stage, stages=InvitationStage,
-        stage_counts=overview.stage_counts(invitations), parts=overview.part_counts(event),
-        kitchen=overview.kitchen_lists(event, invitations),
-        messages=overview.messages_from_guests(invitations),
+        "invitations/guests.html", event=event, page=page, stage=stage_value, search=search,
+        stages=InvitationStage, stage_counts=stage_counts,
+        all_count=sum(stage_counts.values()), parts=overview.part_counts(event),
+        kitchen=overview.kitchen_lists(event), messages=overview.messages_from_guests(event),
         selection_form=GuestSelectionForm(), confirm_form=ConfirmForm(),
         reminder_due_at=services.reminder_due_at(event))
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_babel import force_locale
-from markupsafe import Markup
-from sqlalchemy import func, select
+from markupsafe import Markup, escape
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import joinedload
 
 from eventplanner.errors import NotFound
-from eventplanner.extensions import db
+from eventplanner.extensions import db, utcnow
 from eventplanner.mail.models import Message, MessageStatus
 
 
@@ -36,6 +36,74 @@ class EventFragments:
                     "deadline": format_moment(event.rsvp_deadline, event.timezone),
                 }
         return self._by_language[language]
+
+
+#: Merge fields: private-use characters that no name, link or translation contains.
+MERGE_NAME = "\ue000name\ue000"
+MERGE_LINK = "\ue000link\ue000"
+
+
+class _Recipient:
+    """Stands in for the guest while a batch email is rendered once for many."""
+
+    name = MERGE_NAME
+
+    def __init__(self, plus_ones_allowed: int) -> None:
+        self.plus_ones_allowed = plus_ones_allowed
+
+
+class MailMerge:
+    """One email about an event to many guests (invitations, reminders).
+
+    It is rendered once per language and variant with merge fields for each guest's name
+    and personal link, filled in per guest, and written to the outbox in one statement:
+    5,000 invitations cost a handful of renders, not 10,000.
+    """
+
+    def __init__(self, event, kind: str, subject) -> None:
+        self.event = event
+        self.kind = kind
+        self.subject = subject
+        self.fragments = EventFragments(event)
+        self._rendered: dict[tuple, tuple[str, str, str]] = {}
+        self._rows: list[dict] = []
+
+    def _render(self, language: str, plus_ones_allowed: int) -> tuple[str, str, str]:
+        key = (language, plus_ones_allowed)
+        if key not in self._rendered:
+            stand_in = _Recipient(plus_ones_allowed)
+            context = {"event": self.event, "guest": stand_in, "invitation": stand_in,
+                       "link": MERGE_LINK, "language": language,
+                       **self.fragments.for_language(language)}
+            with force_locale(language):
+                self._rendered[key] = (
+                    str(self.subject),
+                    render_template(f"emails/{self.kind}.txt", **context),
+                    render_template(f"emails/{self.kind}.html", **context),
+                )
+        return self._rendered[key]
+
+    def add(self, *, invitation_id: int, to: str, to_name: str, language: str, link: str,
+            plus_ones_allowed: int = 0, reply_to: str = "") -> None:
+        subject, text, html = self._render(language, plus_ones_allowed)
+        now = utcnow()
+        self._rows.append({
+            "kind": self.kind, "recipient": to, "recipient_name": to_name,
+            "reply_to": reply_to, "subject": subject,
+            "body_text": text.replace(MERGE_NAME, to_name).replace(MERGE_LINK, link),
+            "body_html": html.replace(MERGE_NAME, str(escape(to_name)))
+                             .replace(MERGE_LINK, str(escape(link))),
+            "event_id": self.event.id, "invitation_id": invitation_id,
+            "status": MessageStatus.QUEUED, "attempts": 0, "next_attempt_at": now,
+            "last_error": "", "created_at": now,
+        })
+
+    def write(self) -> int:
+        """Put the emails in the outbox (in the caller's transaction). Returns how many."""
+        if self._rows:
+            db.session.execute(insert(Message), self._rows)
+        written, self._rows = len(self._rows), []
+        return written
 
 
 def queue_email(

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from eventplanner.auth.access import organisers_only
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.mail import outbox
 from eventplanner.mail.delivery import queue_again
 from eventplanner.mail.models import MessageStatus
 
-bp = Blueprint("mail", __name__, url_prefix="/outbox")
+bp = organisers_only(Blueprint("mail", __name__, url_prefix="/outbox"))
 
-
-@bp.before_request
-@login_required
-def require_login() -> None:
-    """Every page here is for logged-in organisers."""
 
 
 @bp.route("/")
