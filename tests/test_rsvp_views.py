@@ -281,3 +281,24 @@ def test_the_guest_page_never_shows_a_stale_copy(
     organiser.submit(f"/contacts/{third.contact_id}/edit", {
         "name": "Guest Three Renamed", "email": "renamed@client.example", "language": ""})
     assert "Dear Guest Three Renamed," in client.get(link).get_data(as_text=True)
+
+
+def test_a_waitlisted_guest_is_emailed_when_a_place_comes_free_and_follows_the_link(
+        app, client, event, parts, make_contact, make_invitation, smtp_server, deliver_mail):
+    with app.app_context():
+        from eventplanner.events.models import Activity
+
+        db.session.get(Activity, parts["race"]).capacity = 1
+        db.session.commit()
+    first = make_invitation(event, make_contact(event.owner), send=True)
+    waiting = make_invitation(event, make_contact(event.owner, email="next@client.example"),
+                              send=True)
+    client.submit(f"/r/{first.token}", answer_form(parts, race="yes"))
+    client.submit(f"/r/{waiting.token}", answer_form(parts, race="yes"))
+    client.submit(f"/r/{first.token}", answer_form(parts, race="no"))
+    deliver_mail()
+    [promoted] = [m for m in smtp_server.to("next@client.example")
+                  if m["Subject"] == "A place for you: Stair race"]
+    assert "You are now confirmed" in promoted.get_body(("plain",)).get_content()
+    page = client.get(personal_link_in(promoted)).get_data(as_text=True)
+    assert "Your answer: <strong>Yes</strong>" in page
