@@ -21,6 +21,10 @@ class Organiser(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The private calendar feed of all their events: a nonce for the token and the token's
+    #: digest for the look-up, as for guests' links. None: no feed.
+    feed_nonce: Mapped[str | None] = mapped_column(String(64))
+    feed_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     def __repr__(self) -> str:
         return f"<Organiser {self.id} {self.email}>"

@@ -49,6 +49,8 @@ class Event(db.Model):
     rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Remind guests who have not answered this many days before the deadline (None: don't).
     reminder_days_before: Mapped[int | None]
+    #: Calendar files carry an alarm this many minutes before each part (None: no alarm).
+    alarm_minutes_before: Mapped[int | None]
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     host_name: Mapped[str] = mapped_column(String(120), default="")
     host_email: Mapped[str] = mapped_column(String(254), default="")
@@ -106,6 +108,10 @@ class Activity(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)",
+                        name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)",
+                        name="longitude_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,8 +127,17 @@ class Activity(db.Model):
     map_url: Mapped[str] = mapped_column(String(500), default="")
     capacity: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    #: iCalendar SEQUENCE: goes up when the time or place changes, or the part is cancelled.
+    sequence: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship(back_populates="activities")
+
+    @property
+    def location(self) -> str:
+        """Place and address as one line: "Skansen, Skansemyren, 5018 Bergen"."""
+        return ", ".join(part for part in (self.place_name, self.address) if part)
 
     @property
     def is_timed(self) -> bool:

@@ -48,6 +48,23 @@ class Message(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        cascade="all, delete-orphan", order_by="Attachment.id")
 
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.kind} to {self.recipient} {self.status}>"
+
+
+class Attachment(db.Model):
+    """A file sent with a message, such as the calendar invitation (.ics)."""
+
+    __tablename__ = "message_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("message.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    #: A full content type: "text/calendar; method=REQUEST" becomes a calendar part that mail
+    #: programs show as an invitation.
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
