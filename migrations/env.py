@@ -49,12 +49,14 @@ def run_migrations_online() -> None:
             # Batch migrations rebuild SQLite tables (copy, drop, rename): with foreign keys
             # enforced, dropping a table that others point to would fail. Checked at the end.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # leave no transaction open: alembic must commit its own
         context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
         if sqlite:
             problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
             if problems:
                 raise RuntimeError(f"foreign keys broken by the migration: {problems[:5]}")
 

@@ -31,3 +31,40 @@ def test_the_check_constraints_exist_in_the_database(app_ctx):
             "address, map_url, notes) VALUES (1, 'P', 'standard', '2027-10-01 16:00:00', "
             "'2027-10-01 15:00:00', '', '', '', '')"))
     db.session.rollback()
+
+
+def test_upgrading_a_database_with_guests_keeps_their_answers(tmp_path):
+    """Migrations that rebuild SQLite tables must not trip over rows pointing at them."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import app_for
+
+    app = app_for(f"sqlite:///{tmp_path / 'old.db'}")
+    with app.app_context():
+        upgrade(revision="0003")
+        for statement in (
+            "INSERT INTO organiser VALUES (1, 'A', 'a@example.com', 'x', 'en', "
+            "'2026-01-01 00:00:00')",
+            "INSERT INTO event (id, owner_id, title, description, timezone, status, "
+            "default_language, host_name, host_email, host_phone, created_at, updated_at) "
+            "VALUES (1, 1, 'E', '', 'UTC', 'published', 'en', '', '', '', "
+            "'2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            "INSERT INTO activity VALUES (1, 1, 'Race', 'timed', '2027-10-01 14:00:00', "
+            "'2027-10-01 15:00:00', '', '', '', NULL, '')",
+            "INSERT INTO contact (id, organiser_id, name, email, phone, language, "
+            "dietary_notes, notes, created_at, updated_at) VALUES (1, 1, 'G', "
+            "'g@example.com', '', '', '', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            "INSERT INTO invitation (id, event_id, contact_id, plus_ones_allowed, token_nonce, "
+            "language, plus_one_names, dietary_needs, message_to_host, created_at, "
+            "updated_at) VALUES (1, 1, 1, 0, 'n', '', '[]', '', '', '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')",
+            "INSERT INTO response VALUES (1, 1, 1, 'yes', 1, NULL, '2026-01-01 00:00:00')",
+        ):
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(text(
+            "SELECT status, places FROM response")).all() == [("yes", 1)]
+        assert db.session.execute(text("SELECT sequence FROM activity")).scalar() == 0
+        db.engine.dispose()
