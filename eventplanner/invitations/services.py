@@ -6,6 +6,7 @@ the same transaction as the change that causes it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,6 +16,8 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload, subqueryload
 
 from eventplanner.auth.models import Organiser
+from eventplanner.calendar.ics import Method
+from eventplanner.calendar.services import batch_request_template, guest_request
 from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import contact_ids_with_tag
 from eventplanner.errors import DeadlinePassed, DomainError, Full, InvalidState, NotFound
@@ -285,7 +288,8 @@ def send_invitations(event: Event, invitations: list[Invitation], now: datetime)
     """Queue the invitation email for each invitation not sent yet. Returns how many."""
     if event.status is not EventStatus.PUBLISHED:
         raise InvalidState(_l("Publish the event before sending invitations."))
-    batch = MailMerge(event, "invitation", _l("Invitation: %(title)s", title=event.title))
+    batch = MailMerge(event, "invitation", _l("Invitation: %(title)s", title=event.title),
+                      calendar=lambda: batch_request_template(event))
     for invitation in invitations:
         if invitation.sent_at is None and not invitation.is_revoked:
             _add_to_batch(batch, invitation)
@@ -308,14 +312,27 @@ def resend_invitation(invitation: Invitation, now: datetime) -> None:
     if invitation.is_revoked:
         raise InvalidState(_l("This guest's link is revoked: make a new one first."))
     _queue_guest_email(invitation, "invitation", _l("Invitation: %(title)s",
-                                                    title=invitation.event.title))
+                                                    title=invitation.event.title),
+                       calendar=invitation.event.activities)
     invitation.sent_at = invitation.sent_at or now
     db.session.flush()
 
 
-def _queue_guest_email(invitation: Invitation, kind: str, subject, **context) -> None:
-    """One email to one guest (a confirmation, a place from the waitlist)."""
+def _queue_guest_email(invitation: Invitation, kind: str, subject,
+                       calendar: Iterable[Activity] = (),
+                       calendar_method: Method = Method.REQUEST, **context) -> None:
+    """One email to one guest (a confirmation, a place from the waitlist, an update).
+
+    ``calendar``: the parts to send as a calendar invitation with the guest's answers.
+    """
     event = invitation.event
+    link = invitation_link(invitation)
+    calendar = list(calendar)
+    attachments = ()
+    if calendar:
+        content = guest_request(invitation, link, calendar, calendar_method).decode("utf-8")
+        attachments = (("invite.ics", f"text/calendar; method={calendar_method.value}",
+                        content),)
     queue_email(
         kind=kind,
         to=invitation.contact.email,
@@ -329,7 +346,8 @@ def _queue_guest_email(invitation: Invitation, kind: str, subject, **context) ->
         event=event,
         invitation=invitation,
         guest=invitation.contact,
-        link=invitation_link(invitation),
+        link=link,
+        attachments=attachments,
         **EventFragments(event).for_language(invitation.guest_language),
         **context,
     )
@@ -446,7 +464,8 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
         promote_from_waitlist(activity, now)
     if changed and changed_by == "guest":
         _queue_guest_email(invitation, "confirmation",
-                           _l("Your answer: %(title)s", title=event.title))
+                           _l("Your answer: %(title)s", title=event.title),
+                           calendar=event.activities)
     return changed
 
 
@@ -506,7 +525,7 @@ def promote_from_waitlist(activity: Activity, now: datetime) -> list[Invitation]
                      "waitlist", now, activity)
         _queue_guest_email(response.invitation, "waitlist_promoted",
                            _l("A place for you: %(part)s", part=activity.name),
-                           activity=activity)
+                           calendar=[activity], activity=activity)
         promoted.append(response.invitation)
     db.session.flush()
     return promoted

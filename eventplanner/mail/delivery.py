@@ -112,7 +112,24 @@ def build_email(message: Message, settings: SmtpSettings) -> EmailMessage:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    for attachment in message.attachments:
+        _attach(email, attachment)
     return email
+
+
+def _attach(email: EmailMessage, attachment) -> None:
+    """A calendar invitation becomes a ``text/calendar`` alternative (which mail programs
+    show with their own buttons) and a downloadable .ics; anything else an attachment."""
+    main_type, _, rest = attachment.content_type.partition(";")
+    maintype, subtype = main_type.strip().split("/", 1)
+    params = dict(part.strip().split("=", 1) for part in rest.split(";") if "=" in part)
+    if maintype == "text" and subtype == "calendar":
+        email.add_alternative(attachment.content, subtype="calendar", params=params)
+        email.add_attachment(attachment.content.encode("utf-8"), maintype="application",
+                             subtype="ics", filename=attachment.filename)
+    else:
+        email.add_attachment(attachment.content.encode("utf-8"), maintype=maintype,
+                             subtype=subtype, filename=attachment.filename)
 
 
 def open_smtp(settings: SmtpSettings) -> smtplib.SMTP:

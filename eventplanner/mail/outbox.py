@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import render_template
 from flask_babel import force_locale
 from markupsafe import Markup, escape
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import joinedload
 
+from eventplanner.calendar.ics import merge_calendar
 from eventplanner.errors import NotFound
 from eventplanner.extensions import db, utcnow
-from eventplanner.mail.models import Message, MessageStatus
+from eventplanner.mail.models import Attachment, Message, MessageStatus
 
 
 class EventFragments:
@@ -41,6 +44,11 @@ class EventFragments:
 #: Merge fields: private-use characters that no name, link or translation contains.
 MERGE_NAME = "\ue000name\ue000"
 MERGE_LINK = "\ue000link\ue000"
+MERGE_EMAIL = "\ue000email\ue000"
+#: The attendee's name stands in a quoted parameter: this marker holds a space to get quotes.
+MERGE_CN = "\ue000 name\ue000"
+CALENDAR_REQUEST = "text/calendar; method=REQUEST"
+CALENDAR_CANCEL = "text/calendar; method=CANCEL"
 
 
 class _Recipient:
@@ -60,13 +68,18 @@ class MailMerge:
     5,000 invitations cost a handful of renders, not 10,000.
     """
 
-    def __init__(self, event, kind: str, subject) -> None:
+    def __init__(self, event, kind: str, subject,
+                 calendar: Callable[[], bytes] | None = None) -> None:
+        """``calendar`` builds an .ics with merge fields, sent as the invitation part."""
         self.event = event
         self.kind = kind
         self.subject = subject
         self.fragments = EventFragments(event)
         self._rendered: dict[tuple, tuple[str, str, str]] = {}
+        self._calendar_template = calendar
+        self._calendars: dict[str, bytes] = {}
         self._rows: list[dict] = []
+        self._attachments: list[dict | None] = []
 
     def _render(self, language: str, plus_ones_allowed: int) -> tuple[str, str, str]:
         key = (language, plus_ones_allowed)
@@ -86,6 +99,7 @@ class MailMerge:
     def add(self, *, invitation_id: int, to: str, to_name: str, language: str, link: str,
             plus_ones_allowed: int = 0, reply_to: str = "") -> None:
         subject, text, html = self._render(language, plus_ones_allowed)
+        self._attachments.append(self._calendar(language, to, to_name, link))
         now = utcnow()
         self._rows.append({
             "kind": self.kind, "recipient": to, "recipient_name": to_name,
@@ -98,11 +112,29 @@ class MailMerge:
             "last_error": "", "created_at": now,
         })
 
+    def _calendar(self, language: str, email: str, name: str, link: str) -> dict | None:
+        if self._calendar_template is None:
+            return None
+        if language not in self._calendars:
+            with force_locale(language):
+                self._calendars[language] = self._calendar_template()
+        content = merge_calendar(self._calendars[language], {
+            MERGE_CN: name, MERGE_EMAIL: email, MERGE_LINK: link})
+        return {"filename": "invite.ics", "content_type": CALENDAR_REQUEST,
+                "content": content.decode("utf-8")}
+
     def write(self) -> int:
         """Put the emails in the outbox (in the caller's transaction). Returns how many."""
         if self._rows:
-            db.session.execute(insert(Message), self._rows)
-        written, self._rows = len(self._rows), []
+            ids = db.session.scalars(
+                insert(Message).returning(Message.id, sort_by_parameter_order=True),
+                self._rows).all()
+            files = [{**attachment, "message_id": message_id}
+                     for message_id, attachment in zip(ids, self._attachments, strict=True)
+                     if attachment is not None]
+            if files:
+                db.session.execute(insert(Attachment), files)
+        written, self._rows, self._attachments = len(self._rows), [], []
         return written
 
 
@@ -117,6 +149,7 @@ def queue_email(
     event_id: int | None = None,
     invitation_id: int | None = None,
     reply_to: str = "",
+    attachments: tuple[tuple[str, str, str], ...] = (),
     **context,
 ) -> Message:
     """Render ``templates/emails/<template>.txt`` and ``.html`` in ``language`` and queue them.
@@ -136,6 +169,9 @@ def queue_email(
             body_html=render_template(f"emails/{template}.html", **context),
             event_id=event_id,
             invitation_id=invitation_id,
+            attachments=[Attachment(filename=filename, content_type=content_type,
+                                    content=content)
+                         for filename, content_type, content in attachments],
         )
     db.session.add(message)
     return message

@@ -1,0 +1,160 @@
+"""iCalendar files built from plain objects: no Flask, no request, no database.
+
+RFC 5545 and RFC 5546 (iTIP) through the icalendar package: stable UIDs, SEQUENCE for
+updates, METHOD:REQUEST for an invitation to one guest, METHOD:CANCEL for cancellations,
+METHOD:PUBLISH for files that anyone may see (no ATTENDEE, no personal links). Times carry
+the event's TZID with a VTIMEZONE bounded to the years the file needs.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from icalendar import Alarm, Calendar, Event, vCalAddress
+
+from eventplanner.timezones import zone
+
+PRODUCT_ID = "-//eventplanner//eventplanner 1.0//EN"
+
+
+class Method(enum.StrEnum):
+    PUBLISH = "PUBLISH"
+    REQUEST = "REQUEST"
+    CANCEL = "CANCEL"
+
+
+class PartStat(enum.StrEnum):
+    NEEDS_ACTION = "NEEDS-ACTION"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    TENTATIVE = "TENTATIVE"
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One part of an event as a calendar sees it. Times are aware (any zone)."""
+
+    uid: str
+    sequence: int
+    summary: str
+    starts_at: datetime
+    ends_at: datetime
+    zone_name: str
+    location: str = ""
+    description: str = ""
+    url: str = ""
+    geo: tuple[float, float] | None = None
+    cancelled: bool = False
+    alarm_minutes_before: int | None = None
+    organizer: Person | None = None
+    attendee: Person | None = None
+    partstat: PartStat = PartStat.NEEDS_ACTION
+
+
+def build_calendar(entries: Iterable[CalendarEntry], method: Method = Method.PUBLISH,
+                   name: str = "", stamp: datetime | None = None) -> bytes:
+    """The .ics file: CRLF line ends, lines folded at 75 octets, text escaped."""
+    entries = list(entries)
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method.value)
+    if name:
+        calendar.add("x-wr-calname", name)
+    stamp = stamp or datetime.now(zone("UTC"))
+    for entry in entries:
+        calendar.add_component(_vevent(entry, method, stamp))
+    if entries:
+        first = min(entry.starts_at for entry in entries)
+        last = max(entry.ends_at for entry in entries)
+        calendar.add_missing_timezones(first_date=date(first.year, 1, 1),
+                                       last_date=date(last.year + 1, 1, 1))
+    return calendar.to_ical()
+
+
+def _vevent(entry: CalendarEntry, method: Method, stamp: datetime) -> Event:
+    tz = zone(entry.zone_name)
+    event = Event()
+    event.add("uid", entry.uid)
+    event.add("dtstamp", stamp)
+    event.add("sequence", entry.sequence)
+    event.add("dtstart", entry.starts_at.astimezone(tz))
+    event.add("dtend", entry.ends_at.astimezone(tz))
+    event.add("summary", entry.summary)
+    if entry.location:
+        event.add("location", entry.location)
+    if entry.description:
+        event.add("description", entry.description)
+    if entry.url:
+        event.add("url", entry.url)
+    if entry.geo is not None:
+        event.add("geo", entry.geo)
+    cancelled = entry.cancelled or method is Method.CANCEL
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if entry.organizer is not None:
+        event.add("organizer", _address(entry.organizer))
+    if entry.attendee is not None and method is not Method.PUBLISH:
+        attendee = _address(entry.attendee)
+        attendee.params["role"] = "REQ-PARTICIPANT"
+        attendee.params["partstat"] = entry.partstat.value
+        attendee.params["rsvp"] = "TRUE"
+        event.add("attendee", attendee)
+    if entry.alarm_minutes_before and not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", entry.summary)
+        alarm.add("trigger", timedelta(minutes=-entry.alarm_minutes_before))
+        event.add_component(alarm)
+    return event
+
+
+def _address(person: Person) -> vCalAddress:
+    address = vCalAddress(f"mailto:{person.email}")
+    if person.name:
+        address.params["cn"] = person.name
+    return address
+
+
+def merge_calendar(template: bytes, values: dict[str, str]) -> bytes:
+    """Fill merge fields into a calendar built once for many guests.
+
+    The template's lines are unfolded, the fields replaced, and the lines folded again at 75
+    octets, so a long name or link never breaks the format. Fields stand where no escaping
+    applies: inside a quoted parameter (the attendee's name: the marker holds a space, so
+    it is quoted), a mailto: address, a link.
+    """
+    text = template.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
+    for field, value in values.items():
+        text = text.replace(field, _plain(value))
+    lines = [fold_line(line) for line in text.split("\r\n") if line]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _plain(value: str) -> str:
+    """A value safe in a quoted parameter or a URI: no quotes, no line breaks."""
+    return value.replace('"', "'").replace("\r", " ").replace("\n", " ")
+
+
+def fold_line(line: str, limit: int = 75) -> str:
+    """RFC 5545 3.1: at most 75 octets a line, continued after CRLF and a space, never
+    splitting a character's UTF-8 bytes."""
+    pieces, current, size = [], [], 0
+    for character in line:
+        width = len(character.encode("utf-8"))
+        if size + width > limit:
+            pieces.append("".join(current))
+            current, size = [" "], 1
+        current.append(character)
+        size += width
+    pieces.append("".join(current))
+    return "\r\n".join(pieces)

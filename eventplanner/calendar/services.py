@@ -1,0 +1,222 @@
+"""Events, parts and invitations as calendar entries, files, feeds and "add to" links."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from datetime import UTC
+from urllib.parse import quote, urlencode, urlsplit
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from eventplanner.auth.models import Organiser
+from eventplanner.calendar.ics import CalendarEntry, Method, PartStat, Person, build_calendar
+from eventplanner.errors import InvalidState, NotFound
+from eventplanner.events.models import Activity, Event, EventStatus
+from eventplanner.events.services import visible_event_ids
+from eventplanner.extensions import db
+from eventplanner.invitations.models import AnswerStatus, Invitation
+from eventplanner.invitations.tokens import looks_like_token, make_token, new_nonce, token_digest
+from eventplanner.mail.outbox import MERGE_CN, MERGE_EMAIL, MERGE_LINK
+from eventplanner.urls import absolute_url
+
+PARTSTAT = {
+    AnswerStatus.YES: PartStat.ACCEPTED,
+    AnswerStatus.NO: PartStat.DECLINED,
+    AnswerStatus.MAYBE: PartStat.TENTATIVE,
+    AnswerStatus.WAITLISTED: PartStat.TENTATIVE,
+}
+#: Letters that Unicode does not decompose into a base letter and an accent.
+NORDIC_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss",
+                                "ð": "d", "þ": "th"})
+
+
+class NoParts(InvalidState):
+    status_code = 404
+
+
+def part_uid(activity: Activity) -> str:
+    """Stable for the life of the part: its id and the site's domain."""
+    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "eventplanner"
+    return f"activity-{activity.id}@{domain}"
+
+
+def host_of(event: Event) -> Person:
+    return Person(event.host_email or event.owner.email, event.host_name or event.owner.name)
+
+
+def entry_for(activity: Activity, *, description: str = "", url: str = "",
+              attendee: Person | None = None, partstat: PartStat = PartStat.NEEDS_ACTION,
+              cancelled: bool = False) -> CalendarEntry:
+    event = activity.event
+    geo = (activity.latitude, activity.longitude) if activity.latitude is not None \
+        and activity.longitude is not None else None
+    return CalendarEntry(
+        uid=part_uid(activity), sequence=activity.sequence,
+        summary=f"{activity.name}: {event.title}" if activity.name != event.title
+        else event.title,
+        starts_at=activity.starts_at, ends_at=activity.ends_at, zone_name=event.timezone,
+        location=activity.location, description=description, url=url, geo=geo,
+        cancelled=cancelled or event.status is EventStatus.CANCELLED,
+        alarm_minutes_before=event.alarm_minutes_before,
+        organizer=host_of(event) if attendee else None, attendee=attendee, partstat=partstat)
+
+
+def _part_description(activity: Activity, link: str = "") -> str:
+    """What a calendar shows under the part: notes, the event, and the guest's own link."""
+    event = activity.event
+    lines = [text for text in (activity.notes, event.description) if text]
+    if link:
+        lines.append(_("Your answer and all details: %(link)s", link=link))
+    return "\n\n".join(lines)
+
+
+def guest_parts(invitation: Invitation) -> list[Activity]:
+    """The parts a guest said yes or maybe to; every part while they have not answered."""
+    parts = invitation.event.activities
+    if not invitation.responses:
+        return list(parts)
+    return [a for a in parts if invitation.answer_for(a) in (
+        AnswerStatus.YES, AnswerStatus.MAYBE, AnswerStatus.WAITLISTED)]
+
+
+def guest_download(invitation: Invitation, link: str) -> bytes:
+    """``/r/<token>/calendar.ics``: the guest's own file (PUBLISH, their link inside)."""
+    parts = guest_parts(invitation)
+    if not parts:
+        raise NoParts(_("You are not coming to any part, so there is nothing to add."))
+    return build_calendar(
+        (entry_for(a, description=_part_description(a, link), url=link) for a in parts),
+        Method.PUBLISH, name=invitation.event.title)
+
+
+def guest_request(invitation: Invitation, link: str,
+                  activities: Iterable[Activity] | None = None,
+                  method: Method = Method.REQUEST) -> bytes:
+    """The invitation for one guest's mail program: ATTENDEE with their answer per part."""
+    contact = invitation.contact
+    attendee = Person(contact.email, contact.name)
+    parts = list(invitation.event.activities if activities is None else activities)
+    return build_calendar(
+        (entry_for(a, description=_part_description(a, link), url=link, attendee=attendee,
+                   partstat=PARTSTAT.get(invitation.answer_for(a), PartStat.NEEDS_ACTION))
+         for a in parts), method)
+
+
+def batch_request_template(event: Event) -> bytes:
+    """An invitation .ics for every not-yet-answering guest of an event, with merge fields
+    for the guest's name, email and link (filled by ``ics.merge_calendar``)."""
+    attendee = Person(MERGE_EMAIL, MERGE_CN)
+    return build_calendar(
+        (entry_for(a, description=_part_description(a, MERGE_LINK), url=MERGE_LINK,
+                   attendee=attendee) for a in event.activities), Method.REQUEST)
+
+
+def event_download(event: Event) -> bytes:
+    """The whole event for the organiser: PUBLISH, no attendees, no personal links."""
+    if not event.activities:
+        raise NoParts(_("This event has no parts yet: add one first."))
+    return build_calendar((entry_for(a, description=_part_description(a))
+                           for a in event.activities), Method.PUBLISH, name=event.title)
+
+
+# --- the organiser's private feed -------------------------------------------------------
+
+def feed_token(organiser: Organiser) -> str | None:
+    if organiser.feed_nonce is None:
+        return None
+    return make_token("feed", organiser.id, organiser.feed_nonce)
+
+
+def feed_link(organiser: Organiser) -> str | None:
+    """``webcal://`` address of the organiser's feed, or None while it is off."""
+    token = feed_token(organiser)
+    if token is None:
+        return None
+    url = absolute_url("calendar.feed", token=token)
+    return "webcal://" + url.split("://", 1)[1]
+
+
+def renew_feed(organiser: Organiser) -> str:
+    """Turn the feed on with a new secret address; any old address stops working."""
+    organiser.feed_nonce = new_nonce()
+    organiser.feed_token_digest = token_digest(feed_token(organiser))
+    db.session.flush()
+    return feed_link(organiser)
+
+
+def turn_off_feed(organiser: Organiser) -> None:
+    organiser.feed_nonce = organiser.feed_token_digest = None
+    db.session.flush()
+
+
+def feed_owner(token: str) -> Organiser:
+    if not looks_like_token(token):
+        raise NotFound()
+    organiser = db.session.scalar(select(Organiser).where(
+        Organiser.feed_token_digest == token_digest(token)))
+    if organiser is None:
+        raise NotFound()
+    return organiser
+
+
+def feed(organiser: Organiser) -> bytes:
+    """Every part of every event the organiser runs: PUBLISH, nothing personal."""
+    events = db.session.scalars(
+        select(Event).where(Event.id.in_(visible_event_ids(organiser)),
+                            Event.status != EventStatus.DRAFT)
+        .options(selectinload(Event.activities), selectinload(Event.owner))).all()
+    entries = [entry_for(activity, description=_part_description(activity))
+               for event in events for activity in event.activities]
+    return build_calendar(entries, Method.PUBLISH, name=_("Events: %(name)s",
+                                                          name=organiser.name))
+
+
+# --- "add to" links and file names --------------------------------------------------------
+
+def _utc_stamp(moment) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def google_calendar_link(activity: Activity, link: str = "") -> str:
+    event = activity.event
+    query = {
+        "action": "TEMPLATE",
+        "text": f"{activity.name}: {event.title}",
+        "dates": f"{_utc_stamp(activity.starts_at)}/{_utc_stamp(activity.ends_at)}",
+        "details": _part_description(activity, link),
+        "location": activity.location,
+        "ctz": event.timezone,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def outlook_calendar_link(activity: Activity, link: str = "") -> str:
+    event = activity.event
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": f"{activity.name}: {event.title}",
+        "startdt": activity.starts_at.astimezone(UTC).isoformat(),
+        "enddt": activity.ends_at.astimezone(UTC).isoformat(),
+        "body": _part_description(activity, link),
+        "location": activity.location,
+    }
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)
+
+
+def attachment_disposition(title: str, extension: str = "ics") -> str:
+    """``Content-Disposition`` for a download named after the event (RFC 6266).
+
+    An ASCII fallback for old programs, and the real name as UTF-8 in ``filename*``.
+    """
+    cleaned = "".join(c for c in title if c.isalnum() or c in " -_").strip() or "event"
+    ascii_name = unicodedata.normalize("NFKD", cleaned.translate(NORDIC_LETTERS))
+    ascii_name = ascii_name.encode("ascii", "ignore").decode()
+    ascii_name = "-".join(ascii_name.split()) or "event"
+    utf8_name = "-".join(cleaned.split())
+    return (f'attachment; filename="{ascii_name}.{extension}"; '
+            f"filename*=UTF-8''{quote(utf8_name)}.{extension}")
