@@ -16,8 +16,8 @@ from eventplanner.extensions import db
 from eventplanner.mail.models import Message
 
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register"}
-#: Guest pages: the token in the address is the key, no login.
-TOKEN_BLUEPRINTS = ("rsvp.",)
+#: Guest pages and the calendar feed: the token in the address is the key, no login.
+TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed")
 
 
 def organiser_rules(app: Flask):

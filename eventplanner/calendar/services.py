@@ -86,6 +86,8 @@ def guest_parts(invitation: Invitation) -> list[Activity]:
 def guest_download(invitation: Invitation, link: str) -> bytes:
     """``/r/<token>/calendar.ics``: the guest's own file (PUBLISH, their link inside)."""
     parts = guest_parts(invitation)
+    if not invitation.event.activities:
+        raise NoParts(_("The programme is not ready yet: there is nothing to add."))
     if not parts:
         raise NoParts(_("You are not coming to any part, so there is nothing to add."))
     return build_calendar(

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
+    FloatField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -82,6 +83,16 @@ class EventForm(FlaskForm):
             "Enter a number of days between 1 and 60, or leave it empty."))],
         description=_l("Days before the deadline. Leave empty for no automatic reminder."),
     )
+    alarm_minutes_before = SelectField(
+        _l("Calendar alarm"),
+        choices=[SelectChoice("", _l("No alarm")),
+                 SelectChoice("30", _l("30 minutes before each part")),
+                 SelectChoice("60", _l("1 hour before each part")),
+                 SelectChoice("120", _l("2 hours before each part")),
+                 SelectChoice("1440", _l("1 day before each part"))],
+        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
+        description=_l("Guests' calendars remind them; the calendar files carry it."),
+    )
     default_language = SelectField(_l("Default language for guests"))
     status = SelectField(
         _l("Status"),
@@ -123,6 +134,7 @@ class EventForm(FlaskForm):
             status=EventStatus(self.status.data),
             rsvp_deadline=self.rsvp_deadline.data,
             reminder_days_before=self.reminder_days_before.data,
+            alarm_minutes_before=self.alarm_minutes_before.data,
             default_language=self.default_language.data,
             host_name=self.host_name.data or "",
             host_email=self.host_email.data or "",
@@ -157,6 +169,13 @@ class ActivityForm(FlaskForm):
         ],
         description=_l("Places including plus-ones. Leave empty for no limit."),
     )
+    latitude = FloatField(
+        _l("Latitude"), validators=[Optional(), NumberRange(min=-90, max=90, message=_l(
+            "A latitude is between -90 and 90, e.g. 60.3964."))],
+        description=_l("Optional: calendars can then show the place on a map."))
+    longitude = FloatField(
+        _l("Longitude"), validators=[Optional(), NumberRange(min=-180, max=180, message=_l(
+            "A longitude is between -180 and 180, e.g. 5.3334."))])
     notes = TextAreaField(
         _l("Notes for guests"),
         validators=[Length(max=5000)],
@@ -169,6 +188,10 @@ class ActivityForm(FlaskForm):
 
     def validate_starts_at(self, field) -> None:
         check_wall_clock_exists(self.zone_name, field)
+
+    def validate_longitude(self, field) -> None:
+        if (field.data is None) != (self.latitude.data is None):
+            raise ValidationError(_l("Give both latitude and longitude, or neither."))
 
     def validate_ends_at(self, field) -> None:
         check_wall_clock_exists(self.zone_name, field)
@@ -186,6 +209,8 @@ class ActivityForm(FlaskForm):
             map_url=(self.map_url.data or "").strip(),
             capacity=self.capacity.data,
             notes=self.notes.data or "",
+            latitude=self.latitude.data,
+            longitude=self.longitude.data,
         )
 
 

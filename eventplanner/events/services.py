@@ -37,6 +37,7 @@ class EventDetails:
     status: EventStatus = EventStatus.DRAFT
     rsvp_deadline: datetime | None = None
     reminder_days_before: int | None = None
+    alarm_minutes_before: int | None = None
     default_language: str = "en"
     host_name: str = ""
     host_email: str = ""
@@ -56,6 +57,8 @@ class ActivityDetails:
     map_url: str = ""
     capacity: int | None = None
     notes: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 class NoSuchOrganiser(InvalidState):
@@ -182,6 +185,7 @@ def event_details_of(event: Event) -> EventDetails:
         rsvp_deadline=wall_clock(event.rsvp_deadline, event.timezone)
         if event.rsvp_deadline else None,
         reminder_days_before=event.reminder_days_before,
+        alarm_minutes_before=event.alarm_minutes_before,
         default_language=event.default_language,
         host_name=event.host_name,
         host_email=event.host_email,
@@ -237,6 +241,8 @@ def activity_details_of(activity: Activity) -> ActivityDetails:
         map_url=activity.map_url,
         capacity=activity.capacity,
         notes=activity.notes,
+        latitude=activity.latitude,
+        longitude=activity.longitude,
     )
 
 

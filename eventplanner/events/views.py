@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventplanner.auth.access import organisers_only
+from eventplanner.calendar.services import NoParts, event_download, feed_link
+from eventplanner.calendar.views import ics_response
 from eventplanner.errors import DomainError
 from eventplanner.events import services
 from eventplanner.events.forms import (
@@ -22,7 +24,12 @@ from eventplanner.events.forms import (
 )
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
-from eventplanner.invitations.services import answers_count, change_part, remove_part
+from eventplanner.invitations.updates import (
+    answers_count,
+    change_event,
+    change_part,
+    remove_part,
+)
 
 bp = organisers_only(Blueprint("events", __name__))
 T = TypeVar("T")
@@ -57,7 +64,8 @@ def _form_page(template: str, form, **context):
 @bp.route("/")
 def dashboard():
     upcoming, past = services.dashboard_sections(current_user, utcnow())
-    return render_template("events/dashboard.html", upcoming=upcoming, past=past)
+    return render_template("events/dashboard.html", upcoming=upcoming, past=past,
+                           feed_link=feed_link(current_user), confirm_form=ConfirmForm())
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -88,7 +96,7 @@ def edit_event(event_id: int):
     form = EventForm(data=asdict(services.event_details_of(event)) | {
         "status": event.status.value})
     if form.validate_on_submit() and _saved(
-            form, lambda: services.update_event(event, form.details())):
+            form, lambda: change_event(event, form.details(), utcnow())):
         flash(_("Event saved."), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
     return _form_page("events/event_form.html", form, event=event)
@@ -160,3 +168,15 @@ def remove_co_organiser(event_id: int, organiser_id: int):
     db.session.commit()
     flash(_("Access removed."), "success")
     return redirect(url_for("events.show_event", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/calendar.ics")
+def event_calendar(event_id: int):
+    """The whole event as .ics: no attendees, no personal links (calendars get shared)."""
+    event = services.get_event_for(current_user, event_id)
+    try:
+        content = event_download(event)
+    except NoParts as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("events.show_event", event_id=event.id))
+    return ics_response(content, event.title)

@@ -22,7 +22,6 @@ from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import contact_ids_with_tag
 from eventplanner.errors import DeadlinePassed, DomainError, Full, InvalidState, NotFound
 from eventplanner.events.models import Activity, Event, EventStatus
-from eventplanner.events.services import ActivityDetails, remove_activity, update_activity
 from eventplanner.extensions import db
 from eventplanner.invitations.models import (
     AnswerStatus,
@@ -311,14 +310,14 @@ def resend_invitation(invitation: Invitation, now: datetime) -> None:
         raise InvalidState(_l("Publish the event before sending invitations."))
     if invitation.is_revoked:
         raise InvalidState(_l("This guest's link is revoked: make a new one first."))
-    _queue_guest_email(invitation, "invitation", _l("Invitation: %(title)s",
+    queue_guest_email(invitation, "invitation", _l("Invitation: %(title)s",
                                                     title=invitation.event.title),
                        calendar=invitation.event.activities)
     invitation.sent_at = invitation.sent_at or now
     db.session.flush()
 
 
-def _queue_guest_email(invitation: Invitation, kind: str, subject,
+def queue_guest_email(invitation: Invitation, kind: str, subject,
                        calendar: Iterable[Activity] = (),
                        calendar_method: Method = Method.REQUEST, **context) -> None:
     """One email to one guest (a confirmation, a place from the waitlist, an update).
@@ -396,7 +395,7 @@ def _lock_for_answers(invitation: Invitation, activity_ids: list[int]) -> None:
     db.session.refresh(invitation, ["responses"])
 
 
-def _note_change(invitation: Invitation, field_name: str, old, new, changed_by: str,
+def note_change(invitation: Invitation, field_name: str, old, new, changed_by: str,
                  now: datetime, activity: Activity | None = None) -> None:
     db.session.add(ResponseChange(
         invitation=invitation, activity_id=activity.id if activity else None,
@@ -451,7 +450,7 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
                 new_status is not AnswerStatus.YES or places < response.places):
             freed.append(activity)
         if new_status != old_status:
-            _note_change(invitation, "answer", old_status, new_status, changed_by, now, activity)
+            note_change(invitation, "answer", old_status, new_status, changed_by, now, activity)
             changed = True
         response.status, response.places, response.updated_at = new_status, places, now
         db.session.flush()
@@ -463,7 +462,7 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
     for activity in freed:
         promote_from_waitlist(activity, now)
     if changed and changed_by == "guest":
-        _queue_guest_email(invitation, "confirmation",
+        queue_guest_email(invitation, "confirmation",
                            _l("Your answer: %(title)s", title=event.title),
                            calendar=event.activities)
     return changed
@@ -495,7 +494,7 @@ def _update_guest_details(invitation: Invitation, names: tuple[str, ...], answer
     }
     for field_name, (old, new) in new_values.items():
         if old != new:
-            _note_change(invitation, field_name, old, new, changed_by, now)
+            note_change(invitation, field_name, old, new, changed_by, now)
             changed = True
     invitation.plus_one_names = list(names)
     invitation.dietary_needs = new_values["dietary_needs"][1]
@@ -521,9 +520,9 @@ def promote_from_waitlist(activity: Activity, now: datetime) -> list[Invitation]
         response.status, response.waitlisted_at, response.updated_at = (
             AnswerStatus.YES, None, now)
         response.invitation.updated_at = now
-        _note_change(response.invitation, "answer", AnswerStatus.WAITLISTED, AnswerStatus.YES,
+        note_change(response.invitation, "answer", AnswerStatus.WAITLISTED, AnswerStatus.YES,
                      "waitlist", now, activity)
-        _queue_guest_email(response.invitation, "waitlist_promoted",
+        queue_guest_email(response.invitation, "waitlist_promoted",
                            _l("A place for you: %(part)s", part=activity.name),
                            calendar=[activity], activity=activity)
         promoted.append(response.invitation)
@@ -600,35 +599,3 @@ def send_due_reminders(now: datetime) -> int:
         if ids:
             count += send_reminders(event, now, ids)
     return count
-
-
-# --- parts that guests answered for ------------------------------------------------------
-
-def answers_count(activity: Activity) -> int:
-    """How many guests answered for this part (any answer)."""
-    return int(db.session.scalar(select(func.count()).select_from(Response).where(
-        Response.activity_id == activity.id)))
-
-
-def change_part(activity: Activity, details: ActivityDetails, now: datetime) -> Activity:
-    """Edit a part; its capacity cannot go below the places already confirmed, and places
-    that a larger capacity opens go to the waitlist at once."""
-    taken = confirmed_places(activity.id)
-    if details.capacity is not None and details.capacity < taken:
-        raise InvalidState(_l(
-            "%(taken)d places are already confirmed: the capacity cannot be lower.",
-            taken=taken))
-    update_activity(activity, details)
-    promote_from_waitlist(activity, now)
-    return activity
-
-
-def remove_part(activity: Activity, now: datetime) -> None:
-    """Remove a part of an event; each guest's history keeps what they had answered."""
-    answers = db.session.scalars(select(Response).where(Response.activity_id == activity.id)
-                                 .options(joinedload(Response.invitation))).all()
-    for response in answers:
-        _note_change(response.invitation, "part_removed", response.status, None,
-                     "organiser", now, activity)
-    db.session.flush()
-    remove_activity(activity)

@@ -11,6 +11,13 @@ import re
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from eventplanner.calendar.services import (
+    NoParts,
+    google_calendar_link,
+    guest_download,
+    outlook_calendar_link,
+)
+from eventplanner.calendar.views import ics_response
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
 from eventplanner.invitations import services
@@ -54,7 +61,8 @@ def _render(invitation, token: str, form=None, error: DomainError | None = None,
         "rsvp/guest_page.html", invitation=invitation, event=event, token=token,
         form=form if event.accepts_answers(utcnow()) else None, error=error, saved=saved,
         waitlist_positions=services.waitlist_positions(invitation.id),
-        contact=invitation.contact)
+        contact=invitation.contact, link=services.invitation_link(invitation),
+        google_link=google_calendar_link, outlook_link=outlook_calendar_link)
 
 
 @bp.route("/<token>", methods=["GET"])
@@ -96,6 +104,19 @@ def answer(token: str):
         return _render(_load(token), token, form, error), error.status_code
     db.session.commit()
     return redirect(url_for("rsvp.guest_page", token=token, saved=1), code=303)
+
+
+@bp.route("/<token>/calendar.ics")
+def calendar_file(token: str):
+    """The parts the guest is coming to (all while they have not answered), as .ics."""
+    invitation = _load(token)
+    link = services.invitation_link(invitation)
+    try:
+        content = guest_download(invitation, link)
+    except NoParts as error:
+        return render_template("rsvp/link_invalid.html", title=error.message,
+                               back=url_for("rsvp.guest_page", token=token)), 404
+    return ics_response(content, invitation.event.title)
 
 
 @bp.route("/<path:anything>")

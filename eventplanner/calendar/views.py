@@ -1,0 +1,54 @@
+"""Calendar downloads and the organiser's private subscription feed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from eventplanner.calendar import services
+from eventplanner.extensions import csrf, db
+from eventplanner.form_fields import ConfirmForm
+
+bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+
+
+def ics_response(content: bytes, title: str) -> Response:
+    """A .ics download: ``text/calendar; charset=utf-8``, named after the event."""
+    return Response(content, mimetype="text/calendar", headers={
+        "Content-Type": "text/calendar; charset=utf-8",
+        "Content-Disposition": services.attachment_disposition(title),
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.route("/feed/<token>.ics")
+@csrf.exempt
+def feed(token: str):
+    """The organiser's feed, for calendar programs: the secret address is the key."""
+    organiser = services.feed_owner(token)
+    response = ics_response(services.feed(organiser), organiser.name)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/feed/renew", methods=["POST"])
+@login_required
+def renew_feed():
+    ConfirmForm().validate_on_submit()
+    services.renew_feed(current_user)
+    db.session.commit()
+    flash(_("Your calendar feed has a new address; the old one no longer works."), "success")
+    return redirect(url_for("events.dashboard"))
+
+
+@bp.route("/feed/off", methods=["POST"])
+@login_required
+def turn_off_feed():
+    ConfirmForm().validate_on_submit()
+    services.turn_off_feed(current_user)
+    db.session.commit()
+    flash(_("Your calendar feed is off."), "success")
+    return redirect(url_for("events.dashboard"))

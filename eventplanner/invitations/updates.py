@@ -1,0 +1,134 @@
+"""Changes that guests must hear about: a part moves, a part is removed, the event is
+cancelled. Each sends the calendar update (same UID, SEQUENCE one higher) or cancellation,
+and an email that says what changed, through the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from eventplanner.calendar.ics import Method
+from eventplanner.errors import InvalidState
+from eventplanner.events.models import Activity, Event, EventStatus
+from eventplanner.events.services import (
+    ActivityDetails,
+    EventDetails,
+    remove_activity,
+    update_activity,
+    update_event,
+)
+from eventplanner.extensions import db
+from eventplanner.invitations.models import AnswerStatus, Invitation, Response
+from eventplanner.invitations.services import (
+    confirmed_places,
+    note_change,
+    promote_from_waitlist,
+    queue_guest_email,
+    said_no_to_everything,
+)
+
+#: Who hears about a changed or removed part: everyone who may come to it.
+COMING = (AnswerStatus.YES, AnswerStatus.MAYBE, AnswerStatus.WAITLISTED)
+
+
+def answers_count(activity: Activity) -> int:
+    """How many guests answered for this part (any answer)."""
+    return int(db.session.scalar(select(func.count()).select_from(Response).where(
+        Response.activity_id == activity.id)))
+
+
+def calendar_facts(activity: Activity) -> dict:
+    """What a calendar shows of a part: a change here is worth an update."""
+    return {"starts_at": activity.starts_at, "ends_at": activity.ends_at,
+            "location": activity.location,
+            "geo": (activity.latitude, activity.longitude)}
+
+
+def _guests_coming_to(activity: Activity) -> list[Invitation]:
+    return list(db.session.scalars(
+        select(Invitation).join(Response, Response.invitation_id == Invitation.id)
+        .where(Response.activity_id == activity.id, Response.status.in_(COMING),
+               Invitation.revoked_at.is_(None))
+        .options(joinedload(Invitation.contact))).unique())
+
+
+def _tell_guests_part_moved(activity: Activity, before: dict) -> int:
+    guests = _guests_coming_to(activity)
+    for invitation in guests:
+        queue_guest_email(invitation, "part_changed",
+                           _l("Changed: %(part)s", part=activity.name),
+                           calendar=[activity], activity=activity, before=before)
+    return len(guests)
+
+
+def change_part(activity: Activity, details: ActivityDetails, now: datetime) -> Activity:
+    """Edit a part. Its capacity cannot go below the places already confirmed; places that
+    a larger capacity opens go to the waitlist at once; a new time or place goes to every
+    guest who may come, as a calendar update. A typo fixed in the notes does not."""
+    taken = confirmed_places(activity.id)
+    if details.capacity is not None and details.capacity < taken:
+        raise InvalidState(_l(
+            "%(taken)d places are already confirmed: the capacity cannot be lower.",
+            taken=taken))
+    before = calendar_facts(activity)
+    update_activity(activity, details)
+    if calendar_facts(activity) != before:
+        activity.sequence += 1
+        _tell_guests_part_moved(activity, before)
+    promote_from_waitlist(activity, now)
+    return activity
+
+
+def remove_part(activity: Activity, now: datetime) -> None:
+    """Remove a part: its guests get a cancellation for their calendars, and each guest's
+    history keeps what they had answered."""
+    activity.sequence += 1
+    for invitation in _guests_coming_to(activity):
+        queue_guest_email(invitation, "part_cancelled",
+                           _l("Cancelled: %(part)s", part=activity.name),
+                           calendar=[activity], calendar_method=Method.CANCEL,
+                           activity=activity)
+    answers = db.session.scalars(select(Response).where(Response.activity_id == activity.id)
+                                 .options(joinedload(Response.invitation))).all()
+    for response in answers:
+        note_change(response.invitation, "part_removed", response.status, None,
+                     "organiser", now, activity)
+    db.session.flush()
+    remove_activity(activity)
+
+
+def change_event(event: Event, details: EventDetails, now: datetime) -> Event:
+    """Edit an event. Cancelling it sends every invited guest (but those who said no to
+    everything) a cancellation; a new time zone that moves parts sends their updates."""
+    before = {activity.id: calendar_facts(activity) for activity in event.activities}
+    was_cancelled = event.status is EventStatus.CANCELLED
+    update_event(event, details)
+    if event.status is EventStatus.CANCELLED and not was_cancelled:
+        _cancel_event(event)
+        return event
+    for activity in event.activities:
+        if calendar_facts(activity) != before[activity.id]:
+            activity.sequence += 1
+            _tell_guests_part_moved(activity, before[activity.id])
+    return event
+
+
+def _cancel_event(event: Event) -> None:
+    for activity in event.activities:
+        activity.sequence += 1
+    invitations = db.session.scalars(
+        select(Invitation).where(Invitation.event_id == event.id,
+                                 Invitation.sent_at.is_not(None),
+                                 Invitation.revoked_at.is_(None))
+        .options(joinedload(Invitation.contact))).unique()
+    for invitation in invitations:
+        if said_no_to_everything(invitation):
+            continue
+        queue_guest_email(invitation, "event_cancelled",
+                           _l("Cancelled: %(title)s", title=event.title),
+                           calendar=event.activities, calendar_method=Method.CANCEL)
+    db.session.flush()
