@@ -196,7 +196,7 @@ def make_activity(app: Flask) -> Callable[..., Activity]:
         starts_at = overrides.pop("starts_at", next_year_at(10, 1, 16))
         details = {
             "name": "Stair race",
-            "kind": ActivityKind.TIMED,
+            "kind": ActivityKind(overrides.pop("kind", ActivityKind.TIMED)),
             "starts_at": starts_at,
             "ends_at": overrides.pop("ends_at", starts_at + timedelta(hours=1, minutes=30)),
             **overrides,

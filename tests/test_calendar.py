@@ -1,0 +1,340 @@
+"""Calendar files: parsed back with icalendar and with vobject, an independent parser."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import vobject
+from icalendar import Calendar
+from sqlalchemy import select
+
+from eventplanner.calendar.ics import (
+    CalendarEntry,
+    Method,
+    PartStat,
+    Person,
+    build_calendar,
+    merge_calendar,
+)
+from eventplanner.extensions import db
+from eventplanner.mail.models import Message
+from tests.conftest import next_year_at, personal_link_in
+
+OSLO = "Europe/Oslo"
+RACE = CalendarEntry(
+    uid="activity-1@eventplanner.test", sequence=0,
+    summary="Stoltzen stair race: 908 steps, æøå; Größe",
+    starts_at=datetime(2027, 10, 1, 14, 0, tzinfo=UTC),
+    ends_at=datetime(2027, 10, 1, 15, 30, tzinfo=UTC), zone_name=OSLO,
+    location="Skansen, Skansemyren 1; Bergen",
+    description="Line one, with a comma; a semicolon\nLine two: Fløyen " + "lang " * 30,
+    geo=(60.3964, 5.3334), alarm_minutes_before=120,
+    organizer=Person("host@example.com", "Ingrid Haugen"),
+    attendee=Person("kari@client.example", "Nordmann, Kari"), partstat=PartStat.ACCEPTED,
+)
+
+
+def parse_both(content: bytes):
+    """The same file through two parsers that share no code."""
+    return Calendar.from_ical(content), vobject.readOne(content.decode("utf-8"))
+
+
+def vevents(calendar: Calendar):
+    return [c for c in calendar.walk("VEVENT")]
+
+
+def test_a_request_parses_in_both_parsers_with_the_right_local_time():
+    content = build_calendar([RACE], Method.REQUEST)
+    ours, theirs = parse_both(content)
+    [event] = vevents(ours)
+    assert ours["METHOD"] == "REQUEST" and ours["VERSION"] == "2.0" and ours["PRODID"]
+    start = event.decoded("DTSTART")
+    assert (start.hour, start.minute, str(start.tzinfo)) == (16, 0, OSLO)
+    assert event["DTSTART"].params["TZID"] == OSLO
+    assert [tz["TZID"] for tz in ours.walk("VTIMEZONE")] == [OSLO]
+    assert event["SUMMARY"] == RACE.summary and event["LOCATION"] == RACE.location
+    assert event["DESCRIPTION"] == RACE.description
+    assert int(event["SEQUENCE"]) == 0 and event["STATUS"] == "CONFIRMED"
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert str(event["ORGANIZER"]) == "mailto:host@example.com"
+    assert event.decoded("GEO") is not None
+    assert [a.decoded("TRIGGER") for a in event.walk("VALARM")] == [timedelta(hours=-2)]
+
+    vevent = theirs.vevent
+    assert vevent.dtstart.value == datetime(2027, 10, 1, 16, 0, tzinfo=vevent.dtstart.value.tzinfo)
+    assert vevent.dtstart.value.utcoffset() == timedelta(hours=2)
+    assert vevent.summary.value == RACE.summary
+    assert vevent.description.value == RACE.description
+    assert vevent.attendee.params["CN"] == ["Nordmann, Kari"]
+
+
+def test_lines_end_in_crlf_and_fold_at_75_octets():
+    content = build_calendar([RACE], Method.REQUEST)
+    lines = content.split(b"\r\n")
+    assert b"\n" not in b"".join(lines)
+    assert max(len(line) for line in lines) <= 75
+    assert any(line.startswith(b" ") for line in lines), "the long description is folded"
+
+
+def test_a_publish_file_has_no_attendee_even_if_one_is_given():
+    ours, _ = parse_both(build_calendar([RACE], Method.PUBLISH))
+    [event] = vevents(ours)
+    assert "ATTENDEE" not in event
+
+
+def test_a_cancel_marks_the_same_uid_cancelled():
+    ours, theirs = parse_both(build_calendar([RACE], Method.CANCEL))
+    [event] = vevents(ours)
+    assert ours["METHOD"] == "CANCEL" and event["STATUS"] == "CANCELLED"
+    assert event["UID"] == RACE.uid
+    assert not list(event.walk("VALARM"))
+    assert theirs.vevent.status.value == "CANCELLED"
+
+
+def test_merge_fields_are_filled_and_refolded():
+    template = build_calendar([CalendarEntry(
+        uid="u@x", sequence=0, summary="S", starts_at=RACE.starts_at, ends_at=RACE.ends_at,
+        zone_name=OSLO, description="Link: \ue000link\ue000", url="\ue000link\ue000",
+        organizer=Person("h@example.com"), attendee=Person("\ue000email\ue000",
+                                                           "\ue000 name\ue000"))],
+        Method.REQUEST)
+    link = "https://events.example.com/r/" + "A" * 43
+    content = merge_calendar(template, {"\ue000 name\ue000": 'Åse "Bo", Nordmann-Haugen',
+                                        "\ue000email\ue000": "ase@client.example",
+                                        "\ue000link\ue000": link})
+    assert max(len(line) for line in content.split(b"\r\n")) <= 75
+    ours, theirs = parse_both(content)
+    [event] = vevents(ours)
+    assert event["URL"] == link and link in event["DESCRIPTION"]
+    assert str(event["ATTENDEE"]) == "mailto:ase@client.example"
+    assert theirs.vevent.attendee.params["CN"] == ["Åse 'Bo', Nordmann-Haugen"]
+
+
+# --- through the application -------------------------------------------------------------
+
+@pytest.fixture
+def event(make_organiser, make_event, make_activity):
+    owner = make_organiser(name="Ingrid Haugen", email="ingrid@example.com")
+    event = make_event(owner=owner, title="Stoltzen løp & middag", status="published",
+                       host_name="Ingrid Haugen", host_email="ingrid@example.com",
+                       alarm_minutes_before=120)
+    make_activity(event, name="Stair race", place_name="Skansen", latitude=60.3964,
+                  longitude=5.3334)
+    make_activity(event, name="Dinner", kind="standard", starts_at=next_year_at(10, 1, 19),
+                  place_name="Bryggen")
+    return event
+
+
+@pytest.fixture
+def parts(app, event):
+    with app.app_context():
+        from eventplanner.events.models import Activity
+
+        return list(db.session.scalars(select(Activity.id).where(
+            Activity.event_id == event.id).order_by(Activity.starts_at)))
+
+
+def answer(client, token, parts, race, dinner):
+    response = client.submit(f"/r/{token}", {f"part_{parts[0]}": race,
+                                             f"part_{parts[1]}": dinner,
+                                             "dietary_needs": "", "message_to_host": ""})
+    assert response.status_code == 303
+
+
+def calendar_of(message) -> Calendar:
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    return part, Calendar.from_ical(part.get_content())
+
+
+def test_the_invitation_email_carries_a_request_with_the_guest_as_attendee(
+        app, event, make_contact, log_in, smtp_server, deliver_mail):
+    contact = make_contact(event.owner, name="Kari Nordmann", email="kari@client.example")
+    log_in(event.owner).submit(f"/events/{event.id}/invite", {
+        "contact_ids": str(contact.id), "company_id": "0", "tag": "",
+        "plus_ones_allowed": "0", "send_now": "y"})
+    deliver_mail()
+    [email] = smtp_server.to("kari@client.example")
+    part, calendar = calendar_of(email)
+    assert part.get_param("method") == "REQUEST"
+    assert calendar["METHOD"] == "REQUEST"
+    race, dinner = vevents(calendar)
+    assert str(race["ATTENDEE"]) == "mailto:kari@client.example"
+    assert race["ATTENDEE"].params["CN"] == "Kari Nordmann"
+    assert race["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+    assert str(race["ORGANIZER"]) == "mailto:ingrid@example.com"
+    assert race.decoded("DTSTART").hour == 16 and dinner.decoded("DTSTART").hour == 19
+    assert personal_link_in(email) in str(race["URL"])
+    vobject.readOne(part.get_content())  # the other parser accepts it too
+    assert any(p.get_filename() == "invite.ics" for p in email.walk())
+
+
+def test_the_confirmation_carries_the_guests_answers(
+        app, client, event, parts, make_contact, make_invitation, smtp_server, deliver_mail):
+    invitation = make_invitation(event, make_contact(event.owner, email="kari@client.example"),
+                                 send=True)
+    answer(client, invitation.token, parts, "yes", "no")
+    deliver_mail()
+    confirmation = [m for m in smtp_server.to("kari@client.example")
+                    if m["Subject"].startswith("Your answer")][0]
+    race, dinner = vevents(calendar_of(confirmation)[1])
+    assert race["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert dinner["ATTENDEE"].params["PARTSTAT"] == "DECLINED"
+
+
+def test_the_guest_downloads_the_parts_they_are_coming_to(
+        app, client, event, parts, make_contact, make_invitation):
+    invitation = make_invitation(event, make_contact(event.owner), send=True)
+    before = client.get(f"/r/{invitation.token}/calendar.ics")
+    assert before.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    disposition = before.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="Stoltzen-lop-middag.ics"; ')
+    assert "filename*=UTF-8''Stoltzen-l%C3%B8p-middag.ics" in disposition
+    assert len(vevents(Calendar.from_ical(before.data))) == 2, "all parts before answering"
+
+    answer(client, invitation.token, parts, "maybe", "no")
+    after = Calendar.from_ical(client.get(f"/r/{invitation.token}/calendar.ics").data)
+    [race] = vevents(after)
+    assert race["SUMMARY"].startswith("Stair race") and after["METHOD"] == "PUBLISH"
+    assert "ATTENDEE" not in race
+    assert f"/r/{invitation.token}" in race["DESCRIPTION"]
+    assert race.decoded("GEO") is not None
+    vobject.readOne(client.get(f"/r/{invitation.token}/calendar.ics").data.decode())
+
+    answer(client, invitation.token, parts, "no", "no")
+    nothing = client.get(f"/r/{invitation.token}/calendar.ics")
+    assert nothing.status_code == 404
+    assert "not coming to any part" in nothing.get_data(as_text=True)
+    assert client.get("/r/" + "x" * 43 + "/calendar.ics").status_code == 404
+
+
+def test_the_guest_page_offers_google_and_outlook_links(client, event, make_contact,
+                                                       make_invitation):
+    invitation = make_invitation(event, make_contact(event.owner), send=True)
+    page = client.get(f"/r/{invitation.token}").get_data(as_text=True)
+    assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in page
+    assert "ctz=Europe%2FOslo" in page and "dates=" in page
+    assert "https://outlook.live.com/calendar/0/deeplink/compose?" in page
+    assert f"/r/{invitation.token}/calendar.ics" in page
+
+
+def part_form(**overrides) -> dict:
+    year = next_year_at(1, 1, 0).year
+    return {"name": "Stair race", "kind": "timed", "starts_at": f"{year}-10-01T16:00",
+            "ends_at": f"{year}-10-01T17:30", "place_name": "Skansen", "latitude": "60.3964",
+            "longitude": "5.3334", "notes": "", **overrides}
+
+
+def test_a_new_time_sends_an_update_with_a_higher_sequence_and_says_what_changed(
+        app, client, event, parts, make_contact, make_invitation, log_in, smtp_server,
+        deliver_mail):
+    coming = make_invitation(event, make_contact(event.owner, email="yes@client.example"),
+                             send=True)
+    declined = make_invitation(event, make_contact(event.owner, email="no@client.example"),
+                               send=True)
+    answer(client, coming.token, parts, "yes", "yes")
+    answer(client, declined.token, parts, "no", "yes")
+    organiser = log_in(event.owner)
+    year = next_year_at(1, 1, 0).year
+    organiser.submit(f"/events/{event.id}/activities/{parts[0]}/edit",
+                     part_form(notes="Typo fixed"))
+    assert len(_messages(app, "part_changed")) == 0, "a note is not worth an update"
+
+    organiser.submit(f"/events/{event.id}/activities/{parts[0]}/edit",
+                     part_form(starts_at=f"{year}-10-01T16:30", ends_at=f"{year}-10-01T18:00"))
+    deliver_mail()
+    [update] = [m for m in smtp_server.messages if m["Subject"] == "Changed: Stair race"]
+    assert "yes@client.example" in update["To"]
+    text = update.get_body(("plain",)).get_content()
+    assert "16:00" in text and "16:30" in text
+    [race] = vevents(calendar_of(update)[1])
+    assert int(race["SEQUENCE"]) == 1
+    assert race["UID"] == vevents(Calendar.from_ical(
+        client.get(f"/r/{coming.token}/calendar.ics").data))[0]["UID"]
+    assert race.decoded("DTSTART").hour == 16 and race.decoded("DTSTART").minute == 30
+
+
+def test_removing_a_part_sends_a_cancel_for_the_same_uid(
+        app, client, event, parts, make_contact, make_invitation, log_in, smtp_server,
+        deliver_mail):
+    guest = make_invitation(event, make_contact(event.owner, email="yes@client.example"),
+                            send=True)
+    answer(client, guest.token, parts, "yes", "yes")
+    uid = vevents(Calendar.from_ical(
+        client.get(f"/r/{guest.token}/calendar.ics").data))[0]["UID"]
+    log_in(event.owner).submit(f"/events/{event.id}/activities/{parts[0]}/delete")
+    deliver_mail()
+    [cancel] = [m for m in smtp_server.messages if m["Subject"] == "Cancelled: Stair race"]
+    part, calendar = calendar_of(cancel)
+    assert part.get_param("method") == "CANCEL" and calendar["METHOD"] == "CANCEL"
+    [race] = vevents(calendar)
+    assert (race["UID"], race["STATUS"], int(race["SEQUENCE"])) == (uid, "CANCELLED", 1)
+
+
+def test_cancelling_the_event_cancels_every_part_in_the_guests_calendars(
+        app, client, event, parts, make_contact, make_invitation, log_in):
+    guest = make_invitation(event, make_contact(event.owner), send=True)
+    answer(client, guest.token, parts, "yes", "maybe")
+    response = log_in(event.owner).submit(f"/events/{event.id}/edit", {
+        "title": "Stoltzen løp & middag", "timezone": "Europe/Oslo",
+        "default_language": "en", "status": "cancelled", "alarm_minutes_before": "120"})
+    assert response.status_code == 302
+    [cancel] = _messages(app, "event_cancelled")
+    calendar = Calendar.from_ical(cancel.attachments[0].content)
+    assert calendar["METHOD"] == "CANCEL"
+    assert [e["STATUS"] for e in vevents(calendar)] == ["CANCELLED", "CANCELLED"]
+
+
+def _messages(app, kind: str) -> list[Message]:
+    with app.app_context():
+        messages = list(db.session.scalars(select(Message).where(Message.kind == kind)))
+        for message in messages:
+            assert message.attachments is not None
+        return messages
+
+
+def test_the_organisers_download_is_shareable(app, event, log_in, make_contact,
+                                              make_invitation):
+    make_invitation(event, make_contact(event.owner), send=True)
+    response = log_in(event.owner).get(f"/events/{event.id}/calendar.ics")
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.data)
+    assert calendar["METHOD"] == "PUBLISH"
+    assert len(vevents(calendar)) == 2
+    assert b"ATTENDEE" not in response.data and b"/r/" not in response.data
+    vobject.readOne(response.data.decode())
+
+
+def test_an_event_without_parts_explains_instead_of_an_empty_file(log_in, make_organiser,
+                                                                 make_event):
+    owner = make_organiser()
+    event = make_event(owner=owner)
+    browser = log_in(owner)
+    response = browser.get(f"/events/{event.id}/calendar.ics", follow_redirects=True)
+    assert "This event has no parts yet" in response.get_data(as_text=True)
+    assert response.mimetype == "text/html"
+
+
+def test_the_private_feed_can_be_subscribed_renewed_and_turned_off(
+        app, event, log_in, make_event, make_contact, make_invitation):
+    make_event(owner=event.owner, title="Draft idea")  # drafts stay out of the feed
+    make_invitation(event, make_contact(event.owner), send=True)
+    browser = log_in(event.owner)
+    assert "Create my calendar feed" in browser.get("/").get_data(as_text=True)
+    browser.submit("/calendar/feed/renew")
+    page = browser.get("/").get_data(as_text=True)
+    webcal = page.split('value="webcal://')[1].split('"')[0]
+    path = "/" + webcal.split("/", 1)[1]
+    feed = app.test_client().get(path)
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(feed.data)
+    assert len(vevents(calendar)) == 2 and b"Draft idea" not in feed.data
+    assert b"ATTENDEE" not in feed.data and b"/r/" not in feed.data
+    vobject.readOne(feed.data.decode())
+
+    browser.submit("/calendar/feed/renew")
+    assert app.test_client().get(path).status_code == 404, "the old address stops working"
+    browser.submit("/calendar/feed/off")
+    assert "Create my calendar feed" in browser.get("/").get_data(as_text=True)
+    assert app.test_client().get("/calendar/feed/" + "x" * 43 + ".ics").status_code == 404
