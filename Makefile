@@ -32,6 +32,7 @@ bench: install
 	command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 	$(BIN)/python -m bench.rsvp_page
 	$(BIN)/python -m bench.import_invite
+	$(BIN)/python -m bench.calendar
 
 # Collect every translatable string into the catalog template.
 messages: install

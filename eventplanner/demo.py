@@ -101,6 +101,7 @@ def _create_demo_event(organiser: Organiser, day: date) -> Event:
         status=EventStatus.PUBLISHED,
         rsvp_deadline=at(12, days_before=14),
         default_language="nb",
+        alarm_minutes_before=120,
         host_name="Ingrid Haugen",
         host_email=DEMO_EMAIL,
         host_phone="+47 400 00 908",
@@ -114,6 +115,8 @@ def _create_demo_event(organiser: Organiser, day: date) -> Event:
         address="Skansemyren, 5018 Bergen",
         map_url="https://www.openstreetmap.org/?mlat=60.3964&mlon=5.3334#map=16/60.3964/5.3334",
         capacity=40,
+        latitude=60.3964,
+        longitude=5.3334,
         notes=(
             "900 m with 300 m climb and 908 steps. Bring running shoes and a warm layer for "
             "the top; we carry your bag to the finish."
@@ -128,6 +131,8 @@ def _create_demo_event(organiser: Organiser, day: date) -> Event:
         address="Bryggen 99, 5003 Bergen",
         map_url="https://www.openstreetmap.org/?mlat=60.3975&mlon=5.3240#map=17/60.3975/5.3240",
         capacity=60,
+        latitude=60.3975,
+        longitude=5.3240,
         notes="Come as you are.",
     ))
     return event
