@@ -44,6 +44,14 @@ def part_uid(activity: Activity) -> str:
     return f"activity-{activity.id}@{domain}"
 
 
+def part_title(activity: Activity) -> str:
+    """"Dinner: Christmas meeting"; just the part's name when the title already has it."""
+    title = activity.event.title
+    if activity.name.casefold() in title.casefold():
+        return activity.name
+    return f"{activity.name}: {title}"
+
+
 def host_of(event: Event) -> Person:
     return Person(event.host_email or event.owner.email, event.host_name or event.owner.name)
 
@@ -56,8 +64,7 @@ def entry_for(activity: Activity, *, description: str = "", url: str = "",
         and activity.longitude is not None else None
     return CalendarEntry(
         uid=part_uid(activity), sequence=activity.sequence,
-        summary=f"{activity.name}: {event.title}" if activity.name != event.title
-        else event.title,
+        summary=part_title(activity),
         starts_at=activity.starts_at, ends_at=activity.ends_at, zone_name=event.timezone,
         location=activity.location, description=description, url=url, geo=geo,
         cancelled=cancelled or event.status is EventStatus.CANCELLED,
@@ -187,7 +194,7 @@ def google_calendar_link(activity: Activity, link: str = "") -> str:
     event = activity.event
     query = {
         "action": "TEMPLATE",
-        "text": f"{activity.name}: {event.title}",
+        "text": part_title(activity),
         "dates": f"{_utc_stamp(activity.starts_at)}/{_utc_stamp(activity.ends_at)}",
         "details": _part_description(activity, link),
         "location": activity.location,
@@ -197,11 +204,10 @@ def google_calendar_link(activity: Activity, link: str = "") -> str:
 
 
 def outlook_calendar_link(activity: Activity, link: str = "") -> str:
-    event = activity.event
     query = {
         "path": "/calendar/action/compose",
         "rru": "addevent",
-        "subject": f"{activity.name}: {event.title}",
+        "subject": part_title(activity),
         "startdt": activity.starts_at.astimezone(UTC).isoformat(),
         "enddt": activity.ends_at.astimezone(UTC).isoformat(),
         "body": _part_description(activity, link),
