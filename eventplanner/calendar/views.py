@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 
 from eventplanner.calendar import services
 from eventplanner.extensions import csrf, db
-from eventplanner.form_fields import ConfirmForm
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -37,17 +36,21 @@ def feed(token: str):
 @bp.route("/feed/renew", methods=["POST"])
 @login_required
 def renew_feed():
-    ConfirmForm().validate_on_submit()
+    had_a_feed = current_user.feed_nonce is not None  # CSRF was checked by CSRFProtect
     services.renew_feed(current_user)
     db.session.commit()
-    flash(_("Your calendar feed has a new address; the old one no longer works."), "success")
+    if had_a_feed:
+        flash(_("Your calendar feed has a new address; the old one no longer works."),
+              "success")
+    else:
+        flash(_("Your calendar feed is ready: subscribe to it in your calendar program."),
+              "success")
     return redirect(url_for("events.dashboard"))
 
 
 @bp.route("/feed/off", methods=["POST"])
 @login_required
 def turn_off_feed():
-    ConfirmForm().validate_on_submit()
     services.turn_off_feed(current_user)
     db.session.commit()
     flash(_("Your calendar feed is off."), "success")

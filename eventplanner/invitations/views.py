@@ -80,7 +80,6 @@ def invite(event_id: int):
 @bp.route("/guests/send", methods=["POST"])
 def send_unsent(event_id: int):
     event = get_event_for(current_user, event_id)
-    ConfirmForm().validate_on_submit()
     try:
         count = services.send_invitations(event, services.invitations_of(event), utcnow())
     except DomainError as error:
