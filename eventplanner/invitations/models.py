@@ -98,11 +98,6 @@ class Invitation(db.Model):
         response = self.response_for(activity)
         return response.status if response else None
 
-    @property
-    def party_size(self) -> int:
-        """The guest and the plus-ones they named."""
-        return 1 + len(self.plus_one_names or [])
-
     def __repr__(self) -> str:
         return f"<Invitation {self.id} event={self.event_id} contact={self.contact_id}>"
 

@@ -38,12 +38,6 @@ class PartCounts:
     waitlisted: int = 0
     not_answered: int = 0
 
-    @property
-    def places_left(self) -> int | None:
-        if self.activity.capacity is None:
-            return None
-        return max(self.activity.capacity - self.yes_places, 0)
-
 
 def part_counts(event: Event) -> list[PartCounts]:
     """Per part: yes (guests and places with plus-ones), maybe, no, waitlisted, no answer.

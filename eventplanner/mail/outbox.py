@@ -48,7 +48,6 @@ MERGE_EMAIL = "\ue000email\ue000"
 #: The attendee's name stands in a quoted parameter: this marker holds a space to get quotes.
 MERGE_CN = "\ue000 name\ue000"
 CALENDAR_REQUEST = "text/calendar; method=REQUEST"
-CALENDAR_CANCEL = "text/calendar; method=CANCEL"
 
 
 class _Recipient:
