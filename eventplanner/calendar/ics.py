@@ -12,8 +12,9 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from icalendar import Alarm, Calendar, Event, vCalAddress
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress
 
 from eventplanner.timezones import zone
 
@@ -74,12 +75,25 @@ def build_calendar(entries: Iterable[CalendarEntry], method: Method = Method.PUB
     stamp = stamp or datetime.now(zone("UTC"))
     for entry in entries:
         calendar.add_component(_vevent(entry, method, stamp))
-    if entries:
-        first = min(entry.starts_at for entry in entries)
-        last = max(entry.ends_at for entry in entries)
-        calendar.add_missing_timezones(first_date=date(first.year, 1, 1),
-                                       last_date=date(last.year + 1, 1, 1))
-    return calendar.to_ical()
+    content = calendar.to_ical()
+    if not entries:
+        return content
+    first = min(entry.starts_at for entry in entries).year
+    last = max(entry.ends_at for entry in entries).year
+    zones = b"".join(_vtimezone(name, first, last)
+                     for name in sorted({entry.zone_name for entry in entries}))
+    head, separator, rest = content.partition(b"BEGIN:VEVENT\r\n")
+    return head + zones + separator + rest
+
+
+@lru_cache(maxsize=256)
+def _vtimezone(zone_name: str, first_year: int, last_year: int) -> bytes:
+    """The VTIMEZONE for the years a file covers: computed once, then reused.
+
+    Bounded to those years it is a tenth of the size of the default 1970-2038 one.
+    """
+    return Timezone.from_tzid(zone_name, first_date=date(first_year, 1, 1),
+                              last_date=date(last_year + 1, 1, 1)).to_ical()
 
 
 def _vevent(entry: CalendarEntry, method: Method, stamp: datetime) -> Event:
