@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventplanner.auth.models import Organiser
@@ -34,11 +34,31 @@ event_co_organiser = Table(
 )
 
 
+class EventSeries(db.Model):
+    """Editions of the same event over the years ("Stoltzen"): their races are one race."""
+
+    __tablename__ = "event_series"
+    __table_args__ = (UniqueConstraint("organiser_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+
+    def __repr__(self) -> str:
+        return f"<EventSeries {self.id} {self.name!r}>"
+
+
 class Event(db.Model):
     __tablename__ = "event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("organiser.id"), index=True)
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_series.id", ondelete="SET NULL"), index=True)
+    #: Guests may see the results once the organiser publishes them.
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Whether guests see each other's names in the published results.
+    results_show_names: Mapped[bool] = mapped_column(default=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     #: IANA zone name; every time of the event is shown on this zone's clock.
@@ -60,6 +80,7 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     owner: Mapped[Organiser] = relationship()
+    series: Mapped[EventSeries | None] = relationship()
     co_organisers: Mapped[list[Organiser]] = relationship(
         secondary=event_co_organiser, order_by=Organiser.name
     )

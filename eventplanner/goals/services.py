@@ -1,0 +1,191 @@
+"""Goals and results for timed parts: who races, how they did, and personal bests over the
+editions of a series. Services add and flush; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from eventplanner.contacts.models import Contact
+from eventplanner.errors import DomainError, InvalidState
+from eventplanner.events.models import Activity, ActivityKind, Event
+from eventplanner.extensions import db
+from eventplanner.goals.models import Goal, Result, ResultStatus
+from eventplanner.goals.times import parse_duration
+from eventplanner.invitations.models import AnswerStatus, Invitation, Response
+
+#: Answers that make a guest a participant of a timed part (a "maybe" may still set a goal).
+JOINING = (AnswerStatus.YES, AnswerStatus.MAYBE)
+
+
+class NotAParticipant(DomainError):
+    status_code = 422
+    default_message = _l("This guest has not joined this part.")
+
+
+class NotTimed(InvalidState):
+    default_message = _l("Only a timed part has goals and results.")
+
+
+def _check_timed(activity: Activity) -> None:
+    if activity.kind is not ActivityKind.TIMED:
+        raise NotTimed()
+
+
+def _joins(invitation: Invitation, activity: Activity, answers=(AnswerStatus.YES,)) -> bool:
+    return (invitation.event_id == activity.event_id and not invitation.is_revoked
+            and invitation.answer_for(activity) in answers)
+
+
+def participants(activity: Activity) -> list[Invitation]:
+    """Guests who said yes to the part, with their contact, by name."""
+    return list(db.session.scalars(
+        select(Invitation).join(Response, Response.invitation_id == Invitation.id)
+        .join(Invitation.contact)
+        .where(Response.activity_id == activity.id, Response.status == AnswerStatus.YES,
+               Invitation.revoked_at.is_(None))
+        .options(joinedload(Invitation.contact))
+        .order_by(func.lower(Contact.name), Invitation.id)).unique())
+
+
+def goal_of(invitation: Invitation, activity: Activity) -> Goal | None:
+    return db.session.scalar(select(Goal).where(Goal.invitation_id == invitation.id,
+                                                Goal.activity_id == activity.id))
+
+
+def set_goal(invitation: Invitation, activity: Activity, target: str, previous_best: str,
+             aim: str) -> Goal:
+    """Save a guest's goal for a timed part they joined. Empty times are allowed (an aim in
+    words is a goal too); bad ones raise ``BadTime``."""
+    _check_timed(activity)
+    if not _joins(invitation, activity, JOINING):
+        raise NotAParticipant(_l("Say yes to %(part)s first, then set your goal.",
+                                 part=activity.name))
+    target_seconds = parse_duration(target) if (target or "").strip() else None
+    best_seconds = parse_duration(previous_best) if (previous_best or "").strip() else None
+    goal = goal_of(invitation, activity) or Goal(invitation=invitation, activity=activity)
+    goal.target_seconds, goal.previous_best_seconds = target_seconds, best_seconds
+    goal.aim = (aim or "").strip()[:200]
+    db.session.add(goal)
+    db.session.flush()
+    return goal
+
+
+def comment_on_goal(goal: Goal, comment: str) -> None:
+    """The organiser's friendly challenge, which the guest sees beside their goal."""
+    goal.organiser_comment = (comment or "").strip()[:1000]
+    db.session.flush()
+
+
+def record_result(activity: Activity, invitation: Invitation, status: ResultStatus,
+                  time: str = "") -> Result:
+    """Record a participant's result: a time when they finished, none otherwise."""
+    _check_timed(activity)
+    if not _joins(invitation, activity):
+        raise NotAParticipant(_l("%(name)s has not joined %(part)s.",
+                                 name=invitation.contact.name, part=activity.name))
+    seconds = parse_duration(time) if status is ResultStatus.FINISHED else None
+    result = db.session.scalar(select(Result).where(
+        Result.invitation_id == invitation.id, Result.activity_id == activity.id))
+    if result is None:
+        result = Result(invitation=invitation, activity=activity, status=status)
+        db.session.add(result)
+    result.status, result.time_seconds = status, seconds
+    db.session.flush()
+    return result
+
+
+def earlier_bests(activity: Activity, contact_ids: list[int]) -> dict[int, int]:
+    """Contact id -> best finishing time in the series' earlier editions (timed parts of
+    events in the same series that started before this part). Empty without a series."""
+    series_id = activity.event.series_id
+    if series_id is None or not contact_ids:
+        return {}
+    rows = db.session.execute(
+        select(Invitation.contact_id, func.min(Result.time_seconds))
+        .join(Result, Result.invitation_id == Invitation.id)
+        .join(Activity, Activity.id == Result.activity_id)
+        .join(Event, Event.id == Activity.event_id)
+        .where(Event.series_id == series_id, Activity.kind == ActivityKind.TIMED,
+               Activity.starts_at < activity.starts_at,
+               Result.status == ResultStatus.FINISHED,
+               Invitation.contact_id.in_(contact_ids))
+        .group_by(Invitation.contact_id))
+    return {contact_id: best for contact_id, best in rows}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One participant's line on the results list."""
+
+    invitation: Invitation
+    goal: Goal | None
+    result: Result | None
+    rank: int | None
+    previous_best: int | None
+
+    @property
+    def time(self) -> int | None:
+        if self.result and self.result.status is ResultStatus.FINISHED:
+            return self.result.time_seconds
+        return None
+
+    @property
+    def goal_difference(self) -> int | None:
+        """Seconds against the target: negative is faster than the goal."""
+        if self.time is None or self.goal is None or self.goal.target_seconds is None:
+            return None
+        return self.time - self.goal.target_seconds
+
+    @property
+    def goal_met(self) -> bool | None:
+        difference = self.goal_difference
+        return None if difference is None else difference <= 0
+
+    @property
+    def personal_best(self) -> bool:
+        """Faster than every earlier time we know of (ours, or the one they told us)."""
+        return (self.time is not None and self.previous_best is not None
+                and self.time < self.previous_best)
+
+    @property
+    def first_time(self) -> bool:
+        return self.time is not None and self.previous_best is None
+
+
+def standings(activity: Activity) -> list[Standing]:
+    """The results list: finishers by time (equal times share a rank: 1, 2, 2, 4), then
+    those who did not finish, did not start, or have no result yet."""
+    _check_timed(activity)
+    people = participants(activity)
+    ids = [invitation.id for invitation in people]
+    results = {r.invitation_id: r for r in db.session.scalars(
+        select(Result).where(Result.activity_id == activity.id,
+                             Result.invitation_id.in_(ids)))}
+    goals = {g.invitation_id: g for g in db.session.scalars(
+        select(Goal).where(Goal.activity_id == activity.id, Goal.invitation_id.in_(ids)))}
+    history = earlier_bests(activity, [invitation.contact_id for invitation in people])
+
+    def previous_best(invitation: Invitation) -> int | None:
+        known = [t for t in (history.get(invitation.contact_id),
+                             goals.get(invitation.id) and goals[invitation.id]
+                             .previous_best_seconds) if t]
+        return min(known, default=None)
+
+    lines = [Standing(i, goals.get(i.id), results.get(i.id), None, previous_best(i))
+             for i in people]
+    finishers = sorted((s for s in lines if s.time is not None), key=lambda s: s.time)
+    ranked, rank, last_time = [], 0, None
+    for position, standing in enumerate(finishers, start=1):
+        if standing.time != last_time:
+            rank, last_time = position, standing.time
+        ranked.append(Standing(standing.invitation, standing.goal, standing.result, rank,
+                               standing.previous_best))
+    order = {ResultStatus.DNF: 0, ResultStatus.DNS: 1, None: 2}
+    others = sorted((s for s in lines if s.time is None),
+                    key=lambda s: (order[s.result.status if s.result else None],
+                                   s.invitation.contact.name.lower()))
+    return ranked + others

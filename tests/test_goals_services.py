@@ -1,0 +1,137 @@
+"""Goals, results, personal bests over a series' editions, and rankings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from eventplanner.events import services as events
+from eventplanner.events.models import ActivityKind, EventSeries, EventStatus
+from eventplanner.extensions import db, utcnow
+from eventplanner.goals import services as goals
+from eventplanner.goals.models import Result, ResultStatus
+from eventplanner.goals.times import BadTime
+from eventplanner.invitations.models import AnswerStatus
+from eventplanner.invitations.services import GuestAnswer, invite_contacts, respond_to_invitation
+
+FINISHED, DNF, DNS = ResultStatus.FINISHED, ResultStatus.DNF, ResultStatus.DNS
+
+
+@pytest.fixture
+def organiser(app_ctx, make_organiser):
+    return make_organiser()
+
+
+@pytest.fixture
+def series(organiser):
+    series = EventSeries(organiser_id=organiser.id, name="Stoltzen")
+    db.session.add(series)
+    db.session.flush()
+    return series
+
+
+def edition(organiser, series, year: int, kind=ActivityKind.TIMED):
+    event = events.create_event(organiser, events.EventDetails(
+        title=f"Stoltzen {year}", timezone="Europe/Oslo", status=EventStatus.PUBLISHED))
+    event.series_id = series.id if series else None
+    race = events.add_activity(event, events.ActivityDetails(
+        name="Stair race", kind=kind, starts_at=datetime(year, 10, 1, 16),
+        ends_at=datetime(year, 10, 1, 17)))
+    return race
+
+
+def racers(race, contacts, answer=AnswerStatus.YES):
+    event = race.event
+    report = invite_contacts(event, event.owner, [c.id for c in contacts], 0, send=False,
+                             now=utcnow())
+    for invitation in report.invited:
+        respond_to_invitation(invitation, GuestAnswer({race.id: answer}), utcnow(),
+                              changed_by="organiser")
+    return {i.contact_id: i for i in report.invited}
+
+
+def test_a_personal_best_is_judged_against_every_earlier_edition(
+        organiser, series, make_contact):
+    kari = make_contact(organiser, name="Kari")
+    times = {2024: "10:00", 2025: "9:30", 2026: "9:45"}
+    lines = {}
+    for year, time in times.items():
+        race = edition(organiser, series, year)
+        invitation = racers(race, [kari])[kari.id]
+        goals.record_result(race, invitation, FINISHED, time)
+        [lines[year]] = goals.standings(race)
+    assert (lines[2024].first_time, lines[2024].personal_best) == (True, False)
+    assert (lines[2025].previous_best, lines[2025].personal_best) == (600, True)
+    assert (lines[2026].previous_best, lines[2026].personal_best) == (570, False)
+
+
+def test_without_history_the_best_the_guest_told_us_counts(organiser, make_contact):
+    race = edition(organiser, None, 2026)
+    kari = make_contact(organiser)
+    invitation = racers(race, [kari])[kari.id]
+    goals.set_goal(invitation, race, "9:40", "9:50", "beat my colleague")
+    goals.record_result(race, invitation, FINISHED, "9:45")
+    [line] = goals.standings(race)
+    assert (line.previous_best, line.personal_best) == (590, True)
+    assert (line.goal_difference, line.goal_met) == (5, False)
+    assert line.goal.aim == "beat my colleague"
+
+
+def test_goal_met_when_at_or_under_the_target(organiser, make_contact):
+    race = edition(organiser, None, 2026)
+    fast, exact = make_contact(organiser), make_contact(organiser)
+    people = racers(race, [fast, exact])
+    for contact, result in ((fast, "9:35"), (exact, "9:40")):
+        goals.set_goal(people[contact.id], race, "9:40", "", "")
+        goals.record_result(race, people[contact.id], FINISHED, result)
+    by_contact = {s.invitation.contact_id: s for s in goals.standings(race)}
+    assert (by_contact[fast.id].goal_difference, by_contact[fast.id].goal_met) == (-5, True)
+    assert (by_contact[exact.id].goal_difference, by_contact[exact.id].goal_met) == (0, True)
+
+
+def test_equal_times_share_a_rank_and_non_finishers_come_last(organiser, make_contact):
+    race = edition(organiser, None, 2026)
+    names = ["Anna", "Bjørn", "Cecilie", "Dag", "Eirik", "Frida", "Geir"]
+    contacts = {name: make_contact(organiser, name=name) for name in names}
+    people = racers(race, contacts.values())
+    outcome = {"Anna": (FINISHED, "9:00"), "Bjørn": (FINISHED, "9:30"),
+               "Cecilie": (FINISHED, "9:30"), "Dag": (FINISHED, "10:00"),
+               "Eirik": (DNF, ""), "Frida": (DNS, "")}
+    for name, (status, time) in outcome.items():
+        goals.record_result(race, people[contacts[name].id], status, time)
+    table = [(s.invitation.contact.name, s.rank) for s in goals.standings(race)]
+    assert table == [("Anna", 1), ("Bjørn", 2), ("Cecilie", 2), ("Dag", 4),
+                     ("Eirik", None), ("Frida", None), ("Geir", None)]
+
+
+def test_a_result_for_someone_who_did_not_join_is_refused(organiser, make_contact):
+    race = edition(organiser, None, 2026)
+    declined = make_contact(organiser, name="Ola")
+    invitation = racers(race, [declined], answer=AnswerStatus.NO)[declined.id]
+    with pytest.raises(goals.NotAParticipant, match="Ola has not joined Stair race"):
+        goals.record_result(race, invitation, FINISHED, "9:00")
+    with pytest.raises(goals.NotAParticipant):
+        goals.set_goal(invitation, race, "9:00", "", "")
+    assert db.session.scalar(select(func.count()).select_from(Result)) == 0
+
+
+@pytest.mark.parametrize("time", ["9:61", "-1:00", "abc", ""])
+def test_a_bad_result_time_is_refused_and_nothing_saved(organiser, make_contact, time):
+    race = edition(organiser, None, 2026)
+    kari = make_contact(organiser)
+    invitation = racers(race, [kari])[kari.id]
+    with pytest.raises(BadTime):
+        goals.record_result(race, invitation, FINISHED, time)
+    assert db.session.scalar(select(func.count()).select_from(Result)) == 0
+
+
+def test_a_dinner_has_no_goals_or_results(organiser, make_contact):
+    dinner = edition(organiser, None, 2026, kind=ActivityKind.STANDARD)
+    kari = make_contact(organiser)
+    invitation = racers(dinner, [kari])[kari.id]
+    with pytest.raises(goals.NotTimed):
+        goals.set_goal(invitation, dinner, "9:00", "", "")
+    with pytest.raises(goals.NotTimed):
+        goals.standings(dinner)
