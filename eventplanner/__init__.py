@@ -138,6 +138,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.format_time_range, "time_range")
     app.add_template_filter(formatting.format_date_range, "date_range")
     app.add_template_filter(formatting.zone_abbreviation, "zone_abbreviation")
+    from .goals.times import format_duration
+
+    app.add_template_filter(format_duration, "duration")
 
     @app.context_processor
     def page_language():

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidState
 from eventplanner.events.models import Activity, ActivityKind, Event
-from eventplanner.extensions import db
+from eventplanner.extensions import db, utcnow
 from eventplanner.goals.models import Goal, Result, ResultStatus
 from eventplanner.goals.times import parse_duration
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
@@ -70,6 +70,7 @@ def set_goal(invitation: Invitation, activity: Activity, target: str, previous_b
     goal.target_seconds, goal.previous_best_seconds = target_seconds, best_seconds
     goal.aim = (aim or "").strip()[:200]
     db.session.add(goal)
+    invitation.updated_at = utcnow()  # the guest's page shows the goal
     db.session.flush()
     return goal
 
@@ -77,6 +78,7 @@ def set_goal(invitation: Invitation, activity: Activity, target: str, previous_b
 def comment_on_goal(goal: Goal, comment: str) -> None:
     """The organiser's friendly challenge, which the guest sees beside their goal."""
     goal.organiser_comment = (comment or "").strip()[:1000]
+    goal.invitation.updated_at = utcnow()
     db.session.flush()
 
 
@@ -94,6 +96,7 @@ def record_result(activity: Activity, invitation: Invitation, status: ResultStat
         result = Result(invitation=invitation, activity=activity, status=status)
         db.session.add(result)
     result.status, result.time_seconds = status, seconds
+    activity.event.touch()  # published results show on every guest's page
     db.session.flush()
     return result
 
@@ -189,3 +192,42 @@ def standings(activity: Activity) -> list[Standing]:
                     key=lambda s: (order[s.result.status if s.result else None],
                                    s.invitation.contact.name.lower()))
     return ranked + others
+
+
+@dataclass(frozen=True)
+class GoalCard:
+    """What a guest sees about their goal for one timed part."""
+
+    activity: Activity
+    goal: Goal | None
+    best_so_far: int | None
+    last_goal: Goal | None
+
+
+def last_edition_goal(activity: Activity, contact_id: int) -> Goal | None:
+    """The goal this contact set at the series' latest earlier edition, for a prefill."""
+    if activity.event.series_id is None:
+        return None
+    return db.session.scalar(
+        select(Goal).join(Invitation, Invitation.id == Goal.invitation_id)
+        .join(Activity, Activity.id == Goal.activity_id)
+        .join(Event, Event.id == Activity.event_id)
+        .where(Event.series_id == activity.event.series_id,
+               Activity.starts_at < activity.starts_at,
+               Invitation.contact_id == contact_id)
+        .order_by(Activity.starts_at.desc()).limit(1))
+
+
+def goal_cards(invitation: Invitation) -> list[GoalCard]:
+    """One card per timed part the guest joins (yes or maybe)."""
+    cards = []
+    for activity in invitation.event.activities:
+        if activity.kind is not ActivityKind.TIMED or not _joins(invitation, activity, JOINING):
+            continue
+        goal = goal_of(invitation, activity)
+        known = [t for t in (earlier_bests(activity, [invitation.contact_id])
+                             .get(invitation.contact_id),
+                             goal.previous_best_seconds if goal else None) if t]
+        cards.append(GoalCard(activity, goal, min(known, default=None),
+                              last_edition_goal(activity, invitation.contact_id)))
+    return cards

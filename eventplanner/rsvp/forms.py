@@ -108,3 +108,31 @@ def answer_form_for(invitation: Invitation, **kwargs) -> GuestAnswerForm:
     while len(form.plus_one_names.entries) < invitation.plus_ones_allowed:
         form.plus_one_names.append_entry()
     return form
+
+
+class GoalForm(FlaskForm):
+    """A guest's goal for one timed part; times are checked by the goals service."""
+
+    class Meta:
+        csrf_class = InvitationCSRF
+
+    target = StringField(_l("Target time"), validators=[Length(max=20)],
+                         description=_l("m:ss or h:mm:ss, e.g. 9:45"))
+    previous_best = StringField(_l("Your best time so far"), validators=[Length(max=20)])
+    aim = StringField(_l("Your aim in words"), validators=[Length(max=200)],
+                      description=_l("E.g. \"beat my colleague\" or \"just finish\"."))
+
+
+def goal_form_for(invitation: Invitation, card, **kwargs) -> GoalForm:
+    """Prefilled with the saved goal, else with last edition's."""
+    from eventplanner.goals.times import format_duration
+
+    source = card.goal or card.last_goal
+    data = {
+        "target": format_duration(source.target_seconds) if source else "",
+        "previous_best": format_duration(card.goal.previous_best_seconds)
+        if card.goal else "",
+        "aim": source.aim if source else "",
+    }
+    return GoalForm(data=data, prefix=f"goal-{card.activity.id}",
+                    meta={"csrf_context": guest_form_secret(invitation)}, **kwargs)

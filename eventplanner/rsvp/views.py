@@ -20,8 +20,10 @@ from eventplanner.calendar.services import (
 from eventplanner.calendar.views import ics_response
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
+from eventplanner.goals import services as goals
+from eventplanner.goals.services import GoalCard, goal_cards
 from eventplanner.invitations import services
-from eventplanner.rsvp.forms import PART_FIELD_PREFIX, answer_form_for
+from eventplanner.rsvp.forms import PART_FIELD_PREFIX, answer_form_for, goal_form_for
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
 
@@ -55,14 +57,19 @@ def _load(token: str):
 
 
 def _render(invitation, token: str, form=None, error: DomainError | None = None,
-            saved: bool = False) -> str:
+            saved: bool = False, goal_forms: dict | None = None) -> str:
     event = invitation.event
+    cards = goal_cards(invitation)
+    goal_forms = goal_forms or {}
+    for card in cards:
+        goal_forms.setdefault(card.activity.id, goal_form_for(invitation, card, formdata=None))
     return render_template(
         "rsvp/guest_page.html", invitation=invitation, event=event, token=token,
         form=form if event.accepts_answers(utcnow()) else None, error=error, saved=saved,
         waitlist_positions=services.waitlist_positions(invitation.id),
         contact=invitation.contact, link=services.invitation_link(invitation),
-        google_link=google_calendar_link, outlook_link=outlook_calendar_link)
+        google_link=google_calendar_link, outlook_link=outlook_calendar_link,
+        goal_cards=cards, goal_forms=goal_forms)
 
 
 @bp.route("/<token>", methods=["GET"])
@@ -104,6 +111,40 @@ def answer(token: str):
         return _render(_load(token), token, form, error), error.status_code
     db.session.commit()
     return redirect(url_for("rsvp.guest_page", token=token, saved=1), code=303)
+
+
+@bp.route("/<token>/goals/<int:activity_id>", methods=["POST"])
+def set_goal(token: str, activity_id: int):
+    """Save the guest's goal for a timed part they joined."""
+    invitation = _load(token)
+    activity = next((a for a in invitation.event.activities if a.id == activity_id), None)
+    if activity is None:
+        error = services.UnknownPart()
+        return _render(invitation, token, answer_form_for(invitation), error), 400
+    cards = {card.activity.id: card for card in goal_cards(invitation)}
+    form = goal_form_for(invitation, cards.get(activity_id) or GoalCard(activity, None, None,
+                                                                        None))
+    if not form.csrf_token.validate(form):
+        return _render(invitation, token, answer_form_for(invitation, formdata=None),
+                       FormFromElsewhere()), 400
+    if not form.validate():
+        return _render(invitation, token, answer_form_for(invitation, formdata=None),
+                       goal_forms={activity_id: form}), 422
+    try:
+        goals.set_goal(invitation, activity, form.target.data, form.previous_best.data,
+                       form.aim.data)
+    except DomainError as error:
+        db.session.rollback()
+        invitation = _load(token)
+        if activity_id not in cards:  # no goal form on the page: say it at the top
+            return _render(invitation, token, answer_form_for(invitation, formdata=None),
+                           error), error.status_code
+        form.form_errors.append(str(error.message))
+        return _render(invitation, token, answer_form_for(invitation, formdata=None),
+                       goal_forms={activity_id: form}), error.status_code
+    db.session.commit()
+    return redirect(url_for("rsvp.guest_page", token=token, _anchor=f"goal-{activity_id}"),
+                    code=303)
 
 
 @bp.route("/<token>/calendar.ics")

@@ -1,0 +1,95 @@
+"""Goals on the guest's page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from eventplanner.extensions import db
+from eventplanner.goals.models import Goal
+from tests.conftest import next_year_at
+
+
+@pytest.fixture
+def event(make_organiser, make_event, make_activity):
+    event = make_event(owner=make_organiser(), status="published", title="Stoltzen")
+    make_activity(event, name="Stair race")
+    make_activity(event, name="Dinner", kind="standard", starts_at=next_year_at(10, 1, 19))
+    return event
+
+
+@pytest.fixture
+def parts(app, event):
+    with app.app_context():
+        from eventplanner.events.models import Activity
+
+        return list(db.session.scalars(select(Activity.id).where(
+            Activity.event_id == event.id).order_by(Activity.starts_at)))
+
+
+@pytest.fixture
+def guest(client, event, parts, make_contact, make_invitation):
+    invitation = make_invitation(event, make_contact(event.owner), send=True)
+    client.submit(f"/r/{invitation.token}", {f"part_{parts[0]}": "yes",
+                                             f"part_{parts[1]}": "yes",
+                                             "dietary_needs": "", "message_to_host": ""})
+    return invitation
+
+
+def goal_token(client, token: str, activity_id: int) -> str:
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    pattern = rf'name="goal-{activity_id}-csrf_token" type="hidden" value="([^"]+)"'
+    return re.search(pattern, page).group(1)
+
+
+def post_goal(client, token, activity_id, **fields):
+    prefix = f"goal-{activity_id}-"
+    data = {prefix + "csrf_token": goal_token(client, token, activity_id),
+            **{prefix + name: value for name, value in fields.items()}}
+    return client.post(f"/r/{token}/goals/{activity_id}", data=data)
+
+
+def test_a_racer_sets_a_goal_and_sees_it_on_their_page(app, client, guest, parts):
+    response = post_goal(client, guest.token, parts[0], target="9:45", previous_best="10:05",
+                         aim="Beat my colleague")
+    assert response.status_code == 303
+    page = client.get(f"/r/{guest.token}").get_data(as_text=True)
+    assert "Your target: 9:45" in page and "Beat my colleague" in page
+    assert "Your best time so far: 10:05" in page
+    assert "Your goal: Dinner" not in page, "a dinner has no goal"
+    with app.app_context():
+        goal = db.session.scalar(select(Goal))
+        assert (goal.target_seconds, goal.previous_best_seconds) == (585, 605)
+
+
+@pytest.mark.parametrize("target, message", [
+    ("9:61", "has 61 seconds"), ("abc", "Write the time as"), ("-1:00", "Write the time as")])
+def test_an_impossible_target_is_explained_and_nothing_saved(app, client, guest, parts,
+                                                             target, message):
+    response = post_goal(client, guest.token, parts[0], target=target, aim="")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Goal)) is None
+
+
+def test_a_guest_who_is_not_racing_cannot_set_a_goal(app, client, guest, parts):
+    client.submit(f"/r/{guest.token}", {f"part_{parts[0]}": "no", f"part_{parts[1]}": "yes",
+                                        "dietary_needs": "", "message_to_host": ""})
+    page = client.get(f"/r/{guest.token}").get_data(as_text=True)
+    assert "Your goal:" not in page
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(f"/r/{guest.token}/goals/{parts[0]}", data={
+        f"goal-{parts[0]}-csrf_token": token, f"goal-{parts[0]}-target": "9:00"})
+    assert response.status_code == 422
+    assert "Say yes to Stair race first" in response.get_data(as_text=True)
+
+
+def test_a_goal_without_the_form_token_is_refused(app, client, guest, parts):
+    response = client.post(f"/r/{guest.token}/goals/{parts[0]}",
+                           data={f"goal-{parts[0]}-target": "9:00"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(Goal)) is None
