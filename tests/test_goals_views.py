@@ -93,3 +93,77 @@ def test_a_goal_without_the_form_token_is_refused(app, client, guest, parts):
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(Goal)) is None
+
+
+@pytest.fixture
+def field(app, client, event, parts, make_contact, make_invitation):
+    """Three racers who said yes, and one guest who only comes to dinner."""
+    people = {}
+    for name, race in (("Anna", "yes"), ("Bjørn", "yes"), ("Cecilie", "yes"),
+                       ("Dag", "no")):
+        invitation = make_invitation(event, make_contact(event.owner, name=name), send=True)
+        client.submit(f"/r/{invitation.token}", {f"part_{parts[0]}": race,
+                                                 f"part_{parts[1]}": "yes",
+                                                 "dietary_needs": "", "message_to_host": ""})
+        people[name] = invitation
+    return people
+
+
+def results_url(event, parts):
+    return f"/events/{event.id}/parts/{parts[0]}/results"
+
+
+def test_the_organiser_types_results_and_sees_the_ranking_and_chart(
+        app, log_in, event, parts, field):
+    organiser = log_in(event.owner)
+    url = results_url(event, parts)
+    page = organiser.get(url).get_data(as_text=True)
+    assert "Anna" in page and "Dag" not in page, "only those racing are listed"
+    assert page.count("autofocus") == 1
+    response = organiser.submit(url, {
+        f"time-{field['Anna'].id}": "9:30", f"status-{field['Anna'].id}": "finished",
+        f"time-{field['Bjørn'].id}": "9:10", f"status-{field['Bjørn'].id}": "finished",
+        f"time-{field['Cecilie'].id}": "", f"status-{field['Cecilie'].id}": "dnf"})
+    assert response.status_code == 303
+    page = organiser.get(url).get_data(as_text=True)
+    assert page.index("Bjørn") < page.index("Anna") < page.index("Cecilie")
+    assert "<svg" in page and "<circle" in page
+    assert "First time" in page
+
+
+def test_a_results_sheet_with_a_bad_line_saves_nothing(app, log_in, event, parts, field):
+    from eventplanner.goals.models import Result
+
+    organiser = log_in(event.owner)
+    response = organiser.submit(results_url(event, parts), {
+        f"time-{field['Anna'].id}": "9:30", f"status-{field['Anna'].id}": "finished",
+        f"time-{field['Bjørn'].id}": "9:61", f"status-{field['Bjørn'].id}": "finished",
+        f"time-{field['Dag'].id}": "9:00", f"status-{field['Dag'].id}": "finished"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "has 61 seconds" in page and "has not joined this part" in page
+    with app.app_context():
+        assert db.session.scalar(select(Result)) is None
+
+
+def test_guests_see_results_only_once_published_and_names_only_if_allowed(
+        app, client, log_in, event, parts, field):
+    organiser = log_in(event.owner)
+    organiser.submit(results_url(event, parts), {
+        f"time-{field['Anna'].id}": "9:30", f"time-{field['Bjørn'].id}": "9:10"})
+    anna_link = f"/r/{field['Anna'].token}"
+    assert "Results: Stair race" not in client.get(anna_link).get_data(as_text=True)
+
+    organiser.submit(f"/events/{event.id}/results/publish", {"activity_id": str(parts[0])})
+    page = client.get(anna_link).get_data(as_text=True)
+    assert "Results: Stair race" in page and "9:10" in page
+    assert "Bjørn" not in page, "names hidden unless the organiser allows them"
+
+    organiser.submit(f"/events/{event.id}/results/withdraw")
+    organiser.submit(f"/events/{event.id}/results/publish", {"show_names": "y"})
+    assert "Bjørn" in client.get(anna_link).get_data(as_text=True)
+
+
+def test_a_dinner_has_no_results_page(log_in, event, parts):
+    organiser = log_in(event.owner)
+    assert organiser.get(f"/events/{event.id}/parts/{parts[1]}/results").status_code == 404

@@ -231,3 +231,101 @@ def goal_cards(invitation: Invitation) -> list[GoalCard]:
         cards.append(GoalCard(activity, goal, min(known, default=None),
                               last_edition_goal(activity, invitation.contact_id)))
     return cards
+
+
+class ResultsRejected(DomainError):
+    """Some lines of a results sheet are wrong: nothing was saved. ``problems`` says which."""
+
+    status_code = 422
+    default_message = _l("Some results could not be read: nothing was saved. Fix the lines "
+                         "marked below.")
+
+    def __init__(self, problems: dict[int, str]) -> None:
+        super().__init__()
+        self.problems = problems
+
+
+def record_results(activity: Activity,
+                   lines: dict[int, tuple[ResultStatus | None, str]]) -> int:
+    """Save a whole results sheet: invitation id -> (status, time). A line with no status
+    and no time is skipped; a line in error rejects the sheet, so nothing is half-saved.
+    Returns how many results were saved."""
+    _check_timed(activity)
+    joined = {invitation.id: invitation for invitation in participants(activity)}
+    problems, valid = {}, []
+    for invitation_id, (status, time) in lines.items():
+        if status is None and not (time or "").strip():
+            continue
+        status = status or ResultStatus.FINISHED
+        if invitation_id not in joined:
+            problems[invitation_id] = str(NotAParticipant.default_message)
+            continue
+        if status is ResultStatus.FINISHED:
+            try:
+                parse_duration(time)
+            except DomainError as error:
+                problems[invitation_id] = str(error.message)
+                continue
+        valid.append((joined[invitation_id], status, time))
+    if problems:
+        raise ResultsRejected(problems)
+    for invitation, status, time in valid:
+        record_result(activity, invitation, status, time)
+    return len(valid)
+
+
+def publish_results(event: Event, show_names: bool, now) -> None:
+    """Guests see the results through their link from now on."""
+    event.results_published_at = event.results_published_at or now
+    event.results_show_names = show_names
+    event.touch()
+    db.session.flush()
+
+
+def withdraw_results(event: Event) -> None:
+    event.results_published_at = None
+    event.touch()
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One finisher in the goal-against-result chart, in SVG units."""
+
+    label: str
+    y: float
+    result_x: float
+    target_x: float | None
+    met: bool | None
+
+
+def goal_chart(lines: list[Standing], width: float = 560, left: float = 150,
+               row_height: float = 26) -> tuple[list[ChartRow], list[tuple[float, int]], float]:
+    """Rows, axis ticks (x, seconds) and the chart's height, for a server-drawn SVG."""
+    finishers = [s for s in lines if s.time is not None]
+    if not finishers:
+        return [], [], 0
+    values = [s.time for s in finishers] + [
+        s.goal.target_seconds for s in finishers if s.goal and s.goal.target_seconds]
+    low, high = min(values), max(values)
+    span = max(high - low, 60)
+    low, high = low - span * 0.05, high + span * 0.05
+
+    def x(seconds: float) -> float:
+        return left + (seconds - low) / (high - low) * (width - left - 10)
+
+    rows = [ChartRow(s.invitation.contact.name, 20 + i * row_height, x(s.time),
+                     x(s.goal.target_seconds) if s.goal and s.goal.target_seconds else None,
+                     s.goal_met) for i, s in enumerate(finishers)]
+    step = max(30, int((high - low) / 5 // 30 * 30) or 30)
+    first_tick = int(low // step + 1) * step
+    ticks = [(x(t), t) for t in range(first_tick, int(high), step)]
+    return rows, ticks, 20 + len(rows) * row_height + 20
+
+
+def published_results(event: Event) -> list[tuple[Activity, list[Standing]]]:
+    """What guests see once the organiser has published: each timed part's standings."""
+    if event.results_published_at is None:
+        return []
+    return [(activity, standings(activity)) for activity in event.activities
+            if activity.kind is ActivityKind.TIMED]

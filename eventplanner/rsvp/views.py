@@ -69,7 +69,7 @@ def _render(invitation, token: str, form=None, error: DomainError | None = None,
         waitlist_positions=services.waitlist_positions(invitation.id),
         contact=invitation.contact, link=services.invitation_link(invitation),
         google_link=google_calendar_link, outlook_link=outlook_calendar_link,
-        goal_cards=cards, goal_forms=goal_forms)
+        goal_cards=cards, goal_forms=goal_forms, results=goals.published_results(event))
 
 
 @bp.route("/<token>", methods=["GET"])

@@ -1,0 +1,89 @@
+"""The organiser's results sheet for a timed part, and publishing the results."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from eventplanner.auth.access import organisers_only
+from eventplanner.errors import NotFound
+from eventplanner.events.models import ActivityKind
+from eventplanner.events.services import get_activity_for, get_event_for
+from eventplanner.extensions import db, utcnow
+from eventplanner.form_fields import ConfirmForm
+from eventplanner.goals import services
+from eventplanner.goals.models import ResultStatus
+
+bp = organisers_only(Blueprint("goals", __name__, url_prefix="/events/<int:event_id>"))
+
+
+def _timed_part(event_id: int, activity_id: int):
+    activity = get_activity_for(current_user, event_id, activity_id)
+    if activity.kind is not ActivityKind.TIMED:
+        raise NotFound()
+    return activity
+
+
+def _sheet_from(form) -> dict[int, tuple[ResultStatus | None, str]]:
+    """time-<invitation id> and status-<invitation id> fields -> lines of the sheet."""
+    lines = {}
+    for key, value in form.items():
+        if key.startswith("time-") and key[5:].isdigit():
+            invitation_id = int(key[5:])
+            status_value = form.get(f"status-{invitation_id}", "")
+            status = ResultStatus(status_value) if status_value in set(ResultStatus) else None
+            lines[invitation_id] = (status, value)
+    return lines
+
+
+@bp.route("/parts/<int:activity_id>/results", methods=["GET", "POST"])
+def results(event_id: int, activity_id: int):
+    """Enter results quickly (type a time, Enter, next) and see the ranking and chart."""
+    activity = _timed_part(event_id, activity_id)
+    problems, sheet, status = {}, {}, 200
+    if request.method == "POST":
+        sheet = _sheet_from(request.form)
+        try:
+            saved = services.record_results(activity, sheet)
+        except services.ResultsRejected as rejected:
+            db.session.rollback()
+            activity = _timed_part(event_id, activity_id)
+            problems, status = rejected.problems, 422
+            flash(str(rejected.message), "error")
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)d result saved.", "%(num)d results saved.", saved), "success")
+            return redirect(url_for("goals.results", event_id=event_id,
+                                    activity_id=activity_id), code=303)
+    lines = services.standings(activity)
+    listed = {line.invitation.id for line in lines}
+    stray = [message for invitation_id, message in problems.items()
+             if invitation_id not in listed]
+    rows, ticks, height = services.goal_chart(lines)
+    return render_template(
+        "goals/results.html", event=activity.event, activity=activity, lines=lines,
+        problems=problems, stray_problems=stray, sheet=sheet, chart_rows=rows,
+        chart_ticks=ticks, chart_height=height, confirm_form=ConfirmForm()), status
+
+
+@bp.route("/results/publish", methods=["POST"])
+def publish(event_id: int):
+    event = get_event_for(current_user, event_id)
+    services.publish_results(event, request.form.get("show_names") == "y", utcnow())
+    db.session.commit()
+    flash(_("The results are published: guests see them through their link."), "success")
+    part = request.form.get("activity_id", type=int)
+    if part and any(activity.id == part for activity in event.activities):
+        return redirect(url_for("goals.results", event_id=event.id, activity_id=part))
+    return redirect(url_for("events.show_event", event_id=event.id))
+
+
+@bp.route("/results/withdraw", methods=["POST"])
+def withdraw(event_id: int):
+    event = get_event_for(current_user, event_id)
+    services.withdraw_results(event)
+    db.session.commit()
+    flash(_("The results are hidden from guests again."), "success")
+    return redirect(url_for("events.show_event", event_id=event.id))
