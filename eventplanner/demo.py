@@ -14,9 +14,11 @@ from sqlalchemy import select
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import find_organiser_by_email, register_organiser
 from eventplanner.contacts.models import Company, Contact
-from eventplanner.events.models import ActivityKind, Event, EventStatus
+from eventplanner.events.models import ActivityKind, Event, EventSeries, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails, add_activity, create_event
 from eventplanner.extensions import db, utcnow
+from eventplanner.goals.models import ResultStatus
+from eventplanner.goals.services import publish_results, record_result, set_goal
 from eventplanner.invitations.models import AnswerStatus
 from eventplanner.invitations.services import GuestAnswer, invite_contacts, respond_to_invitation
 
@@ -77,6 +79,9 @@ def load_demo_data(today: date | None = None) -> DemoSummary:
     invited = _invite_demo_guests(event, organiser)
     if invited:
         summary.created.append(f"{invited} invitations (see the outbox for their links)")
+    editions = _past_editions(event, organiser)
+    if editions:
+        summary.created.append(f"{editions} past editions with results")
     db.session.flush()
     return summary
 
@@ -165,6 +170,75 @@ def _invite_demo_guests(event: Event, organiser: Organiser) -> int:
                 {race.id: race_answer, dinner.id: dinner_answer}, plus_ones, diet, message),
                 now)
     return len(report.invited)
+
+
+#: Race times (m:ss) at the two past editions, oldest first; None: did not finish.
+DEMO_RESULTS = {
+    "kari.nordmann@nordlys-shipping.example": ("9:58", "9:31"),
+    "ola.bakken@nordlys-shipping.example": ("11:12", "11:40"),
+    "juergen.weiss@hansefracht.example": ("8:57", "8:44"),
+    "lena.hoffmann@hansefracht.example": ("10:05", None),
+    "mette.kjaergaard@oresund-logistik.example": (None, "12:02"),
+    "anders.holm@oresund-logistik.example": ("10:40", "10:40"),
+}
+
+
+def _past_editions(event: Event, organiser: Organiser) -> int:
+    """The Stoltzen series: this event and the two before it, with results published."""
+    series = db.session.scalar(select(EventSeries).where(
+        EventSeries.organiser_id == organiser.id, EventSeries.name == "Stoltzen"))
+    if series is None:
+        series = EventSeries(organiser_id=organiser.id, name="Stoltzen")
+        db.session.add(series)
+        db.session.flush()
+    event.series_id = series.id
+    race_day = event.activities[0].starts_at.date()
+    created = 0
+    for years_back, column in ((2, 0), (1, 1)):
+        year = race_day.year - years_back
+        title = f"{DEMO_EVENT_TITLE} {year}"
+        if db.session.scalar(select(Event.id).where(Event.owner_id == organiser.id,
+                                                    Event.title == title)):
+            continue
+        _create_past_edition(organiser, series, title, next_autumn_friday(date(year, 1, 1)),
+                             column)
+        created += 1
+    return created
+
+
+def _create_past_edition(organiser: Organiser, series: EventSeries, title: str, day: date,
+                         column: int) -> None:
+    start = datetime(day.year, day.month, day.day, 16)
+    past = create_event(organiser, EventDetails(
+        title=title, timezone="Europe/Oslo", status=EventStatus.PUBLISHED,
+        default_language="nb", host_name="Ingrid Haugen", host_email=DEMO_EMAIL))
+    past.series_id = series.id
+    race = add_activity(past, ActivityDetails(
+        name="Stoltzen stair race", kind=ActivityKind.TIMED, starts_at=start,
+        ends_at=start + timedelta(hours=1, minutes=30),
+        place_name="Stoltzekleiven: start at Skansen, finish at Fløyen"))
+    contacts = db.session.scalars(select(Contact).where(
+        Contact.organiser_id == organiser.id, Contact.email.in_(DEMO_RESULTS))).all()
+    now = utcnow()
+    report = invite_contacts(past, organiser, [c.id for c in contacts], 0, send=False,
+                             now=now)
+    for invitation in report.invited:
+        respond_to_invitation(invitation, GuestAnswer({race.id: AnswerStatus.YES}), now,
+                              changed_by="organiser")
+        time = DEMO_RESULTS[invitation.contact.email][column]
+        if time is None:
+            record_result(race, invitation, ResultStatus.DNF)
+        else:
+            record_result(race, invitation, ResultStatus.FINISHED, time)
+            set_goal(invitation, race, _demo_target(time), "", "")
+    publish_results(past, show_names=True, now=now)
+
+
+def _demo_target(time: str) -> str:
+    """A goal near the time: some met, some missed."""
+    minutes, seconds = (int(part) for part in time.split(":"))
+    target = minutes * 60 + seconds + (-15 if seconds % 2 else 20)
+    return f"{target // 60}:{target % 60:02d}"
 
 
 def _create_demo_contacts(organiser: Organiser) -> int:

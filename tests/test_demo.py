@@ -26,8 +26,8 @@ def test_demo_data_loads_once_and_a_second_run_changes_nothing(app):
     assert first.exit_code == 0, first.output
     assert f"as {DEMO_EMAIL} with the password {DEMO_PASSWORD}" in first.output
     after_first = row_counts(app)
-    assert after_first == {"Organiser": 1, "Event": 1, "Activity": 2, "Company": 3,
-                           "Contact": 8, "Invitation": 8, "Response": 6, "Message": 11}
+    assert after_first == {"Organiser": 1, "Event": 3, "Activity": 4, "Company": 3,
+                           "Contact": 8, "Invitation": 20, "Response": 18, "Message": 11}
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
@@ -38,7 +38,7 @@ def test_demo_data_loads_once_and_a_second_run_changes_nothing(app):
 def test_the_demo_event_is_the_stair_race_and_dinner_in_bergen(app):
     app.test_cli_runner().invoke(args=["demo"])
     with app.app_context():
-        event = db.session.scalar(select(Event))
+        event = db.session.scalar(select(Event).where(Event.title == DEMO_EVENT_TITLE))
         assert event.title == DEMO_EVENT_TITLE
         assert event.timezone == "Europe/Oslo"
         assert event.owner.email == DEMO_EMAIL
@@ -75,3 +75,21 @@ def test_demo_data_is_refused_in_production(tmp_path):
     result = create_app(config).test_cli_runner().invoke(args=["demo"])
     assert result.exit_code != 0
     assert "not loaded in production" in result.output
+
+
+def test_the_demo_has_a_leaderboard_with_personal_bests(app, client):
+    from eventplanner.goals.services import standings
+
+    app.test_cli_runner().invoke(args=["demo"])
+    with app.app_context():
+        last_year = db.session.scalars(select(Event).where(
+            Event.title.startswith(DEMO_EVENT_TITLE + " ")).order_by(Event.id)).all()[-1]
+        lines = {line.invitation.contact.name: line
+                 for line in standings(last_year.activities[0])}
+        assert lines["Kari Nordmann"].personal_best
+        assert lines["Jürgen Weiß"].rank == 1
+        assert not lines["Ola Bakken"].personal_best
+        event_id, race_id = last_year.id, last_year.activities[0].id
+    client.submit("/auth/login", {"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+    page = client.get(f"/events/{event_id}/parts/{race_id}/results").get_data(as_text=True)
+    assert "PB" in page and "<svg" in page
