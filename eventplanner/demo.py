@@ -191,7 +191,7 @@ def _past_editions(event: Event, organiser: Organiser) -> int:
         series = EventSeries(organiser_id=organiser.id, name="Stoltzen")
         db.session.add(series)
         db.session.flush()
-    event.series_id = series.id
+    event.series = series
     race_day = event.activities[0].starts_at.date()
     created = 0
     for years_back, column in ((2, 0), (1, 1)):
@@ -212,7 +212,7 @@ def _create_past_edition(organiser: Organiser, series: EventSeries, title: str, 
     past = create_event(organiser, EventDetails(
         title=title, timezone="Europe/Oslo", status=EventStatus.PUBLISHED,
         default_language="nb", host_name="Ingrid Haugen", host_email=DEMO_EMAIL))
-    past.series_id = series.id
+    past.series = series
     race = add_activity(past, ActivityDetails(
         name="Stoltzen stair race", kind=ActivityKind.TIMED, starts_at=start,
         ends_at=start + timedelta(hours=1, minutes=30),

@@ -4,6 +4,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    DateField,
     DateTimeLocalField,
     FloatField,
     IntegerField,
@@ -102,6 +104,10 @@ class EventForm(FlaskForm):
     host_name = StringField(_l("Host's name"), validators=[Length(max=120)])
     host_email = email_address_field(_l("Host's email"), required=False)
     host_phone = StringField(_l("Host's phone"), validators=[Length(max=40)])
+    series_name = StringField(
+        _l("Series"), validators=[Length(max=120)],
+        description=_l("Editions of the same event over the years share a series, e.g. "
+                       "\"Stoltzen\": personal bests compare across them."))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -139,6 +145,7 @@ class EventForm(FlaskForm):
             host_name=self.host_name.data or "",
             host_email=self.host_email.data or "",
             host_phone=self.host_phone.data or "",
+            series_name=self.series_name.data or "",
         )
 
 
@@ -216,3 +223,12 @@ class ActivityForm(FlaskForm):
 
 class CoOrganiserForm(FlaskForm):
     email = email_address_field(_l("Email of an organiser with an account"))
+
+
+class NextEditionForm(FlaskForm):
+    title = StringField(_l("Title of the new edition"),
+                        validators=[DataRequired(), Length(max=200)])
+    first_day = DateField(_l("Day of the first part"), validators=[InputRequired(
+        message=_l("Enter the day the new edition starts."))])
+    reinvite = BooleanField(_l("Invite the same guests (nothing is sent until you publish "
+                               "and send)"), default=True)

@@ -6,11 +6,11 @@ Services take model objects and plain data, add and flush; the caller commits.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from eventplanner.auth.models import Organiser
@@ -20,6 +20,7 @@ from eventplanner.events.models import (
     Activity,
     ActivityKind,
     Event,
+    EventSeries,
     EventStatus,
     event_co_organiser,
 )
@@ -42,6 +43,8 @@ class EventDetails:
     host_name: str = ""
     host_email: str = ""
     host_phone: str = ""
+    #: The series this event is an edition of ("Stoltzen"); empty for none.
+    series_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,9 +173,29 @@ def _to_utc(wall_clock_time: datetime, zone_name: str) -> datetime:
 def _apply_event_details(event: Event, details: EventDetails) -> None:
     values = asdict(details)
     deadline = values.pop("rsvp_deadline")
+    series_name = values.pop("series_name")
     for name, value in values.items():
         setattr(event, name, _trimmed(value))
     event.rsvp_deadline = _to_utc(deadline, details.timezone) if deadline else None
+    event.series = series_named(event.owner, series_name)
+
+
+def series_named(owner: Organiser, name: str) -> EventSeries | None:
+    """The owner's series of that name, made on first use; None for an empty name."""
+    name = " ".join((name or "").split())[:120]
+    if not name:
+        return None
+    series = db.session.scalar(select(EventSeries).where(
+        EventSeries.organiser_id == owner.id, func.lower(EventSeries.name) == name.lower()))
+    if series is None:
+        series = EventSeries(organiser_id=owner.id, name=name)
+        db.session.add(series)
+    return series
+
+
+def series_of(organiser: Organiser) -> list[EventSeries]:
+    return list(db.session.scalars(select(EventSeries).where(
+        EventSeries.organiser_id == organiser.id).order_by(EventSeries.name)))
 
 
 def event_details_of(event: Event) -> EventDetails:
@@ -190,6 +213,7 @@ def event_details_of(event: Event) -> EventDetails:
         host_name=event.host_name,
         host_email=event.host_email,
         host_phone=event.host_phone,
+        series_name=event.series.name if event.series else "",
     )
 
 
@@ -280,3 +304,29 @@ def remove_co_organiser(event: Event, by: Organiser, organiser_id: int) -> None:
             db.session.flush()
             return
     raise NotFound()
+
+
+def copy_to_next_edition(event: Event, title: str, first_day: date) -> Event:
+    """A draft of the next edition: same details and series, parts moved so the first one
+    falls on ``first_day`` at the same wall-clock times. Without a series, the two events
+    start one named after the event."""
+    zone_name = event.timezone
+    if not event.activities:
+        raise InvalidState(_l("Add the parts before copying the event."))
+    first_start = wall_clock(event.activities[0].starts_at, zone_name)
+    shift = datetime.combine(first_day, first_start.time()) - first_start
+    if event.series is None:
+        event.series = series_named(event.owner, event.title)
+    details = event_details_of(event)
+    copy = create_event(event.owner, EventDetails(**{
+        **asdict(details), "title": title, "status": EventStatus.DRAFT,
+        "rsvp_deadline": details.rsvp_deadline + shift if details.rsvp_deadline else None,
+        "series_name": event.series.name}))
+    for activity in event.activities:
+        part = activity_details_of(activity)
+        add_activity(copy, ActivityDetails(**{
+            **asdict(part), "starts_at": part.starts_at + shift,
+            "ends_at": part.ends_at + shift}))
+    copy.co_organisers = list(event.co_organisers)
+    db.session.flush()
+    return copy

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TypeVar
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,15 +21,18 @@ from eventplanner.events.forms import (
     ActivityForm,
     CoOrganiserForm,
     EventForm,
+    NextEditionForm,
 )
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.invitations.services import reinvite_guests
 from eventplanner.invitations.updates import (
     answers_count,
     change_event,
     change_part,
     remove_part,
 )
+from eventplanner.timezones import wall_clock
 
 bp = organisers_only(Blueprint("events", __name__))
 T = TypeVar("T")
@@ -58,7 +61,8 @@ def _saved(form, change: Callable[[], T]) -> T | None:
 
 def _form_page(template: str, form, **context):
     """Render a form page; a submitted form with errors answers 422."""
-    return render_template(template, form=form, **context), 422 if form.errors else 200
+    return render_template(template, form=form, series_list=services.series_of(current_user),
+                           **context), 422 if form.errors else 200
 
 
 @bp.route("/")
@@ -180,3 +184,29 @@ def event_calendar(event_id: int):
         flash(str(error.message), "error")
         return redirect(url_for("events.show_event", event_id=event.id))
     return ics_response(content, event.title)
+
+
+@bp.route("/events/<int:event_id>/next-edition", methods=["GET", "POST"])
+def next_edition(event_id: int):
+    """Copy the event into next year's edition, in the same series."""
+    event = services.get_event_for(current_user, event_id)
+    form = NextEditionForm()
+    if request.method == "GET" and event.starts_at:
+        start = wall_clock(event.starts_at, event.timezone).date()
+        form.first_day.data = start.replace(year=start.year + 1) if not (
+            start.month == 2 and start.day == 29) else start.replace(year=start.year + 1, day=28)
+        form.title.data = event.title
+    if form.validate_on_submit():
+        def copy():
+            edition = services.copy_to_next_edition(event, form.title.data,
+                                                    form.first_day.data)
+            if form.reinvite.data:
+                reinvite_guests(event, edition, utcnow())
+            return edition
+
+        edition = _saved(form, copy)
+        if edition:
+            flash(_("The new edition is ready as a draft. Check the times, then publish."),
+                  "success")
+            return redirect(url_for("events.show_event", event_id=edition.id))
+    return _form_page("events/next_edition.html", form, event=event)

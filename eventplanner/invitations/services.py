@@ -599,3 +599,21 @@ def send_due_reminders(now: datetime) -> int:
         if ids:
             count += send_reminders(event, now, ids)
     return count
+
+
+def reinvite_guests(previous: Event, edition: Event, now: datetime) -> int:
+    """Invite last edition's guests (not revoked) to the new one, with the same plus-ones.
+    Nothing is sent: the new edition is a draft. Returns how many were invited."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for invitation in db.session.scalars(
+            select(Invitation).where(Invitation.event_id == previous.id,
+                                     Invitation.revoked_at.is_(None))
+            .options(joinedload(Invitation.contact))).unique():
+        key = (invitation.contact.organiser_id, invitation.plus_ones_allowed)
+        groups.setdefault(key, []).append(invitation.contact_id)
+    invited = 0
+    for (organiser_id, plus_ones), contact_ids in groups.items():
+        report = invite_contacts(edition, db.session.get(Organiser, organiser_id), contact_ids,
+                                 plus_ones, send=False, now=now)
+        invited += len(report.invited)
+    return invited
