@@ -167,3 +167,42 @@ def test_guests_see_results_only_once_published_and_names_only_if_allowed(
 def test_a_dinner_has_no_results_page(log_in, event, parts):
     organiser = log_in(event.owner)
     assert organiser.get(f"/events/{event.id}/parts/{parts[1]}/results").status_code == 404
+
+
+def test_the_organiser_reads_goals_with_history_and_leaves_a_comment_the_guest_sees(
+        app, client, log_in, make_event, make_activity, make_contact, make_invitation):
+    from eventplanner.goals import services as goals
+    from eventplanner.goals.models import ResultStatus
+    from eventplanner.invitations.models import AnswerStatus, Invitation
+    from eventplanner.invitations.services import GuestAnswer, respond_to_invitation
+
+    last_year = make_event(status="published", title="Stoltzen last year",
+                           series_name="Stoltzen")
+    owner = last_year.owner
+    this_year = make_event(owner=owner, status="published", title="Stoltzen",
+                           series_name="Stoltzen")
+    old_race = make_activity(last_year, name="Stair race", starts_at=next_year_at(1, 10, 12))
+    race = make_activity(this_year, name="Stair race", starts_at=next_year_at(10, 1, 16))
+    kari = make_contact(owner, name="Kari")
+    before = make_invitation(last_year, kari)
+    now_invited = make_invitation(this_year, kari, send=True)
+    with app.app_context():
+        old = db.session.get(Invitation, before.id)
+        respond_to_invitation(old, GuestAnswer({old_race.id: AnswerStatus.YES}),
+                              old.created_at, changed_by="organiser")
+        goals.record_result(db.session.merge(old_race), old, ResultStatus.FINISHED, "9:58")
+        current = db.session.get(Invitation, now_invited.id)
+        respond_to_invitation(current, GuestAnswer({race.id: AnswerStatus.YES}),
+                              current.created_at, changed_by="organiser")
+        goal = goals.set_goal(current, db.session.merge(race), "9:30", "", "Sub 9:30")
+        db.session.commit()
+        goal_id = goal.id
+    organiser = log_in(owner)
+    page = organiser.get(f"/events/{this_year.id}/parts/{race.id}/goals").get_data(
+        as_text=True)
+    assert "9:30" in page and "Sub 9:30" in page and ": 9:58" in page
+    organiser.submit(f"/events/{this_year.id}/parts/{race.id}/goals/{goal_id}/comment",
+                     {"comment": "I will be waiting at the top!"})
+    guest_page = client.get(f"/r/{now_invited.token}").get_data(as_text=True)
+    assert "From the host: I will be waiting at the top!" in guest_page
+    assert "Your best time so far: 9:58" in guest_page

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from eventplanner.contacts.models import Contact
-from eventplanner.errors import DomainError, InvalidState
+from eventplanner.errors import DomainError, InvalidState, NotFound
 from eventplanner.events.models import Activity, ActivityKind, Event
 from eventplanner.extensions import db, utcnow
 from eventplanner.goals.models import Goal, Result, ResultStatus
@@ -329,3 +329,78 @@ def published_results(event: Event) -> list[tuple[Activity, list[Standing]]]:
         return []
     return [(activity, standings(activity)) for activity in event.activities
             if activity.kind is ActivityKind.TIMED]
+
+
+@dataclass(frozen=True)
+class EarlierRace:
+    year: int
+    status: ResultStatus
+    time_seconds: int | None
+
+
+def series_history(activity: Activity, contact_ids: list[int]) -> dict[int, list[EarlierRace]]:
+    """Contact id -> their results in the series' earlier editions, oldest first."""
+    series_id = activity.event.series_id
+    if series_id is None or not contact_ids:
+        return {}
+    rows = db.session.execute(
+        select(Invitation.contact_id, Activity.starts_at, Result.status, Result.time_seconds)
+        .join(Result, Result.invitation_id == Invitation.id)
+        .join(Activity, Activity.id == Result.activity_id)
+        .join(Event, Event.id == Activity.event_id)
+        .where(Event.series_id == series_id, Activity.kind == ActivityKind.TIMED,
+               Activity.starts_at < activity.starts_at, Invitation.contact_id.in_(contact_ids))
+        .order_by(Activity.starts_at))
+    history: dict[int, list[EarlierRace]] = {}
+    for contact_id, starts_at, status, seconds in rows:
+        history.setdefault(contact_id, []).append(EarlierRace(starts_at.year, status, seconds))
+    return history
+
+
+@dataclass(frozen=True)
+class EditionSummary:
+    year: int
+    title: str
+    finishers: int
+    best_seconds: int | None
+
+
+def series_summary(activity: Activity) -> list[EditionSummary]:
+    """Each edition's timed part in the series up to this one: finishers and best time."""
+    series_id = activity.event.series_id
+    if series_id is None:
+        return []
+    finished = Result.status == ResultStatus.FINISHED
+    rows = db.session.execute(
+        select(Activity.starts_at, Event.title,
+               func.count(Result.id).filter(finished), func.min(Result.time_seconds))
+        .join(Event, Event.id == Activity.event_id)
+        .outerjoin(Result, Result.activity_id == Activity.id)
+        .where(Event.series_id == series_id, Activity.kind == ActivityKind.TIMED,
+               Activity.starts_at <= activity.starts_at)
+        .group_by(Activity.id, Activity.starts_at, Event.title)
+        .order_by(Activity.starts_at))
+    return [EditionSummary(starts_at.year, title, count, best)
+            for starts_at, title, count, best in rows]
+
+
+def goals_for(activity: Activity) -> list[tuple[Invitation, Goal | None]]:
+    """Every participant with their goal, the most ambitious target first, no goal last."""
+    _check_timed(activity)
+    people = participants(activity)
+    goals = {g.invitation_id: g for g in db.session.scalars(
+        select(Goal).where(Goal.activity_id == activity.id,
+                           Goal.invitation_id.in_([p.id for p in people])))}
+    lines = [(person, goals.get(person.id)) for person in people]
+    return sorted(lines, key=lambda line: (
+        line[1] is None or line[1].target_seconds is None,
+        line[1].target_seconds if line[1] and line[1].target_seconds else 0,
+        line[0].contact.name.lower()))
+
+
+def get_goal_of(activity: Activity, goal_id: int) -> Goal:
+    goal = db.session.scalar(select(Goal).where(Goal.id == goal_id,
+                                                Goal.activity_id == activity.id))
+    if goal is None:
+        raise NotFound()
+    return goal

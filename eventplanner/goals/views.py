@@ -58,6 +58,7 @@ def results(event_id: int, activity_id: int):
             return redirect(url_for("goals.results", event_id=event_id,
                                     activity_id=activity_id), code=303)
     lines = services.standings(activity)
+    editions = services.series_summary(activity)
     listed = {line.invitation.id for line in lines}
     stray = [message for invitation_id, message in problems.items()
              if invitation_id not in listed]
@@ -65,7 +66,8 @@ def results(event_id: int, activity_id: int):
     return render_template(
         "goals/results.html", event=activity.event, activity=activity, lines=lines,
         problems=problems, stray_problems=stray, sheet=sheet, chart_rows=rows,
-        chart_ticks=ticks, chart_height=height, confirm_form=ConfirmForm()), status
+        chart_ticks=ticks, chart_height=height, confirm_form=ConfirmForm(),
+        editions=editions), status
 
 
 @bp.route("/results/publish", methods=["POST"])
@@ -87,3 +89,23 @@ def withdraw(event_id: int):
     db.session.commit()
     flash(_("The results are hidden from guests again."), "success")
     return redirect(url_for("events.show_event", event_id=event.id))
+
+
+@bp.route("/parts/<int:activity_id>/goals")
+def goals(event_id: int, activity_id: int):
+    """Everyone's goal for the race, with their history in the series."""
+    activity = _timed_part(event_id, activity_id)
+    lines = services.goals_for(activity)
+    history = services.series_history(activity, [i.contact_id for i, _goal in lines])
+    return render_template("goals/goals.html", event=activity.event, activity=activity,
+                           lines=lines, history=history, confirm_form=ConfirmForm())
+
+
+@bp.route("/parts/<int:activity_id>/goals/<int:goal_id>/comment", methods=["POST"])
+def comment(event_id: int, activity_id: int, goal_id: int):
+    activity = _timed_part(event_id, activity_id)
+    services.comment_on_goal(services.get_goal_of(activity, goal_id),
+                             request.form.get("comment", ""))
+    db.session.commit()
+    flash(_("Comment saved: the guest sees it beside their goal."), "success")
+    return redirect(url_for("goals.goals", event_id=event_id, activity_id=activity_id))
