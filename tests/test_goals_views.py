@@ -206,3 +206,26 @@ def test_the_organiser_reads_goals_with_history_and_leaves_a_comment_the_guest_s
     guest_page = client.get(f"/r/{now_invited.token}").get_data(as_text=True)
     assert "From the host: I will be waiting at the top!" in guest_page
     assert "Your best time so far: 9:58" in guest_page
+
+
+def test_after_publishing_each_participant_gets_their_result_once_by_email(
+        app, client, log_in, event, parts, field, smtp_server, deliver_mail):
+    organiser = log_in(event.owner)
+    url = results_url(event, parts)
+    organiser.submit(url, {f"time-{field['Anna'].id}": "9:30",
+                           f"time-{field['Bjørn'].id}": "9:10",
+                           f"time-{field['Cecilie'].id}": "", f"status-{field['Cecilie'].id}":
+                           "dns"})
+    refused = organiser.submit(f"{url}/email", follow_redirects=True)
+    assert "Publish the results before emailing them." in refused.get_data(as_text=True)
+    organiser.submit(f"/events/{event.id}/results/publish", {"show_names": "y"})
+    organiser.submit(f"{url}/email")
+    organiser.submit(f"{url}/email")  # a second click sends nothing more
+    deliver_mail()
+    results = [m for m in smtp_server.messages if m["Subject"] == "Your result: Stair race"]
+    assert len(results) == 3
+    anna = next(m for m in results if "Anna" in m["To"])
+    text = anna.get_body(("plain",)).get_content()
+    assert "Your time: 9:30 (number 2)" in text
+    cecilie = next(m for m in results if "Cecilie" in m["To"])
+    assert "You did not start this time." in cecilie.get_body(("plain",)).get_content()

@@ -404,3 +404,26 @@ def get_goal_of(activity: Activity, goal_id: int) -> Goal:
     if goal is None:
         raise NotFound()
     return goal
+
+
+def email_results(activity: Activity) -> int:
+    """Send each participant with a result their time, goal, best and rank, once.
+
+    Needs published results. Returns how many emails were queued."""
+    from eventplanner.invitations.services import queue_guest_email
+    from eventplanner.mail.models import Message
+
+    if activity.event.results_published_at is None:
+        raise InvalidState(_l("Publish the results before emailing them."))
+    already = set(db.session.scalars(select(Message.invitation_id).where(
+        Message.kind == "results", Message.event_id == activity.event_id)))
+    count = 0
+    for line in standings(activity):
+        if line.result is None or line.invitation.id in already:
+            continue
+        queue_guest_email(line.invitation, "results",
+                          _l("Your result: %(part)s", part=activity.name),
+                          activity=activity, line=line)
+        count += 1
+    db.session.flush()
+    return count

@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from eventplanner.auth.access import organisers_only
-from eventplanner.errors import NotFound
+from eventplanner.errors import DomainError, NotFound
 from eventplanner.events.models import ActivityKind
 from eventplanner.events.services import get_activity_for, get_event_for
 from eventplanner.extensions import db, utcnow
@@ -109,3 +109,18 @@ def comment(event_id: int, activity_id: int, goal_id: int):
     db.session.commit()
     flash(_("Comment saved: the guest sees it beside their goal."), "success")
     return redirect(url_for("goals.goals", event_id=event_id, activity_id=activity_id))
+
+
+@bp.route("/parts/<int:activity_id>/results/email", methods=["POST"])
+def email_results(event_id: int, activity_id: int):
+    activity = _timed_part(event_id, activity_id)
+    try:
+        count = services.email_results(activity)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(ngettext("%(num)d results email queued.", "%(num)d results emails queued.",
+                       count), "success")
+    return redirect(url_for("goals.results", event_id=event_id, activity_id=activity_id))
