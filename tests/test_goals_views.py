@@ -229,3 +229,50 @@ def test_after_publishing_each_participant_gets_their_result_once_by_email(
     assert "Your time: 9:30 (number 2)" in text
     cecilie = next(m for m in results if "Cecilie" in m["To"])
     assert "You did not start this time." in cecilie.get_body(("plain",)).get_content()
+
+
+def upload_results(organiser, event, parts, content: str):
+    import io
+
+    return organiser.submit(f"{results_url(event, parts)}/import",
+                            {"file": (io.BytesIO(content.encode("utf-8-sig")), "timing.csv")},
+                            content_type="multipart/form-data")
+
+
+def test_results_from_a_timing_system_are_previewed_then_saved(
+        app, log_in, event, parts, field):
+    from eventplanner.goals.models import Result
+
+    organiser = log_in(event.owner)
+    preview = upload_results(organiser, event, parts,
+                             "Navn;Tid\nAnna;9:30\nbjørn;9:10\nCecilie;DNF\n")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Save 3 results" in page
+    with app.app_context():
+        assert db.session.scalar(select(Result)) is None, "nothing before confirming"
+    content = page.split('name="content" type="hidden" value="')[1].split('"')[0]
+    organiser.submit(f"{results_url(event, parts)}/import/confirm", {"content": content})
+    with app.app_context():
+        saved = {r.invitation.contact.name: (r.status.value, r.time_seconds)
+                 for r in db.session.scalars(select(Result))}
+    assert saved == {"Anna": ("finished", 570), "Bjørn": ("finished", 550),
+                     "Cecilie": ("dnf", None)}
+
+
+def test_a_row_that_matches_no_one_or_two_people_blocks_the_import(
+        app, log_in, event, parts, field, make_contact, make_invitation, client):
+    from eventplanner.goals.models import Result
+
+    twin = make_invitation(event, make_contact(event.owner, name="Anna"), send=True)
+    client.submit(f"/r/{twin.token}", {f"part_{parts[0]}": "yes", f"part_{parts[1]}": "no",
+                                       "dietary_needs": "", "message_to_host": ""})
+    organiser = log_in(event.owner)
+    page = upload_results(organiser, event, parts,
+                          "name,time\nAnna,9:30\nNobody,9:00\nBjørn,9:61\n").get_data(
+        as_text=True)
+    assert "2 participants are called Anna: add their email." in page
+    assert "No participant is called Nobody." in page
+    assert "has 61 seconds" in page
+    assert "Save " not in page
+    with app.app_context():
+        assert db.session.scalar(select(Result)) is None

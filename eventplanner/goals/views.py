@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from eventplanner.auth.access import organisers_only
+from eventplanner.contacts.forms import ImportConfirmForm
 from eventplanner.errors import DomainError, NotFound
 from eventplanner.events.models import ActivityKind
 from eventplanner.events.services import get_activity_for, get_event_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
-from eventplanner.goals import services
+from eventplanner.goals import csv_results, services
+from eventplanner.goals.forms import ResultsUploadForm
 from eventplanner.goals.models import ResultStatus
 
 bp = organisers_only(Blueprint("goals", __name__, url_prefix="/events/<int:event_id>"))
@@ -67,7 +72,7 @@ def results(event_id: int, activity_id: int):
         "goals/results.html", event=activity.event, activity=activity, lines=lines,
         problems=problems, stray_problems=stray, sheet=sheet, chart_rows=rows,
         chart_ticks=ticks, chart_height=height, confirm_form=ConfirmForm(),
-        editions=editions), status
+        editions=editions, upload_form=ResultsUploadForm()), status
 
 
 @bp.route("/results/publish", methods=["POST"])
@@ -124,3 +129,47 @@ def email_results(event_id: int, activity_id: int):
         flash(ngettext("%(num)d results email queued.", "%(num)d results emails queued.",
                        count), "success")
     return redirect(url_for("goals.results", event_id=event_id, activity_id=activity_id))
+
+
+@bp.route("/parts/<int:activity_id>/results/import", methods=["POST"])
+def import_results(event_id: int, activity_id: int):
+    """Upload: show every row matched or refused. Nothing is saved yet."""
+    activity = _timed_part(event_id, activity_id)
+    form = ResultsUploadForm()
+    if not form.validate_on_submit():
+        for message in form.file.errors:
+            flash(str(message), "error")
+        return redirect(url_for("goals.results", event_id=event_id, activity_id=activity_id))
+    data = form.file.data.read()
+    try:
+        rows = csv_results.read_results(activity, data)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("goals.results", event_id=event_id, activity_id=activity_id))
+    confirm = ImportConfirmForm(content=base64.b64encode(data).decode())
+    return render_template("goals/import_preview.html", event=activity.event,
+                           activity=activity, rows=rows, form=confirm,
+                           problems=sum(1 for row in rows if row.problem))
+
+
+@bp.route("/parts/<int:activity_id>/results/import/confirm", methods=["POST"])
+def confirm_results_import(event_id: int, activity_id: int):
+    """Read the same file again and save it, only if every row is right."""
+    activity = _timed_part(event_id, activity_id)
+    back = redirect(url_for("goals.results", event_id=event_id, activity_id=activity_id))
+    form = ImportConfirmForm()
+    try:
+        rows = csv_results.read_results(
+            activity, base64.b64decode(form.content.data or "", validate=True))
+    except (binascii.Error, ValueError, DomainError):
+        flash(_("The file could not be read again. Please upload it once more."), "error")
+        return back
+    if any(row.problem for row in rows):
+        flash(_("Some rows are wrong: nothing was saved. Fix the file and upload it again."),
+              "error")
+        return back
+    saved = services.record_results(
+        activity, {row.invitation.id: (row.status, row.time) for row in rows})
+    db.session.commit()
+    flash(ngettext("%(num)d result saved.", "%(num)d results saved.", saved), "success")
+    return back
