@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from config import TestConfig
 from eventplanner import create_app
@@ -188,6 +188,13 @@ def make_event(app: Flask, make_organiser) -> Callable[..., Event]:
 def next_year_at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     """A wall-clock time next year: always in the future, whatever today is."""
     return datetime(utcnow().year + 1, month, day, hour, minute)
+
+
+def activity_ids(app: Flask, event: Event) -> list[int]:
+    """The ids of an event's parts, in time order."""
+    with app.app_context():
+        return list(db.session.scalars(select(Activity.id).where(
+            Activity.event_id == event.id).order_by(Activity.starts_at)))
 
 
 @pytest.fixture

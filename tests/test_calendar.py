@@ -19,7 +19,7 @@ from eventplanner.calendar.ics import (
 )
 from eventplanner.extensions import db
 from eventplanner.mail.models import Message
-from tests.conftest import next_year_at, personal_link_in
+from tests.conftest import activity_ids, next_year_at, personal_link_in
 
 OSLO = "Europe/Oslo"
 RACE = CalendarEntry(
@@ -129,11 +129,7 @@ def event(make_organiser, make_event, make_activity):
 
 @pytest.fixture
 def parts(app, event):
-    with app.app_context():
-        from eventplanner.events.models import Activity
-
-        return list(db.session.scalars(select(Activity.id).where(
-            Activity.event_id == event.id).order_by(Activity.starts_at)))
+    return activity_ids(app, event)
 
 
 def answer(client, token, parts, race, dinner):

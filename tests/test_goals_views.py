@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from eventplanner.extensions import db
 from eventplanner.goals.models import Goal
-from tests.conftest import next_year_at
+from tests.conftest import activity_ids, next_year_at
 
 
 @pytest.fixture
@@ -22,11 +22,7 @@ def event(make_organiser, make_event, make_activity):
 
 @pytest.fixture
 def parts(app, event):
-    with app.app_context():
-        from eventplanner.events.models import Activity
-
-        return list(db.session.scalars(select(Activity.id).where(
-            Activity.event_id == event.id).order_by(Activity.starts_at)))
+    return activity_ids(app, event)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from eventplanner.extensions import db
 from eventplanner.invitations.models import Invitation
 from eventplanner.mail.models import Message
-from tests.conftest import next_year_at, personal_link_in
+from tests.conftest import activity_ids, next_year_at, personal_link_in
 
 
 @pytest.fixture
@@ -28,14 +28,6 @@ def event(owner, make_event, make_activity):
 @pytest.fixture
 def browser(log_in, owner):
     return log_in(owner)
-
-
-def activity_ids(app, event) -> list[int]:
-    with app.app_context():
-        from eventplanner.events.models import Activity
-
-        return list(db.session.scalars(select(Activity.id).where(
-            Activity.event_id == event.id).order_by(Activity.starts_at)))
 
 
 def invited_emails(app) -> set[str]:
