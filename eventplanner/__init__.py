@@ -57,6 +57,7 @@ def _init_extensions(app: Flask) -> None:
     from .auth import models as _auth_models  # noqa: F401
     from .contacts import models as _contact_models  # noqa: F401
     from .events import models as _event_models  # noqa: F401
+    from .feedback import models as _feedback_models  # noqa: F401
     from .goals import models as _goal_models  # noqa: F401
     from .invitations import models as _invitation_models  # noqa: F401
     from .mail import models as _mail_models  # noqa: F401

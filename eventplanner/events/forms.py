@@ -104,6 +104,10 @@ class EventForm(FlaskForm):
     host_name = StringField(_l("Host's name"), validators=[Length(max=120)])
     host_email = email_address_field(_l("Host's email"), required=False)
     host_phone = StringField(_l("Host's phone"), validators=[Length(max=40)])
+    feedback_question = StringField(
+        _l("Your own question on the feedback form"), validators=[Length(max=300)],
+        description=_l("Optional, e.g. \"What should we serve next time?\""))
+    feedback_question_is_rating = BooleanField(_l("Answered with 1-5 stars instead of words"))
     series_name = StringField(
         _l("Series"), validators=[Length(max=120)],
         description=_l("Editions of the same event over the years share a series, e.g. "
@@ -146,6 +150,8 @@ class EventForm(FlaskForm):
             host_email=self.host_email.data or "",
             host_phone=self.host_phone.data or "",
             series_name=self.series_name.data or "",
+            feedback_question=self.feedback_question.data or "",
+            feedback_question_is_rating=bool(self.feedback_question_is_rating.data),
         )
 
 

@@ -59,6 +59,9 @@ class Event(db.Model):
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Whether guests see each other's names in the published results.
     results_show_names: Mapped[bool] = mapped_column(default=True)
+    #: One question of the organiser's own on the feedback form, answered in words or 1-5.
+    feedback_question: Mapped[str] = mapped_column(String(300), default="")
+    feedback_question_is_rating: Mapped[bool] = mapped_column(default=False)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     #: IANA zone name; every time of the event is shown on this zone's clock.

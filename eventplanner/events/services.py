@@ -45,6 +45,8 @@ class EventDetails:
     host_phone: str = ""
     #: The series this event is an edition of ("Stoltzen"); empty for none.
     series_name: str = ""
+    feedback_question: str = ""
+    feedback_question_is_rating: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,8 @@ def event_details_of(event: Event) -> EventDetails:
         host_email=event.host_email,
         host_phone=event.host_phone,
         series_name=event.series.name if event.series else "",
+        feedback_question=event.feedback_question,
+        feedback_question_is_rating=event.feedback_question_is_rating,
     )
 
 

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import FieldList, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.csrf.core import CSRF
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.invitations.services import GuestAnswer, guest_form_secret
@@ -136,3 +136,54 @@ def goal_form_for(invitation: Invitation, card, **kwargs) -> GoalForm:
     }
     return GoalForm(data=data, prefix=f"goal-{card.activity.id}",
                     meta={"csrf_context": guest_form_secret(invitation)}, **kwargs)
+
+
+RATING_PREFIX = "rating_"
+
+
+class FeedbackForm(FlaskForm):
+    class Meta:
+        csrf_class = InvitationCSRF
+
+    score = RadioField(
+        _l("How likely are you to recommend us to a colleague?"),
+        choices=[SelectChoice(str(n), str(n)) for n in range(11)],
+        validators=[InputRequired(message=_l("Choose a number from 0 to 10."))])
+    did_well = TextAreaField(_l("What did we do well?"), validators=[Length(max=5000)])
+    do_better = TextAreaField(_l("What could we do better?"), validators=[Length(max=5000)])
+    invite_again = RadioField(
+        _l("Would you like to be invited next time?"),
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+        validate_choice=False)
+    custom_answer = TextAreaField(validators=[Length(max=5000)])
+    custom_rating = RadioField(choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
+                               validate_choice=False)
+
+    part_ids: tuple[int, ...] = ()
+
+    def rating_fields(self):
+        return [self[f"{RATING_PREFIX}{part_id}"] for part_id in self.part_ids]
+
+
+def feedback_form_for(invitation: Invitation, feedback, parts, **kwargs) -> FeedbackForm:
+    """A rating question per part the guest came to, prefilled with their feedback."""
+
+    class PartsFeedbackForm(FeedbackForm):
+        pass
+
+    data = {}
+    for activity in parts:
+        name = f"{RATING_PREFIX}{activity.id}"
+        setattr(PartsFeedbackForm, name, RadioField(
+            activity.name, choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
+            validate_choice=True, validators=[Optional()]))
+        if feedback and feedback.rating_for(activity):
+            data[name] = str(feedback.rating_for(activity))
+    if feedback:
+        data.update(score=str(feedback.score), did_well=feedback.did_well,
+                    do_better=feedback.do_better, custom_answer=feedback.custom_answer,
+                    invite_again={True: "yes", False: "no"}.get(feedback.invite_again),
+                    custom_rating=str(feedback.custom_rating or ""))
+    PartsFeedbackForm.part_ids = tuple(activity.id for activity in parts)
+    return PartsFeedbackForm(data=data, meta={"csrf_context": guest_form_secret(invitation)},
+                             **kwargs)

@@ -20,10 +20,18 @@ from eventplanner.calendar.services import (
 from eventplanner.calendar.views import ics_response
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
+from eventplanner.feedback import services as feedback_services
+from eventplanner.feedback.services import FeedbackAnswer
 from eventplanner.goals import services as goals
 from eventplanner.goals.services import GoalCard, goal_cards
 from eventplanner.invitations import services
-from eventplanner.rsvp.forms import PART_FIELD_PREFIX, answer_form_for, goal_form_for
+from eventplanner.rsvp.forms import (
+    PART_FIELD_PREFIX,
+    RATING_PREFIX,
+    answer_form_for,
+    feedback_form_for,
+    goal_form_for,
+)
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
 
@@ -145,6 +153,58 @@ def set_goal(token: str, activity_id: int):
     db.session.commit()
     return redirect(url_for("rsvp.guest_page", token=token, _anchor=f"goal-{activity_id}"),
                     code=303)
+
+
+@bp.route("/<token>/feedback", methods=["GET", "POST"])
+def feedback(token: str):
+    """After the event: a recommend score, a rating per part attended, comments."""
+    invitation = _load(token)
+    event = invitation.event
+    parts = feedback_services.parts_attended(invitation)
+    saved = feedback_services.feedback_of(invitation)
+    form = feedback_form_for(invitation, saved, parts,
+                             formdata=None if request.method == "GET" else request.form)
+    now, error, status = utcnow(), None, 200
+    if request.method == "POST" and not form.csrf_token.validate(form):
+        error, status = FormFromElsewhere(), 400
+    else:
+        try:
+            feedback_services.check_feedback_open(event, now)
+        except DomainError as closed:
+            error, status = closed, closed.status_code
+    if request.method == "POST" and error is None:
+        foreign = {key for key in request.form if key.startswith(RATING_PREFIX)} - {
+            f"{RATING_PREFIX}{activity.id}" for activity in parts}
+        if foreign:
+            error = feedback_services.BadFeedback(_l("You can only rate the parts you came to."))
+            status = error.status_code
+        elif not form.validate():
+            status = 422
+        else:
+            try:
+                feedback_services.submit_feedback(invitation, _feedback_answer(form), now)
+            except DomainError as refused:
+                db.session.rollback()
+                return render_template("rsvp/feedback.html", invitation=_load(token),
+                                       event=event, form=form, error=refused,
+                                       saved=None), refused.status_code
+            db.session.commit()
+            return redirect(url_for("rsvp.feedback", token=token, thanks=1), code=303)
+    return render_template("rsvp/feedback.html", invitation=invitation, event=event,
+                           form=form, error=error, saved=saved, token=token,
+                           thanks=request.args.get("thanks") == "1"), status
+
+
+def _feedback_answer(form) -> FeedbackAnswer:
+    return FeedbackAnswer(
+        score=int(form.score.data),
+        ratings={part_id: int(field.data) for part_id, field in zip(
+            form.part_ids, form.rating_fields(), strict=True) if field.data},
+        did_well=form.did_well.data or "", do_better=form.do_better.data or "",
+        invite_again={"yes": True, "no": False}.get(form.invite_again.data),
+        custom_answer=form.custom_answer.data or "",
+        custom_rating=int(form.custom_rating.data)
+        if (form.custom_rating.data or "").isdigit() else None)
 
 
 @bp.route("/<token>/calendar.ics")
