@@ -111,13 +111,14 @@ def _register_blueprints(app: Flask) -> None:
     from .calendar.views import bp as calendar_bp
     from .contacts.views import bp as contacts_bp
     from .events.views import bp as events_bp
+    from .feedback.views import bp as feedback_bp
     from .goals.views import bp as goals_bp
     from .invitations.views import bp as invitations_bp
     from .mail.views import bp as mail_bp
     from .rsvp.views import bp as rsvp_bp
 
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
-                      calendar_bp, goals_bp):
+                      calendar_bp, goals_bp, feedback_bp):
         app.register_blueprint(blueprint)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)

@@ -143,3 +143,22 @@ def test_feedback_requests_go_to_those_who_came_once(app_ctx, event, guest, make
     [message] = db.session.scalars(select(Message).where(
         Message.kind == "feedback_request")).all()
     assert f"/r/{guest.token}/feedback" in message.body_text
+
+
+def test_the_organiser_reads_the_score_the_spread_and_the_comments(
+        app, client, event, guest, log_in, make_contact, make_invitation):
+    race, _dinner = activity_ids(app, event)
+    send(client, guest.token, score="10", **{f"rating_{race}": "4"},
+         did_well="Great view")
+    organiser = log_in(event.owner)
+    page = organiser.get(f"/events/{event.id}/feedback").get_data(as_text=True)
+    assert "<strong>100</strong>NPS" in page
+    assert "<strong>1 / 1</strong>answered" in page
+    assert "Great view" in page and "<strong>4.0</strong>" in page
+    assert "<svg" in page
+    assert organiser.submit(f"/events/{event.id}/feedback/request").status_code == 302
+
+
+def test_no_feedback_gives_no_score_rather_than_zero(app, event, guest, log_in):
+    page = log_in(event.owner).get(f"/events/{event.id}/feedback").get_data(as_text=True)
+    assert "<strong>–</strong>NPS" in page and "No feedback yet." in page

@@ -9,10 +9,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidState
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, PartRating
+from eventplanner.feedback.nps import NpsSummary, nps_summary, score_distribution
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.mail.outbox import MailMerge
 from eventplanner.urls import absolute_url
@@ -139,3 +141,41 @@ def request_feedback(event: Event, now: datetime,
         invitation.feedback_requested_at = now
     db.session.flush()
     return batch.write()
+
+
+@dataclass(frozen=True)
+class FeedbackResults:
+    asked: int
+    feedback: list[Feedback]
+    nps: NpsSummary
+    distribution: list[int]
+    part_averages: list[tuple[Activity, float | None, int]]
+    waiting: list[Invitation]
+
+    @property
+    def response_rate(self) -> float | None:
+        return len(self.feedback) / self.asked if self.asked else None
+
+
+def feedback_results(event: Event) -> FeedbackResults:
+    """The event's feedback: NPS with counts, the scores' spread, each part's average,
+    every comment with the guest's name and company, and who has not answered yet."""
+    feedback = list(db.session.scalars(
+        select(Feedback).join(Invitation, Invitation.id == Feedback.invitation_id)
+        .where(Invitation.event_id == event.id)
+        .options(joinedload(Feedback.invitation).joinedload(Invitation.contact)
+                 .joinedload(Contact.company), selectinload(Feedback.ratings))
+        .order_by(Feedback.submitted_at.desc())).unique())
+    people = attendees(event)
+    answered = {f.invitation_id for f in feedback}
+    scores = [f.score for f in feedback]
+    averages = []
+    for activity in event.activities:
+        ratings = [r.rating for f in feedback for r in f.ratings
+                   if r.activity_id == activity.id]
+        averages.append((activity, sum(ratings) / len(ratings) if ratings else None,
+                         len(ratings)))
+    return FeedbackResults(
+        asked=len(people), feedback=feedback, nps=nps_summary(scores),
+        distribution=score_distribution(scores), part_averages=averages,
+        waiting=[i for i in people if i.id not in answered])
