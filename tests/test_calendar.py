@@ -8,6 +8,7 @@ import pytest
 import vobject
 from icalendar import Calendar
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from eventplanner.calendar.ics import (
     CalendarEntry,
@@ -284,10 +285,8 @@ def test_cancelling_the_event_cancels_every_part_in_the_guests_calendars(
 
 def _messages(app, kind: str) -> list[Message]:
     with app.app_context():
-        messages = list(db.session.scalars(select(Message).where(Message.kind == kind)))
-        for message in messages:
-            assert message.attachments is not None
-        return messages
+        return list(db.session.scalars(select(Message).where(Message.kind == kind)
+                                       .options(selectinload(Message.attachments))))
 
 
 def test_the_organisers_download_is_shareable(app, event, log_in, make_contact,

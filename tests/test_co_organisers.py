@@ -53,7 +53,7 @@ def test_an_email_without_an_account_is_explained(app, make_organiser, log_in, m
 
 def test_only_the_owner_decides_who_organises(app, make_organiser, log_in, make_event):
     owner, colleague = make_organiser(), make_organiser(email="per@example.com")
-    third = make_organiser(email="third@example.com")
+    make_organiser(email="third@example.com")
     event = make_event(owner=owner)
     log_in(owner).submit(f"/events/{event.id}/co-organisers", {"email": "per@example.com"})
     colleague_browser = log_in(colleague)
@@ -65,7 +65,6 @@ def test_only_the_owner_decides_who_organises(app, make_organiser, log_in, make_
     assert response.status_code == 403
     with app.app_context():
         assert [o.id for o in db.session.get(Event, event.id).co_organisers] == [colleague.id]
-    assert third.id not in (colleague.id, owner.id)
 
 
 def test_removed_co_organiser_loses_access(app, make_organiser, log_in, make_event):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, subqueryload
 
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import normalise_email
@@ -43,7 +43,7 @@ def contacts_for(organiser: Organiser, search: str = "", company_id: int | None 
     query = (
         select(Contact).where(Contact.organiser_id == organiser.id)
         .outerjoin(Contact.company)
-        .options(selectinload(Contact.company), selectinload(Contact.tags))
+        .options(contains_eager(Contact.company), subqueryload(Contact.tags))
         .order_by(func.lower(Contact.name), Contact.id)
     )
     if search.strip():

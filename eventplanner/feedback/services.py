@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidState
@@ -114,7 +114,7 @@ def attendees(event: Event) -> list[Invitation]:
     invitations = db.session.scalars(
         select(Invitation).where(Invitation.event_id == event.id,
                                  Invitation.revoked_at.is_(None))
-        .options(joinedload(Invitation.contact), selectinload(Invitation.responses))).unique()
+        .options(joinedload(Invitation.contact), subqueryload(Invitation.responses))).unique()
     return [i for i in invitations
             if any(r.status is AnswerStatus.YES for r in i.responses)]
 
@@ -164,7 +164,7 @@ def feedback_results(event: Event) -> FeedbackResults:
         select(Feedback).join(Invitation, Invitation.id == Feedback.invitation_id)
         .where(Invitation.event_id == event.id)
         .options(joinedload(Feedback.invitation).joinedload(Invitation.contact)
-                 .joinedload(Contact.company), selectinload(Feedback.ratings))
+                 .joinedload(Contact.company), subqueryload(Feedback.ratings))
         .order_by(Feedback.submitted_at.desc())).unique())
     people = attendees(event)
     answered = {f.invitation_id for f in feedback}

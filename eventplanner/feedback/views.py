@@ -7,9 +7,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from eventplanner.auth.access import organisers_only
-from eventplanner.errors import DomainError
+from eventplanner.errors import commit_or_flash
 from eventplanner.events.services import get_event_for
-from eventplanner.extensions import db, utcnow
+from eventplanner.extensions import utcnow
 from eventplanner.feedback import services
 from eventplanner.form_fields import ConfirmForm
 
@@ -27,13 +27,8 @@ def results(event_id: int):
 @bp.route("/feedback/request", methods=["POST"])
 def request_feedback(event_id: int):
     event = get_event_for(current_user, event_id)
-    try:
-        count = services.request_feedback(event, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    count = commit_or_flash(lambda: services.request_feedback(event, utcnow()))
+    if count is not None:
         flash(ngettext("%(num)d feedback request queued.", "%(num)d feedback requests queued.",
                        count), "success")
     return redirect(url_for("feedback.results", event_id=event.id))

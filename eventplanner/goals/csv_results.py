@@ -53,8 +53,8 @@ def read_results(activity: Activity, data: bytes) -> list[ResultRow]:
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
                                strict=True))
-    except csv.Error as error:
-        raise UnreadableResults(str(error)) from None
+    except csv.Error:
+        raise UnreadableResults(_l("The file is broken: a quoted value never ends.")) from None
     if not rows:
         raise UnreadableResults()
     columns = [HEADERS.get(name.strip().lower(), "") for name in rows[0]]

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from eventplanner.auth.access import organisers_only
 from eventplanner.contacts.forms import ImportConfirmForm
-from eventplanner.errors import DomainError, NotFound
+from eventplanner.errors import DomainError, NotFound, commit_or_flash
 from eventplanner.events.models import ActivityKind
 from eventplanner.events.services import get_activity_for, get_event_for
 from eventplanner.extensions import db, utcnow
@@ -119,13 +119,8 @@ def comment(event_id: int, activity_id: int, goal_id: int):
 @bp.route("/parts/<int:activity_id>/results/email", methods=["POST"])
 def email_results(event_id: int, activity_id: int):
     activity = _timed_part(event_id, activity_id)
-    try:
-        count = services.email_results(activity)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    count = commit_or_flash(lambda: services.email_results(activity))
+    if count is not None:
         flash(ngettext("%(num)d results email queued.", "%(num)d results emails queued.",
                        count), "success")
     return redirect(url_for("goals.results", event_id=event_id, activity_id=activity_id))

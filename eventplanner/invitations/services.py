@@ -304,7 +304,7 @@ def _add_to_batch(batch: MailMerge, invitation: Invitation) -> None:
               reply_to=invitation.event.host_email)
 
 
-def resend_invitation(invitation: Invitation, now: datetime) -> None:
+def resend_invitation(invitation: Invitation, now: datetime) -> Invitation:
     """Send the invitation email again, with the current link (after a new link, say)."""
     if invitation.event.status is not EventStatus.PUBLISHED:
         raise InvalidState(_l("Publish the event before sending invitations."))
@@ -315,6 +315,7 @@ def resend_invitation(invitation: Invitation, now: datetime) -> None:
                        calendar=invitation.event.activities)
     invitation.sent_at = invitation.sent_at or now
     db.session.flush()
+    return invitation
 
 
 def queue_guest_email(invitation: Invitation, kind: str, subject,
@@ -556,7 +557,7 @@ def send_reminders(event: Event, now: datetime,
     query = select(Invitation).where(
         Invitation.event_id == event.id, Invitation.revoked_at.is_(None),
         Invitation.sent_at.is_not(None),
-    ).options(joinedload(Invitation.contact), selectinload(Invitation.responses))
+    ).options(joinedload(Invitation.contact), subqueryload(Invitation.responses))
     if invitation_ids is None:
         query = query.where(Invitation.answered_at.is_(None))
     else:

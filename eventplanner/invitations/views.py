@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 
 from eventplanner.auth.access import organisers_only
 from eventplanner.contacts.services import companies_for, contacts_for, tags_for
-from eventplanner.errors import DomainError
+from eventplanner.errors import DomainError, commit_or_flash
 from eventplanner.events.services import get_event_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
@@ -80,13 +80,9 @@ def invite(event_id: int):
 @bp.route("/guests/send", methods=["POST"])
 def send_unsent(event_id: int):
     event = get_event_for(current_user, event_id)
-    try:
-        count = services.send_invitations(event, services.invitations_of(event), utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    count = commit_or_flash(
+        lambda: services.send_invitations(event, services.invitations_of(event), utcnow()))
+    if count is not None:
         flash(ngettext("%(num)d invitation queued for sending.",
                        "%(num)d invitations queued for sending.", count), "success")
     return _back_to_guests(event.id)
@@ -101,13 +97,8 @@ def remind(event_id: int):
     if ticked is not None and not ticked:
         flash(_("Tick the guests to remind first."), "error")
         return _back_to_guests(event.id)
-    try:
-        count = services.send_reminders(event, utcnow(), ticked)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    count = commit_or_flash(lambda: services.send_reminders(event, utcnow(), ticked))
+    if count is not None:
         flash(ngettext("%(num)d reminder queued.", "%(num)d reminders queued.", count),
               "success")
     return _back_to_guests(event.id)
@@ -156,13 +147,8 @@ def reissue(event_id: int, invitation_id: int):
 @bp.route("/guests/<int:invitation_id>/resend", methods=["POST"])
 def resend(event_id: int, invitation_id: int):
     event = get_event_for(current_user, event_id)
-    try:
-        services.resend_invitation(services.get_invitation_of(event, invitation_id), utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    invitation = services.get_invitation_of(event, invitation_id)
+    if commit_or_flash(lambda: services.resend_invitation(invitation, utcnow())):
         flash(_("The invitation is queued for sending."), "success")
     return redirect(url_for("invitations.guest", event_id=event.id,
                             invitation_id=invitation_id))
