@@ -48,12 +48,18 @@ def deliver(loop: bool, interval: float, batch: int) -> None:
 
 @mail_cli.command("send-due")
 def send_due() -> None:
-    """Queue what is due now (scheduled reminders). Run it from cron every few minutes."""
+    """Queue what is due now: scheduled reminders to answer, feedback requests and
+    feedback reminders. Run it from cron every few minutes; running it twice sends nothing
+    twice."""
+    from eventplanner.feedback.services import send_due_feedback
     from eventplanner.invitations.services import send_due_reminders
 
-    reminders = send_due_reminders(utcnow())
+    now = utcnow()
+    reminders = send_due_reminders(now)
+    feedback_requests, feedback_reminders = send_due_feedback(now)
     db.session.commit()
-    click.echo(f"queued {reminders} reminders")
+    click.echo(f"queued {reminders} reminders, {feedback_requests} feedback requests, "
+               f"{feedback_reminders} feedback reminders")
 
 
 def register_commands(app: Flask) -> None:

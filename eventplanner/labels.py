@@ -68,3 +68,14 @@ MESSAGE_STATUS_LABELS = {
 
 def message_status_label(status: MessageStatus) -> str:
     return str(MESSAGE_STATUS_LABELS[status])
+
+
+def nps_group_label(score: int) -> str:
+    """Promoter, passive or detractor, for a 0-10 recommend score."""
+    from eventplanner.feedback.nps import is_detractor, is_promoter
+
+    if is_promoter(score):
+        return str(_l("Promoter"))
+    if is_detractor(score):
+        return str(_l("Detractor"))
+    return str(_l("Passive"))

@@ -42,6 +42,11 @@ KIND_LABELS = {
 }
 
 
+def optional_number(value) -> int | None:
+    """A select's value as a number; its empty choice as None."""
+    return int(value) if value not in (None, "", "None") else None
+
+
 class WallClockField(DateTimeLocalField):
     """A date and time as read on a clock in the event's zone (naive ``datetime``)."""
 
@@ -92,7 +97,7 @@ class EventForm(FlaskForm):
                  SelectChoice("60", _l("1 hour before each part")),
                  SelectChoice("120", _l("2 hours before each part")),
                  SelectChoice("1440", _l("1 day before each part"))],
-        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
+        coerce=optional_number,
         description=_l("Guests' calendars remind them; the calendar files carry it."),
     )
     default_language = SelectField(_l("Default language for guests"))
@@ -108,6 +113,22 @@ class EventForm(FlaskForm):
         _l("Your own question on the feedback form"), validators=[Length(max=300)],
         description=_l("Optional, e.g. \"What should we serve next time?\""))
     feedback_question_is_rating = BooleanField(_l("Answered with 1-5 stars instead of words"))
+    feedback_request_days_after = SelectField(
+        _l("Ask for feedback automatically"),
+        choices=[SelectChoice("", _l("No, I will ask myself")),
+                 SelectChoice("0", _l("When the event ends")),
+                 SelectChoice("1", _l("The morning after, at 09:00")),
+                 SelectChoice("2", _l("Two days after, at 09:00")),
+                 SelectChoice("7", _l("A week after, at 09:00"))],
+        coerce=optional_number,
+        description=_l("Those who came get a link to the feedback form, in their language."),
+    )
+    feedback_reminder_days = IntegerField(
+        _l("Remind those who have not given feedback"),
+        validators=[Optional(), NumberRange(min=1, max=13, message=_l(
+            "Enter a number of days between 1 and 13, or leave it empty."))],
+        description=_l("Days after they were asked. Feedback is open for 14 days."),
+    )
     series_name = StringField(
         _l("Series"), validators=[Length(max=120)],
         description=_l("Editions of the same event over the years share a series, e.g. "
@@ -152,6 +173,8 @@ class EventForm(FlaskForm):
             series_name=self.series_name.data or "",
             feedback_question=self.feedback_question.data or "",
             feedback_question_is_rating=bool(self.feedback_question_is_rating.data),
+            feedback_request_days_after=self.feedback_request_days_after.data,
+            feedback_reminder_days=self.feedback_reminder_days.data,
         )
 
 

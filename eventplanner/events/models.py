@@ -62,6 +62,11 @@ class Event(db.Model):
     #: One question of the organiser's own on the feedback form, answered in words or 1-5.
     feedback_question: Mapped[str] = mapped_column(String(300), default="")
     feedback_question_is_rating: Mapped[bool] = mapped_column(default=False)
+    #: Ask those who came for feedback without the organiser's click: 0 when the event
+    #: ends, N at 09:00 (the event's clock) on the Nth morning after; None: only by hand.
+    feedback_request_days_after: Mapped[int | None]
+    #: Remind those who have not given feedback this many days after they were asked.
+    feedback_reminder_days: Mapped[int | None]
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     #: IANA zone name; every time of the event is shown on this zone's clock.

@@ -47,6 +47,8 @@ class EventDetails:
     series_name: str = ""
     feedback_question: str = ""
     feedback_question_is_rating: bool = False
+    feedback_request_days_after: int | None = None
+    feedback_reminder_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,8 @@ def event_details_of(event: Event) -> EventDetails:
         series_name=event.series.name if event.series else "",
         feedback_question=event.feedback_question,
         feedback_question_is_rating=event.feedback_question_is_rating,
+        feedback_request_days_after=event.feedback_request_days_after,
+        feedback_reminder_days=event.feedback_reminder_days,
     )
 
 

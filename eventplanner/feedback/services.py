@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidState
-from eventplanner.events.models import Activity, Event
+from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, PartRating
 from eventplanner.feedback.nps import NpsSummary, nps_summary, score_distribution
+from eventplanner.formatting import format_moment
 from eventplanner.invitations.models import AnswerStatus, Invitation
+from eventplanner.labels import nps_group_label
 from eventplanner.mail.outbox import MailMerge
+from eventplanner.timezones import local_to_utc, wall_clock
 from eventplanner.urls import absolute_url
 
 #: How long after the event a guest may give or change their feedback.
@@ -109,73 +113,210 @@ def submit_feedback(invitation: Invitation, answer: FeedbackAnswer, now: datetim
     return feedback
 
 
-def attendees(event: Event) -> list[Invitation]:
-    """Who came: guests who said yes to at least one part (and whose link works)."""
-    invitations = db.session.scalars(
+def guests_of(event: Event) -> list[Invitation]:
+    """Everyone invited whose link works, with contact, company and answers loaded."""
+    return list(db.session.scalars(
         select(Invitation).where(Invitation.event_id == event.id,
                                  Invitation.revoked_at.is_(None))
-        .options(joinedload(Invitation.contact), subqueryload(Invitation.responses))).unique()
-    return [i for i in invitations
-            if any(r.status is AnswerStatus.YES for r in i.responses)]
+        .join(Invitation.contact).order_by(Contact.name, Invitation.id)
+        .options(joinedload(Invitation.contact).joinedload(Contact.company),
+                 subqueryload(Invitation.responses))).unique())
 
 
-def request_feedback(event: Event, now: datetime,
-                     invitation_ids: list[int] | None = None) -> int:
-    """Email a feedback request to those who came (or the ones picked), in their language.
-    Someone asked before is not asked again by this; returns how many were asked."""
+def is_asked_for_feedback(invitation: Invitation) -> bool:
+    """The organiser's tick if they set one; otherwise: ask those who came."""
+    if invitation.feedback_wanted is not None:
+        return invitation.feedback_wanted
+    return invitation.came
+
+
+def choose_feedback_recipients(event: Event, ticked_ids: set[int]) -> list[Invitation]:
+    """Keep the organiser's list: the ticked are asked, the others are not. A tick that
+    matches the default (asked if they came) is stored as no choice at all."""
+    chosen = []
+    for invitation in guests_of(event):
+        ticked = invitation.id in ticked_ids
+        invitation.feedback_wanted = None if ticked == invitation.came else ticked
+        if ticked:
+            chosen.append(invitation)
+    db.session.flush()
+    return chosen
+
+
+def request_feedback(event: Event, now: datetime) -> int:
+    """Email a feedback request, in each guest's language, to everyone on the list (those
+    who came, as the organiser adjusted it). Nobody is asked twice; returns how many were
+    asked now."""
     check_feedback_open(event, now)
+    if event.is_cancelled:
+        raise InvalidState(_l("The event was cancelled: there is nothing to give feedback on."))
+    people = [i for i in guests_of(event)
+              if is_asked_for_feedback(i) and i.feedback_requested_at is None]
+    for invitation in people:
+        invitation.feedback_requested_at = now
+    return _email_guests(event, people, "feedback_request",
+                         _l("How was %(title)s?", title=event.title))
+
+
+def _email_guests(event: Event, people: list[Invitation], kind: str, subject) -> int:
     from eventplanner.invitations.services import invitation_token
 
-    batch = MailMerge(event, "feedback_request",
-                      _l("How was %(title)s?", title=event.title))
-    people = attendees(event)
-    if invitation_ids is not None:
-        people = [i for i in people if i.id in set(invitation_ids)]
+    batch = MailMerge(event, kind, subject)
     for invitation in people:
-        if invitation.feedback_requested_at is not None:
-            continue
         batch.add(invitation_id=invitation.id, to=invitation.contact.email,
                   to_name=invitation.contact.name, language=invitation.guest_language,
                   link=absolute_url("rsvp.feedback", token=invitation_token(invitation)),
                   reply_to=event.host_email)
-        invitation.feedback_requested_at = now
     db.session.flush()
     return batch.write()
 
 
+#: The hour (on the event's clock) at which requests scheduled for a later morning go out.
+FEEDBACK_MORNING = time(9, 0)
+
+
+def feedback_request_due_at(event: Event) -> datetime | None:
+    """When the scheduled feedback request goes out: when the event ends, or at 09:00 on
+    the chosen morning after; None when the organiser asks by hand."""
+    days = event.feedback_request_days_after
+    if days is None or event.ends_at is None:
+        return None
+    if days == 0:
+        return event.ends_at
+    morning = wall_clock(event.ends_at, event.timezone).date() + timedelta(days=days)
+    return local_to_utc(datetime.combine(morning, FEEDBACK_MORNING), event.timezone)
+
+
+def remind_about_feedback(event: Event, now: datetime) -> int:
+    """Remind once those asked ``feedback_reminder_days`` ago who have not answered,
+    while feedback is open."""
+    days = event.feedback_reminder_days
+    if days is None:
+        return 0
+    check_feedback_open(event, now)
+    answered = _answered_ids(event)
+    people = [i for i in guests_of(event)
+              if i.feedback_requested_at is not None and i.feedback_reminded_at is None
+              and i.feedback_requested_at <= now - timedelta(days=days)
+              and i.id not in answered]
+    for invitation in people:
+        invitation.feedback_reminded_at = now
+    return _email_guests(event, people, "feedback_reminder",
+                         _l("Reminder: how was %(title)s?", title=event.title))
+
+
+def _answered_ids(event: Event) -> set[int]:
+    return set(db.session.scalars(
+        select(Feedback.invitation_id).join(Invitation, Invitation.id == Feedback.invitation_id)
+        .where(Invitation.event_id == event.id)))
+
+
+def send_due_feedback(now: datetime) -> tuple[int, int]:
+    """For ``flask mail send-due``: scheduled feedback requests whose time has come, and
+    reminders to those who have not answered. Returns (requests, reminders)."""
+    open_since = now - FEEDBACK_WINDOW
+    recently_ended = (select(Activity.event_id).group_by(Activity.event_id)
+                      .having(func.max(Activity.ends_at) >= open_since,
+                              func.max(Activity.ends_at) <= now))
+    events = db.session.scalars(
+        select(Event).where(Event.status == EventStatus.PUBLISHED,
+                            or_(Event.feedback_request_days_after.is_not(None),
+                                Event.feedback_reminder_days.is_not(None)),
+                            Event.id.in_(recently_ended))
+        .options(selectinload(Event.activities)).order_by(Event.id))
+    requests = reminders = 0
+    for event in events:
+        due_at = feedback_request_due_at(event)
+        if due_at is not None and due_at <= now:
+            requests += request_feedback(event, now)
+        reminders += remind_about_feedback(event, now)
+    return requests, reminders
+
+
 @dataclass(frozen=True)
 class FeedbackResults:
-    asked: int
+    #: Everyone invited (link not revoked), for the organiser's list of whom to ask.
+    guests: list[Invitation]
     feedback: list[Feedback]
     nps: NpsSummary
     distribution: list[int]
     part_averages: list[tuple[Activity, float | None, int]]
-    waiting: list[Invitation]
+
+    @property
+    def answered_ids(self) -> set[int]:
+        return {f.invitation_id for f in self.feedback}
+
+    @property
+    def listed_ids(self) -> set[int]:
+        """Those on the list of whom to ask."""
+        return {i.id for i in self.guests if is_asked_for_feedback(i)}
+
+    @property
+    def audience(self) -> list[Invitation]:
+        """Those on the list, and anyone else who answered through their link."""
+        counted = self.listed_ids | self.answered_ids
+        return [i for i in self.guests if i.id in counted]
+
+    @property
+    def waiting(self) -> list[Invitation]:
+        answered = self.answered_ids
+        return [i for i in self.audience if i.id not in answered]
 
     @property
     def response_rate(self) -> float | None:
-        return len(self.feedback) / self.asked if self.asked else None
+        audience = len(self.audience)
+        return len(self.feedback) / audience if audience else None
 
 
-def feedback_results(event: Event) -> FeedbackResults:
-    """The event's feedback: NPS with counts, the scores' spread, each part's average,
-    every comment with the guest's name and company, and who has not answered yet."""
-    feedback = list(db.session.scalars(
+def feedback_of_event(event: Event) -> list[Feedback]:
+    """Every guest's feedback, newest first, with name, company and ratings loaded."""
+    return list(db.session.scalars(
         select(Feedback).join(Invitation, Invitation.id == Feedback.invitation_id)
         .where(Invitation.event_id == event.id)
         .options(joinedload(Feedback.invitation).joinedload(Invitation.contact)
                  .joinedload(Contact.company), subqueryload(Feedback.ratings))
-        .order_by(Feedback.submitted_at.desc())).unique())
-    people = attendees(event)
-    answered = {f.invitation_id for f in feedback}
-    scores = [f.score for f in feedback]
+        .order_by(Feedback.submitted_at.desc(), Feedback.id.desc())).unique())
+
+
+def part_averages(event: Event, feedback: list[Feedback]
+                  ) -> list[tuple[Activity, float | None, int]]:
+    """Each part with its average rating (None without ratings) and how many rated it."""
     averages = []
     for activity in event.activities:
         ratings = [r.rating for f in feedback for r in f.ratings
                    if r.activity_id == activity.id]
         averages.append((activity, sum(ratings) / len(ratings) if ratings else None,
                          len(ratings)))
+    return averages
+
+
+def feedback_results(event: Event) -> FeedbackResults:
+    """The event's feedback: NPS with counts, the scores' spread, each part's average,
+    every comment with the guest's name and company, and who has not answered yet."""
+    feedback = feedback_of_event(event)
+    scores = [f.score for f in feedback]
     return FeedbackResults(
-        asked=len(people), feedback=feedback, nps=nps_summary(scores),
-        distribution=score_distribution(scores), part_averages=averages,
-        waiting=[i for i in people if i.id not in answered])
+        guests=guests_of(event), feedback=feedback, nps=nps_summary(scores),
+        distribution=score_distribution(scores), part_averages=part_averages(event, feedback))
+
+
+def feedback_rows(event: Event, feedback: list[Feedback]) -> list[list]:
+    """The event's feedback as spreadsheet rows: a header, then a row per guest."""
+    yes_no = {True: _("Yes"), False: _("No"), None: ""}
+    header = [_("Name"), _("Email"), _("Company"), _("Score (0-10)"), _("Group")]
+    header += [_("Rating: %(part)s", part=activity.name) for activity in event.activities]
+    header += [_("What we did well"), _("What we could do better")]
+    header += [event.feedback_question] if event.feedback_question else []
+    header += [_("Invite again"), _("Answered")]
+    rows = [header]
+    for item in feedback:
+        contact = item.invitation.contact
+        row = [contact.name, contact.email, contact.company.name if contact.company else "",
+               item.score, nps_group_label(item.score)]
+        row += [item.rating_for(activity) or "" for activity in event.activities]
+        row += [item.did_well, item.do_better]
+        if event.feedback_question:
+            row.append(item.custom_rating or item.custom_answer)
+        row += [yes_no[item.invite_again], format_moment(item.updated_at, event.timezone)]
+        rows.append(row)
+    return rows

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -12,6 +13,7 @@ from eventplanner.events.services import get_event_for
 from eventplanner.extensions import utcnow
 from eventplanner.feedback import services
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.spreadsheets import csv_bytes, csv_delimiter, csv_download
 
 bp = organisers_only(Blueprint("feedback", __name__, url_prefix="/events/<int:event_id>"))
 
@@ -21,14 +23,31 @@ def results(event_id: int):
     event = get_event_for(current_user, event_id)
     return render_template("feedback/results.html", event=event,
                            results=services.feedback_results(event), form=ConfirmForm(),
-                           window=services.feedback_window(event), now=utcnow())
+                           window=services.feedback_window(event),
+                           scheduled_at=services.feedback_request_due_at(event), now=utcnow())
 
 
 @bp.route("/feedback/request", methods=["POST"])
 def request_feedback(event_id: int):
+    """Keep the ticked list; with "ask now", email those on it who were not asked yet."""
     event = get_event_for(current_user, event_id)
-    count = commit_or_flash(lambda: services.request_feedback(event, utcnow()))
+    ticked = set(request.form.getlist("invitation", type=int))
+    ask_now = request.form.get("action") == "ask"
+
+    def change() -> int:
+        services.choose_feedback_recipients(event, ticked)
+        return services.request_feedback(event, utcnow()) if ask_now else 0
+
+    count = commit_or_flash(change)
     if count is not None:
         flash(ngettext("%(num)d feedback request queued.", "%(num)d feedback requests queued.",
-                       count), "success")
+                       count) if ask_now else _("The list is saved."), "success")
     return redirect(url_for("feedback.results", event_id=event.id))
+
+
+@bp.route("/feedback.csv")
+def export_feedback(event_id: int):
+    event = get_event_for(current_user, event_id)
+    rows = services.feedback_rows(event, services.feedback_of_event(event))
+    return csv_download(csv_bytes(rows, csv_delimiter(current_user.language)),
+                        f"feedback-{event.id}.csv")

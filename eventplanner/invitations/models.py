@@ -62,6 +62,10 @@ class Invitation(db.Model):
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The organiser's choice for feedback requests: True ask, False don't; None: ask
+    #: if the guest came.
+    feedback_wanted: Mapped[bool | None]
 
     event: Mapped[Event] = relationship()
     contact: Mapped[Contact] = relationship()
@@ -91,6 +95,11 @@ class Invitation(db.Model):
     def guest_language(self) -> str:
         """The language to speak to this guest: their choice, their contact's, the event's."""
         return self.language or self.contact.language or self.event.default_language
+
+    @property
+    def came(self) -> bool:
+        """Whether the guest came: said yes to at least one part."""
+        return any(r.status is AnswerStatus.YES for r in self.responses)
 
     def response_for(self, activity: Activity) -> Response | None:
         return next((r for r in self.responses if r.activity_id == activity.id), None)

@@ -6,8 +6,6 @@ guest list is read a page at a time.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -26,6 +24,7 @@ from eventplanner.invitations.models import (
     Response,
 )
 from eventplanner.labels import answer_label, stage_label
+from eventplanner.spreadsheets import csv_bytes
 
 
 @dataclass
@@ -167,22 +166,19 @@ def messages_from_guests(event: Event, limit: int = 200) -> list[Invitation]:
 
 
 def answers_csv(event: Event, invitations: list[Invitation], delimiter: str = ",") -> bytes:
-    """All answers as CSV in UTF-8 with a byte-order mark, so Excel reads the letters right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter)
-    writer.writerow(
-        [_("Name"), _("Email"), _("Company"), _("Status")]
-        + [activity.name for activity in event.activities]
-        + [_("Plus-ones"), _("Plus-one names"), _("Dietary needs"), _("Message"),
-           _("Answered")])
+    """All answers as CSV, a row per guest and a column per part."""
     by_invitation = defaultdict(dict)
     for invitation in invitations:
         for response in invitation.responses:
             by_invitation[invitation.id][response.activity_id] = response.status
+    rows = [[_("Name"), _("Email"), _("Company"), _("Status")]
+            + [activity.name for activity in event.activities]
+            + [_("Plus-ones"), _("Plus-one names"), _("Dietary needs"), _("Message"),
+               _("Answered")]]
     for invitation in invitations:
         contact = invitation.contact
         answers = by_invitation[invitation.id]
-        writer.writerow(
+        rows.append(
             [contact.name, contact.email, contact.company.name if contact.company else "",
              stage_label(invitation.stage)]
             + [answer_label(answers[activity.id]) if activity.id in answers else ""
@@ -190,4 +186,4 @@ def answers_csv(event: Event, invitations: list[Invitation], delimiter: str = ",
             + [len(invitation.plus_one_names or []), "; ".join(invitation.plus_one_names or []),
                invitation.dietary_needs, invitation.message_to_host,
                format_moment(invitation.answered_at, event.timezone)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(rows, delimiter)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -17,6 +17,7 @@ from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations import overview, services
 from eventplanner.invitations.forms import GuestSelectionForm, InviteForm
 from eventplanner.invitations.models import InvitationStage
+from eventplanner.spreadsheets import csv_delimiter, csv_download
 
 bp = organisers_only(Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>"))
 
@@ -107,11 +108,9 @@ def remind(event_id: int):
 @bp.route("/guests.csv")
 def export_answers(event_id: int):
     event = get_event_for(current_user, event_id)
-    delimiter = "," if current_user.language == "en" else ";"
-    body = overview.answers_csv(event, services.invitations_of(event), delimiter)
-    filename = f"answers-{event.id}.csv"
-    return Response(body, mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    body = overview.answers_csv(event, services.invitations_of(event),
+                                csv_delimiter(current_user.language))
+    return csv_download(body, f"answers-{event.id}.csv")
 
 
 @bp.route("/guests/<int:invitation_id>")
