@@ -270,6 +270,33 @@ def make_invitation(app: Flask) -> Callable[..., Invitation]:
     return make
 
 
+@pytest.fixture
+def make_guest_who_came(app: Flask, make_invitation) -> Callable[..., Invitation]:
+    """Invite a contact to an (ended) event and say yes to every part for them; with a
+    ``score``, they give feedback an hour after the end."""
+
+    def make(event: Event, contact: Contact, score: int | None = None,
+             ratings: dict[int, int] | None = None, **comments) -> Invitation:
+        from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
+        from eventplanner.invitations.models import AnswerStatus
+        from eventplanner.invitations.services import GuestAnswer, respond_to_invitation
+
+        invitation = make_invitation(event, contact)
+        with context_of(app):
+            live = db.session.get(Invitation, invitation.id)
+            respond_to_invitation(live, GuestAnswer({
+                activity.id: AnswerStatus.YES for activity in live.event.activities}),
+                utcnow(), changed_by="organiser")
+            if score is not None:
+                submit_feedback(live, FeedbackAnswer(score=score, ratings=ratings or {},
+                                                     **comments),
+                                live.event.ends_at + timedelta(hours=1))
+            db.session.commit()
+        return invitation
+
+    return make
+
+
 class Inbox:
     """An aiosmtpd handler that keeps every message it receives, parsed."""
 

@@ -162,3 +162,46 @@ def test_the_organiser_reads_the_score_the_spread_and_the_comments(
 def test_no_feedback_gives_no_score_rather_than_zero(app, event, guest, log_in):
     page = log_in(event.owner).get(f"/events/{event.id}/feedback").get_data(as_text=True)
     assert "<strong>–</strong>NPS" in page and "No feedback yet." in page
+
+
+def table_rows(page: str, heading: str) -> list[list[str]]:
+    """The cells' text of the table after ``heading``, a list per body row."""
+    section = page.split(heading, 1)[1].split("</table>", 1)[0]
+    body = section.split("<tbody>", 1)[1]
+    return [[" ".join(re.sub(r"<[^>]+>", " ", cell).split())
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
+def test_earlier_editions_stand_side_by_side_with_their_nps(
+        app, make_organiser, make_event, make_activity, make_contact, make_guest_who_came,
+        log_in):
+    owner = make_organiser()
+    editions = []
+    for years_ago, scores in ((2, [10, 3]), (1, [9, 9, 7])):
+        edition = make_event(owner=owner, status="published", series_name="Stoltzen",
+                             title=f"Stoltzen {utcnow().year - years_ago}")
+        start = datetime(utcnow().year - years_ago, 9, 5, 16)
+        make_activity(edition, name="Stair race", starts_at=start,
+                      ends_at=start + timedelta(hours=1))
+        race, = activity_ids(app, edition)
+        for score in scores:
+            make_guest_who_came(edition, make_contact(owner), score=score,
+                                ratings={race: 5 if score > 8 else 2})
+        editions.append(edition)
+    stranger_edition = make_event(status="published", series_name="Stoltzen",
+                                  title="Another company's Stoltzen")
+    make_activity(stranger_edition, starts_at=datetime(utcnow().year - 1, 9, 1, 16))
+    organiser = log_in(owner)
+    page = organiser.get(f"/events/{editions[1].id}/feedback").get_data(as_text=True)
+    assert "Edition by edition" in page
+    rows = table_rows(page, "Edition by edition")
+    year = utcnow().year
+    assert [row[0].split(" ", 2)[:2] for row in rows] == [["Stoltzen", str(year - 2)],
+                                                          ["Stoltzen", str(year - 1)]]
+    assert [row[1:] for row in rows] == [["2", "0", "1", "1", "3.5 ★"],
+                                         ["3", "67", "2", "0", "4.0 ★"]]
+    assert ">67</text>" in page  # the trend line is labelled
+    assert "Another company" not in page  # another organiser's series of the same name
+    first = organiser.get(f"/events/{editions[0].id}/feedback").get_data(as_text=True)
+    assert "Edition by edition" not in first  # nothing earlier to compare with

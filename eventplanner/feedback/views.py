@@ -21,8 +21,11 @@ bp = organisers_only(Blueprint("feedback", __name__, url_prefix="/events/<int:ev
 @bp.route("/feedback")
 def results(event_id: int):
     event = get_event_for(current_user, event_id)
+    trend = services.series_feedback_trend(event, current_user)
+    part_names = list(dict.fromkeys(name for edition in trend for name in edition.part_averages))
     return render_template("feedback/results.html", event=event,
                            results=services.feedback_results(event), form=ConfirmForm(),
+                           trend=trend if len(trend) > 1 else [], trend_parts=part_names,
                            window=services.feedback_window(event),
                            scheduled_at=services.feedback_request_due_at(event), now=utcnow())
 
