@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from .calendar.views import bp as calendar_bp
     from .contacts.views import bp as contacts_bp
     from .events.views import bp as events_bp
+    from .feedback.relationship_views import bp as relationships_bp
     from .feedback.views import bp as feedback_bp
     from .goals.views import bp as goals_bp
     from .invitations.views import bp as invitations_bp
@@ -118,7 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from .rsvp.views import bp as rsvp_bp
 
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
-                      calendar_bp, goals_bp, feedback_bp):
+                      calendar_bp, goals_bp, feedback_bp, relationships_bp):
         app.register_blueprint(blueprint)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)
@@ -134,11 +135,14 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         answer_label=labels.answer_label, stage_label=labels.stage_label,
         change_by_label=labels.change_by_label, change_field_label=labels.change_field_label,
-        message_status_label=labels.message_status_label)
+        message_status_label=labels.message_status_label,
+        nps_group_label=labels.nps_group_label)
 
     app.add_template_filter(formatting.format_moment, "moment")
     app.add_template_filter(formatting.format_day, "day")
     app.add_template_filter(formatting.format_time_range, "time_range")
+    app.add_template_filter(formatting.format_calendar_date, "calendar_date")
+    app.add_template_filter(formatting.format_time_since, "time_since")
     app.add_template_filter(formatting.format_date_range, "date_range")
     app.add_template_filter(formatting.zone_abbreviation, "zone_abbreviation")
     from .goals.times import format_duration

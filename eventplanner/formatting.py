@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel import Locale
-from babel.dates import format_date, format_interval, format_skeleton
+from babel.dates import format_date, format_interval, format_skeleton, format_timedelta
 from flask_babel import get_locale
 
 from eventplanner.timezones import utc_to_local, zone
@@ -28,6 +28,18 @@ def format_moment(moment: datetime | None, zone_name: str) -> str:
 def format_day(moment: datetime, zone_name: str, format: str = "full") -> str:
     """The day of ``moment`` in ``zone_name``: "Friday, 1 October 2027"."""
     return format_date(utc_to_local(moment, zone_name).date(), format, locale=_locale())
+
+
+def format_calendar_date(day: date | None, format: str = "medium") -> str:
+    """A date without a time (a note's date): "24 Nov 2026"."""
+    return format_date(day, format, locale=_locale()) if day else ""
+
+
+def format_time_since(moment: datetime | None, now: datetime) -> str:
+    """How long ago, in words: "2 years ago", "3 months ago"."""
+    if moment is None:
+        return ""
+    return format_timedelta(moment - now, add_direction=True, locale=_locale())
 
 
 def format_time_range(start: datetime, end: datetime, zone_name: str) -> str:

@@ -7,10 +7,13 @@ request without a CSRF token.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Event
 from eventplanner.extensions import db
 from eventplanner.mail.models import Message
@@ -39,13 +42,19 @@ def foreign_event(make_organiser, make_event, make_activity, make_contact, make_
     owner, helper = make_organiser(), make_organiser()
     event = make_event(owner=owner, title="Someone else's event", status="published")
     activity = make_activity(event)
-    contact = make_contact(owner)
+    contact = make_contact(owner, company_name="Someone else's client")
     invitation = make_invitation(event, contact, send=True)
     with app.app_context():
+        from eventplanner.feedback.history import add_note
+
         message_id = db.session.scalar(select(Message.id))
+        note_id = add_note("Someone else's note", date(2026, 1, 1),
+                           contact=db.session.get(Contact, contact.id)).id
+        db.session.commit()
     return {"event_id": event.id, "activity_id": activity.id, "organiser_id": helper.id,
             "contact_id": contact.id, "invitation_id": invitation.id,
             "message_id": message_id, "token": invitation.token, "owner": owner,
+            "company_id": contact.company_id, "note_id": note_id,
             "helper": helper}
 
 

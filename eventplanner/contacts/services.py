@@ -77,6 +77,22 @@ def get_contact_for(organiser: Organiser, contact_id: int) -> Contact:
     return contact
 
 
+def get_company_for(organiser: Organiser, company_id: int) -> Company:
+    company = db.session.scalar(select(Company).where(
+        Company.id == company_id, Company.organiser_id == organiser.id))
+    if company is None:
+        raise NotFound()
+    return company
+
+
+def companies_with_counts(organiser: Organiser) -> list[tuple[Company, int]]:
+    """The organiser's companies, by name, with how many contacts each has."""
+    return list(db.session.execute(
+        select(Company, func.count(Contact.id)).outerjoin(Contact, Contact.company_id == Company.id)
+        .where(Company.organiser_id == organiser.id).group_by(Company.id)
+        .order_by(func.lower(Company.name))).all())
+
+
 class Directory:
     """Finds or makes an organiser's companies and tags by name, remembering what it saw.
 

@@ -24,6 +24,7 @@ from eventplanner.events.forms import (
     NextEditionForm,
 )
 from eventplanner.extensions import db, utcnow
+from eventplanner.feedback.history import guests_to_look_after
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations.services import reinvite_guests
 from eventplanner.invitations.updates import (
@@ -67,8 +68,12 @@ def _form_page(template: str, form, **context):
 
 @bp.route("/")
 def dashboard():
-    upcoming, past = services.dashboard_sections(current_user, utcnow())
+    now = utcnow()
+    upcoming, past = services.dashboard_sections(current_user, now)
+    next_event = next((e for e in upcoming if e.starts_at and not e.is_cancelled), None)
+    look_after = guests_to_look_after(next_event, now) if next_event else []
     return render_template("events/dashboard.html", upcoming=upcoming, past=past,
+                           next_event=next_event, look_after=look_after, now=now,
                            feed_link=feed_link(current_user), confirm_form=ConfirmForm())
 
 

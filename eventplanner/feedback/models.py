@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventplanner.contacts.models import Company, Contact
 from eventplanner.events.models import Activity
 from eventplanner.extensions import UTCDateTime, db, utcnow
 from eventplanner.invitations.models import Invitation
@@ -58,3 +59,25 @@ class PartRating(db.Model):
     rating: Mapped[int]
 
     feedback: Mapped[Feedback] = relationship(back_populates="ratings")
+
+
+class Note(db.Model):
+    """A dated note the organiser keeps about a contact or a company ("has a dog",
+    "gave us chocolate at the Christmas meeting")."""
+
+    __tablename__ = "relationship_note"
+    __table_args__ = (
+        CheckConstraint("(contact_id IS NULL) <> (company_id IS NULL)", name="one_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), index=True)
+    noted_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contact: Mapped[Contact | None] = relationship()
+    company: Mapped[Company | None] = relationship()

@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    exists,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventplanner.contacts.models import Contact
@@ -96,10 +106,17 @@ class Invitation(db.Model):
         """The language to speak to this guest: their choice, their contact's, the event's."""
         return self.language or self.contact.language or self.event.default_language
 
-    @property
+    @hybrid_property
     def came(self) -> bool:
-        """Whether the guest came: said yes to at least one part."""
+        """Whether the guest came (or, before the event, is coming): said yes to at least
+        one part. In SQL too, for history queries."""
         return any(r.status is AnswerStatus.YES for r in self.responses)
+
+    @came.inplace.expression
+    @classmethod
+    def _came_expression(cls):
+        return exists().where(Response.invitation_id == cls.id,
+                              Response.status == AnswerStatus.YES)
 
     def response_for(self, activity: Activity) -> Response | None:
         return next((r for r in self.responses if r.activity_id == activity.id), None)
