@@ -17,6 +17,8 @@ from eventplanner.contacts.models import Company, Contact
 from eventplanner.events.models import ActivityKind, Event, EventSeries, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails, add_activity, create_event
 from eventplanner.extensions import db, utcnow
+from eventplanner.feedback.history import add_note, notes_about
+from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
 from eventplanner.goals.models import ResultStatus
 from eventplanner.goals.services import publish_results, record_result, set_goal
 from eventplanner.invitations.models import AnswerStatus
@@ -81,7 +83,10 @@ def load_demo_data(today: date | None = None) -> DemoSummary:
         summary.created.append(f"{invited} invitations (see the outbox for their links)")
     editions = _past_editions(event, organiser)
     if editions:
-        summary.created.append(f"{editions} past editions with results")
+        summary.created.append(f"{editions} past editions with results and feedback")
+    notes = _add_demo_notes(organiser, today or date.today())
+    if notes:
+        summary.created.append(f"{notes} notes about clients")
     db.session.flush()
     return summary
 
@@ -107,6 +112,8 @@ def _create_demo_event(organiser: Organiser, day: date) -> Event:
         rsvp_deadline=at(12, days_before=14),
         default_language="nb",
         alarm_minutes_before=120,
+        feedback_request_days_after=1,
+        feedback_reminder_days=4,
         host_name="Ingrid Haugen",
         host_email=DEMO_EMAIL,
         host_phone="+47 400 00 908",
@@ -172,15 +179,50 @@ def _invite_demo_guests(event: Event, organiser: Organiser) -> int:
     return len(report.invited)
 
 
-#: Race times (m:ss) at the two past editions, oldest first; None: did not finish.
+#: Race times (m:ss) at the two past editions, oldest first; None: did not finish;
+#: ABSENT: said no that year.
+ABSENT = "absent"
 DEMO_RESULTS = {
     "kari.nordmann@nordlys-shipping.example": ("9:58", "9:31"),
-    "ola.bakken@nordlys-shipping.example": ("11:12", "11:40"),
+    "ola.bakken@nordlys-shipping.example": ("11:12", ABSENT),
     "juergen.weiss@hansefracht.example": ("8:57", "8:44"),
     "lena.hoffmann@hansefracht.example": ("10:05", None),
     "mette.kjaergaard@oresund-logistik.example": (None, "12:02"),
     "anders.holm@oresund-logistik.example": ("10:40", "10:40"),
 }
+
+
+#: Feedback at the two past editions, oldest first: (recommend score, race stars, dinner
+#: stars, what we did well, what we could do better). The NPS goes from 33 to 60.
+DEMO_FEEDBACK = {
+    "kari.nordmann@nordlys-shipping.example": (
+        (9, 5, 4, "The view from the top, and cheering at the finish.", ""),
+        (10, 5, 5, "Everything. The fish soup!", "")),
+    "ola.bakken@nordlys-shipping.example": (
+        (7, 3, 4, "", "Steep! A warm-up together before the start would help."), None),
+    "juergen.weiss@hansefracht.example": (
+        (10, 5, 5, "Perfectly organised, and the results came the same evening.", ""),
+        (10, 5, 4, "Beating my own time.", "")),
+    "lena.hoffmann@hansefracht.example": (
+        (8, 4, 4, "", ""),
+        (5, 2, 3, "", "I waited too long in the cold at the top after giving up.")),
+    "mette.kjaergaard@oresund-logistik.example": (
+        (6, 2, 4, "", "The race start was hard to find."),
+        (9, 4, 5, "The signs to the start were much better this year.", "")),
+    "anders.holm@oresund-logistik.example": (
+        (9, 4, 5, "The gluten-free menu was excellent.", ""),
+        (9, 4, 4, "", "")),
+}
+
+#: Dated notes the organiser keeps: (contact email or company name, days ago, text).
+DEMO_NOTES = (
+    ("kari.nordmann@nordlys-shipping.example", 340,
+     "Gave us chocolate at the Christmas meeting."),
+    ("kari.nordmann@nordlys-shipping.example", 60, "Prefers no small talk before the race."),
+    ("lena.hoffmann@hansefracht.example", 45,
+     "Disappointed last year: call her before inviting."),
+    ("Nordlys Shipping AS", 250, "Framework agreement renewed for three years."),
+)
 
 
 def _past_editions(event: Event, organiser: Organiser) -> int:
@@ -217,21 +259,53 @@ def _create_past_edition(organiser: Organiser, series: EventSeries, title: str, 
         name="Stoltzen stair race", kind=ActivityKind.TIMED, starts_at=start,
         ends_at=start + timedelta(hours=1, minutes=30),
         place_name="Stoltzekleiven: start at Skansen, finish at Fløyen"))
+    dinner = add_activity(past, ActivityDetails(
+        name="Dinner", kind=ActivityKind.STANDARD, starts_at=start + timedelta(hours=3),
+        ends_at=start + timedelta(hours=7), place_name="Sjøboden, Bryggen"))
     contacts = db.session.scalars(select(Contact).where(
         Contact.organiser_id == organiser.id, Contact.email.in_(DEMO_RESULTS))).all()
     now = utcnow()
     report = invite_contacts(past, organiser, [c.id for c in contacts], 0, send=False,
                              now=now)
     for invitation in report.invited:
-        respond_to_invitation(invitation, GuestAnswer({race.id: AnswerStatus.YES}), now,
-                              changed_by="organiser")
         time = DEMO_RESULTS[invitation.contact.email][column]
+        answer = AnswerStatus.NO if time == ABSENT else AnswerStatus.YES
+        respond_to_invitation(invitation, GuestAnswer({race.id: answer, dinner.id: answer}),
+                              now, changed_by="organiser")
+        if time == ABSENT:
+            continue
         if time is None:
             record_result(race, invitation, ResultStatus.DNF)
         else:
             record_result(race, invitation, ResultStatus.FINISHED, time)
             set_goal(invitation, race, _demo_target(time), "", "")
+        feedback = DEMO_FEEDBACK[invitation.contact.email][column]
+        if feedback:
+            score, race_stars, dinner_stars, did_well, do_better = feedback
+            invitation.feedback_requested_at = past.ends_at + timedelta(hours=15)
+            submit_feedback(invitation, FeedbackAnswer(
+                score=score, ratings={race.id: race_stars, dinner.id: dinner_stars},
+                did_well=did_well, do_better=do_better, invite_again=True),
+                past.ends_at + timedelta(days=1))
     publish_results(past, show_names=True, now=now)
+
+
+def _add_demo_notes(organiser: Organiser, today: date) -> int:
+    """The organiser's notes about a few clients, unless that client has notes already."""
+    added = 0
+    for subject, days_ago, text in DEMO_NOTES:
+        if "@" in subject:
+            about = {"contact": db.session.scalar(select(Contact).where(
+                Contact.organiser_id == organiser.id, Contact.email == subject))}
+        else:
+            about = {"company": db.session.scalar(select(Company).where(
+                Company.organiser_id == organiser.id, Company.name == subject))}
+        if None in about.values() or any(
+                note.text == text for note in notes_about(**about)):
+            continue
+        add_note(text, today - timedelta(days=days_ago), **about)
+        added += 1
+    return added
 
 
 def _demo_target(time: str) -> str:

@@ -7,11 +7,13 @@ from eventplanner.contacts.models import Company, Contact
 from eventplanner.demo import DEMO_EMAIL, DEMO_EVENT_TITLE, DEMO_PASSWORD, next_autumn_friday
 from eventplanner.events.models import Activity, ActivityKind, Event
 from eventplanner.extensions import db
+from eventplanner.feedback.models import Feedback, Note
 from eventplanner.invitations.models import Invitation, Response
 from eventplanner.mail.models import Message
 from eventplanner.timezones import wall_clock
 
-TABLES = (Organiser, Event, Activity, Company, Contact, Invitation, Response, Message)
+TABLES = (Organiser, Event, Activity, Company, Contact, Invitation, Response, Message, Feedback,
+          Note)
 
 
 def row_counts(app) -> dict[str, int]:
@@ -26,8 +28,9 @@ def test_demo_data_loads_once_and_a_second_run_changes_nothing(app):
     assert first.exit_code == 0, first.output
     assert f"as {DEMO_EMAIL} with the password {DEMO_PASSWORD}" in first.output
     after_first = row_counts(app)
-    assert after_first == {"Organiser": 1, "Event": 3, "Activity": 4, "Company": 3,
-                           "Contact": 8, "Invitation": 20, "Response": 18, "Message": 11}
+    assert after_first == {"Organiser": 1, "Event": 3, "Activity": 6, "Company": 3,
+                           "Contact": 8, "Invitation": 20, "Response": 30, "Message": 11,
+                           "Feedback": 11, "Note": 4}
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
@@ -88,8 +91,24 @@ def test_the_demo_has_a_leaderboard_with_personal_bests(app, client):
                  for line in standings(last_year.activities[0])}
         assert lines["Kari Nordmann"].personal_best
         assert lines["Jürgen Weiß"].rank == 1
-        assert not lines["Ola Bakken"].personal_best
+        assert not lines["Anders Holm"].personal_best  # the same time as the year before
+        assert "Ola Bakken" not in lines  # he did not come that year
         event_id, race_id = last_year.id, last_year.activities[0].id
     client.submit("/auth/login", {"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
     page = client.get(f"/events/{event_id}/parts/{race_id}/results").get_data(as_text=True)
     assert "PB" in page and "<svg" in page
+
+
+def test_the_demo_shows_an_nps_trend_and_guests_to_look_after(app, client):
+    app.test_cli_runner().invoke(args=["demo"])
+    client.submit("/auth/login", {"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+    with app.app_context():
+        event_id = db.session.scalar(select(Event.id).where(Event.title == DEMO_EVENT_TITLE))
+    feedback = client.get(f"/events/{event_id}/feedback").get_data(as_text=True)
+    assert "Edition by edition" in feedback
+    assert ">33</text>" in feedback and ">60</text>" in feedback
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "Look after them at" in dashboard
+    assert "Lena Hoffmann" in dashboard and "Ola Bakken" in dashboard
+    assert "Kari Nordmann" not in dashboard.split("Look after them at", 1)[1].split(
+        "</section>", 1)[0]
