@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from eventplanner.form_fields import email_address_field
@@ -34,3 +35,16 @@ class RegistrationForm(FlaskForm):
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+
+
+class ProfileForm(FlaskForm):
+    """The organiser's name and the language of their pages and exports."""
+
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    language = SelectField(_l("Language"), description=_l(
+        "For your pages and your CSV downloads. Guests get their own language."))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [SelectChoice(code, name) for code, name
+                                 in current_app.config["LANGUAGES"].items()]

@@ -65,3 +65,9 @@ def _dummy_hash() -> str:
     if method not in cache:
         cache[method] = generate_password_hash("not-a-password", method=method)
     return cache[method]
+
+
+def update_profile(organiser: Organiser, name: str, language: str) -> None:
+    organiser.name = " ".join(name.split())[:120]
+    organiser.language = language
+    db.session.flush()

@@ -5,11 +5,17 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from eventplanner.auth.forms import LoginForm, RegistrationForm
-from eventplanner.auth.services import EmailTaken, authenticate, register_organiser
+from eventplanner.auth.forms import LoginForm, ProfileForm, RegistrationForm
+from eventplanner.auth.services import (
+    EmailTaken,
+    authenticate,
+    register_organiser,
+    update_profile,
+)
 from eventplanner.extensions import db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -32,7 +38,8 @@ def register():
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            organiser = register_organiser(form.name.data, form.email.data, form.password.data)
+            organiser = register_organiser(form.name.data, form.email.data, form.password.data,
+                                           language=str(get_locale() or "en"))
         except EmailTaken as error:
             form.email.errors.append(str(error.message))
         else:
@@ -66,3 +73,15 @@ def logout():
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        update_profile(current_user, form.name.data, form.language.data)
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form), 422 if form.errors else 200

@@ -108,6 +108,23 @@ def find_invitation_by_token(token: str) -> Invitation:
     return invitation
 
 
+class UnknownLanguage(DomainError):
+    status_code = 422
+    default_message = _l("Choose one of the languages in the list.")
+
+
+def choose_guest_language(invitation: Invitation, language: str, now: datetime) -> None:
+    """The guest's own choice of language, for their pages and the emails that follow."""
+    from flask import current_app
+
+    if language not in current_app.config["LANGUAGES"]:
+        raise UnknownLanguage()
+    if invitation.language != language:
+        invitation.language = language
+        invitation.updated_at = now
+    db.session.flush()
+
+
 def revoke_link(invitation: Invitation, now: datetime) -> None:
     """The link stops working at once; the guest stays invited and keeps their answers."""
     invitation.revoked_at = now

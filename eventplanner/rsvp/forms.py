@@ -7,7 +7,14 @@ import hmac
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import FieldList, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import (
+    FieldList,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.csrf.core import CSRF
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -187,3 +194,20 @@ def feedback_form_for(invitation: Invitation, feedback, parts, **kwargs) -> Feed
     PartsFeedbackForm.part_ids = tuple(activity.id for activity in parts)
     return PartsFeedbackForm(data=data, meta={"csrf_context": guest_form_secret(invitation)},
                              **kwargs)
+
+
+class LanguageForm(FlaskForm):
+    """The guest's choice of language, remembered for their invitation."""
+
+    class Meta:
+        csrf_class = InvitationCSRF
+
+    language = SelectField(_l("Language"), validate_choice=True)
+
+
+def language_form_for(invitation: Invitation, languages: dict[str, str],
+                      **kwargs) -> LanguageForm:
+    form = LanguageForm(data={"language": invitation.guest_language},
+                        meta={"csrf_context": guest_form_secret(invitation)}, **kwargs)
+    form.language.choices = [SelectChoice(code, name) for code, name in languages.items()]
+    return form

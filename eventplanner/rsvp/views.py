@@ -31,6 +31,7 @@ from eventplanner.rsvp.forms import (
     answer_form_for,
     feedback_form_for,
     goal_form_for,
+    language_form_for,
 )
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
@@ -61,7 +62,35 @@ def link_not_valid(error):
 def _load(token: str):
     invitation = services.find_invitation_by_token(token)
     g.guest_language = invitation.guest_language
+    g.guest_invitation, g.guest_token = invitation, token
     return invitation
+
+
+@bp.context_processor
+def language_choice() -> dict:
+    """Every guest page offers the guest's languages, remembered for their invitation."""
+    invitation = g.get("guest_invitation")
+    if invitation is None:
+        return {}
+    return {"language_form": language_form_for(
+        invitation, current_app.config["LANGUAGES"], formdata=None),
+        "language_action": url_for("rsvp.choose_language", token=g.guest_token,
+                                   back=request.endpoint.removeprefix("rsvp."))}
+
+
+@bp.route("/<token>/language", methods=["POST"])
+def choose_language(token: str):
+    """Remember the guest's language; back to the page they were on."""
+    invitation = _load(token)
+    form = language_form_for(invitation, current_app.config["LANGUAGES"])
+    if not form.validate():
+        error = FormFromElsewhere() if form.csrf_token.errors else services.UnknownLanguage()
+        return _render(invitation, token, answer_form_for(invitation, formdata=None),
+                       error), error.status_code
+    services.choose_guest_language(invitation, form.language.data, utcnow())
+    db.session.commit()
+    back = "rsvp.feedback" if request.args.get("back") == "feedback" else "rsvp.guest_page"
+    return redirect(url_for(back, token=token), code=303)
 
 
 def _render(invitation, token: str, form=None, error: DomainError | None = None,
