@@ -55,6 +55,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     # Import the models so that the metadata knows every table (migrations, create_all).
     from .auth import models as _auth_models  # noqa: F401
+    from .checkin import models as _checkin_models  # noqa: F401
     from .contacts import models as _contact_models  # noqa: F401
     from .events import models as _event_models  # noqa: F401
     from .feedback import models as _feedback_models  # noqa: F401
@@ -109,6 +110,8 @@ def select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
+    from .checkin.views import bp as checkin_bp
+    from .checkin.views import door as door_bp
     from .contacts.views import bp as contacts_bp
     from .events.views import bp as events_bp
     from .feedback.relationship_views import bp as relationships_bp
@@ -119,7 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from .rsvp.views import bp as rsvp_bp
 
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
-                      calendar_bp, goals_bp, feedback_bp, relationships_bp):
+                      calendar_bp, goals_bp, feedback_bp, relationships_bp, checkin_bp, door_bp):
         app.register_blueprint(blueprint)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)
@@ -142,6 +145,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.format_day, "day")
     app.add_template_filter(formatting.format_time_range, "time_range")
     app.add_template_filter(formatting.format_calendar_date, "calendar_date")
+    app.add_template_filter(formatting.format_clock, "clock")
     app.add_template_filter(formatting.format_time_since, "time_since")
     app.add_template_filter(formatting.format_date_range, "date_range")
     app.add_template_filter(formatting.zone_abbreviation, "zone_abbreviation")

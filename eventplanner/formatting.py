@@ -30,6 +30,13 @@ def format_day(moment: datetime, zone_name: str, format: str = "full") -> str:
     return format_date(utc_to_local(moment, zone_name).date(), format, locale=_locale())
 
 
+def format_clock(moment: datetime | None, zone_name: str) -> str:
+    """The time of day on the clock of ``zone_name``: "16:05"."""
+    if moment is None:
+        return ""
+    return format_skeleton("Hm", utc_to_local(moment, zone_name), locale=_locale())
+
+
 def format_calendar_date(day: date | None, format: str = "medium") -> str:
     """A date without a time (a note's date): "24 Nov 2026"."""
     return format_date(day, format, locale=_locale()) if day else ""

@@ -20,7 +20,7 @@ from eventplanner.mail.models import Message
 
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register"}
 #: Guest pages and the calendar feed: the token in the address is the key, no login.
-TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed")
+TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed", "door.")
 
 
 def organiser_rules(app: Flask):
@@ -30,6 +30,8 @@ def organiser_rules(app: Flask):
 
 
 def url_for_rule(rule, **ids) -> str:
+    if rule.endpoint.startswith("door.") and "helper_token" in ids:
+        ids = {**ids, "token": ids["helper_token"]}  # a helper's link, not a guest's
     values = {name: ids.get(name, 1) for name in rule.arguments}
     return rule.build(values, append_unknown=False)[1]
 
@@ -45,16 +47,20 @@ def foreign_event(make_organiser, make_event, make_activity, make_contact, make_
     contact = make_contact(owner, company_name="Someone else's client")
     invitation = make_invitation(event, contact, send=True)
     with app.app_context():
+        from eventplanner.checkin.services import add_helper, helper_token
         from eventplanner.feedback.history import add_note
 
         message_id = db.session.scalar(select(Message.id))
         note_id = add_note("Someone else's note", date(2026, 1, 1),
                            contact=db.session.get(Contact, contact.id)).id
+        at_the_door = add_helper(db.session.get(Event, event.id), "Door helper")
+        helper_id, door_token = at_the_door.id, helper_token(at_the_door)
         db.session.commit()
     return {"event_id": event.id, "activity_id": activity.id, "organiser_id": helper.id,
             "contact_id": contact.id, "invitation_id": invitation.id,
             "message_id": message_id, "token": invitation.token, "owner": owner,
-            "company_id": contact.company_id, "note_id": note_id,
+            "company_id": contact.company_id, "note_id": note_id, "helper_id": helper_id,
+            "helper_token": door_token,
             "helper": helper}
 
 

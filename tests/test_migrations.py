@@ -24,8 +24,9 @@ def test_the_check_constraints_exist_in_the_database(app_ctx):
     db.session.execute(text(
         "INSERT INTO event (owner_id, title, description, timezone, status, default_language, "
         "host_name, host_email, host_phone, results_show_names, feedback_question, "
-        "feedback_question_is_rating, created_at, updated_at) VALUES (1, 'E', '', 'UTC', "
-        "'draft', 'en', '', '', '', TRUE, '', FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        "feedback_question_is_rating, check_in_used, created_at, updated_at) VALUES (1, 'E', '', "
+        "'UTC', 'draft', 'en', '', '', '', TRUE, '', FALSE, FALSE, CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP)"))
     with pytest.raises(IntegrityError):
         db.session.execute(text(
             "INSERT INTO activity (event_id, name, kind, starts_at, ends_at, place_name, "

@@ -67,6 +67,8 @@ class Event(db.Model):
     feedback_request_days_after: Mapped[int | None]
     #: Remind those who have not given feedback this many days after they were asked.
     feedback_reminder_days: Mapped[int | None]
+    #: Set at the first check-in: from then on, "came" means checked in.
+    check_in_used: Mapped[bool] = mapped_column(default=False)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     #: IANA zone name; every time of the event is shown on this zone's clock.

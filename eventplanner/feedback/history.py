@@ -103,7 +103,8 @@ def contact_history(contact: Contact, now: datetime) -> ContactHistory:
         select(Invitation).where(Invitation.contact_id == contact.id)
         .options(joinedload(Invitation.event).selectinload(Event.activities),
                  joinedload(Invitation.event).joinedload(Event.series),
-                 subqueryload(Invitation.responses))).unique())
+                 subqueryload(Invitation.responses),
+                 subqueryload(Invitation.check_ins))).unique())
     ids = [i.id for i in invitations]
     goals = {(g.invitation_id, g.activity_id): g
              for g in db.session.scalars(select(Goal).where(Goal.invitation_id.in_(ids)))}
@@ -202,7 +203,8 @@ def company_history(company: Company, now: datetime) -> CompanyHistory:
         select(Invitation).join(ends, ends.c.event_id == Invitation.event_id)
         .where(Invitation.contact_id.in_([c.id for c in contacts]), ends.c.ends_at < now)
         .options(joinedload(Invitation.event).selectinload(Event.activities),
-                 subqueryload(Invitation.responses))).unique())
+                 subqueryload(Invitation.responses),
+                 subqueryload(Invitation.check_ins))).unique())
     feedback = {f.invitation_id: f for f in db.session.scalars(
         select(Feedback).where(Feedback.invitation_id.in_([i.id for i in invitations])))}
 

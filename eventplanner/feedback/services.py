@@ -51,7 +51,11 @@ class FeedbackAnswer:
 
 
 def parts_attended(invitation: Invitation) -> list[Activity]:
-    """The parts the guest came to: those they said yes to."""
+    """The parts the guest came to: where they were checked in, if the event used check-in;
+    otherwise those they said yes to."""
+    if invitation.event.check_in_used:
+        checked_in = {c.activity_id for c in invitation.check_ins}
+        return [a for a in invitation.event.activities if a.id in checked_in]
     return [a for a in invitation.event.activities
             if invitation.answer_for(a) is AnswerStatus.YES]
 
@@ -120,7 +124,8 @@ def guests_of(event: Event) -> list[Invitation]:
                                  Invitation.revoked_at.is_(None))
         .join(Invitation.contact).order_by(Contact.name, Invitation.id)
         .options(joinedload(Invitation.contact).joinedload(Contact.company),
-                 subqueryload(Invitation.responses))).unique())
+                 subqueryload(Invitation.responses), subqueryload(Invitation.check_ins))
+    ).unique())
 
 
 def is_asked_for_feedback(invitation: Invitation) -> bool:

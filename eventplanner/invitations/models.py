@@ -13,7 +13,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     exists,
+    not_,
+    or_,
+    select,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -81,6 +85,8 @@ class Invitation(db.Model):
     contact: Mapped[Contact] = relationship()
     responses: Mapped[list[Response]] = relationship(
         back_populates="invitation", cascade="all, delete-orphan")
+    check_ins: Mapped[list["CheckIn"]] = relationship(  # noqa: F821 (checkin.models)
+        back_populates="invitation", cascade="all, delete-orphan")
     changes: Mapped[list[ResponseChange]] = relationship(
         back_populates="invitation", cascade="all, delete-orphan",
         order_by="(ResponseChange.changed_at.desc(), ResponseChange.id.desc())")
@@ -108,15 +114,23 @@ class Invitation(db.Model):
 
     @hybrid_property
     def came(self) -> bool:
-        """Whether the guest came (or, before the event, is coming): said yes to at least
-        one part. In SQL too, for history queries."""
+        """Whether the guest came: checked in at a part where the event used check-in;
+        otherwise said yes to at least one part. In SQL too, for history queries."""
+        if self.event.check_in_used:
+            return bool(self.check_ins)
         return any(r.status is AnswerStatus.YES for r in self.responses)
 
     @came.inplace.expression
     @classmethod
     def _came_expression(cls):
-        return exists().where(Response.invitation_id == cls.id,
-                              Response.status == AnswerStatus.YES)
+        from eventplanner.checkin.models import CheckIn
+
+        check_in_used = select(Event.check_in_used).where(
+            Event.id == cls.event_id).scalar_subquery()
+        checked_in = exists().where(CheckIn.invitation_id == cls.id)
+        said_yes = exists().where(Response.invitation_id == cls.id,
+                                  Response.status == AnswerStatus.YES)
+        return or_(and_(check_in_used, checked_in), and_(not_(check_in_used), said_yes))
 
     def response_for(self, activity: Activity) -> Response | None:
         return next((r for r in self.responses if r.activity_id == activity.id), None)

@@ -18,6 +18,11 @@ from eventplanner.calendar.services import (
     outlook_calendar_link,
 )
 from eventplanner.calendar.views import ics_response
+from eventplanner.checkin.services import (
+    check_in_code,
+    check_in_qr,
+    guest_needs_check_in_code,
+)
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
 from eventplanner.feedback import services as feedback_services
@@ -96,17 +101,21 @@ def choose_language(token: str):
 def _render(invitation, token: str, form=None, error: DomainError | None = None,
             saved: bool = False, goal_forms: dict | None = None) -> str:
     event = invitation.event
+    now = utcnow()
     cards = goal_cards(invitation)
     goal_forms = goal_forms or {}
     for card in cards:
         goal_forms.setdefault(card.activity.id, goal_form_for(invitation, card, formdata=None))
     return render_template(
         "rsvp/guest_page.html", invitation=invitation, event=event, token=token,
-        form=form if event.accepts_answers(utcnow()) else None, error=error, saved=saved,
+        form=form if event.accepts_answers(now) else None, error=error, saved=saved,
         waitlist_positions=services.waitlist_positions(invitation.id),
         contact=invitation.contact, link=services.invitation_link(invitation),
         google_link=google_calendar_link, outlook_link=outlook_calendar_link,
-        goal_cards=cards, goal_forms=goal_forms, results=goals.published_results(event))
+        goal_cards=cards, goal_forms=goal_forms, results=goals.published_results(event),
+        check_in_code=check_in_code(invitation)
+        if guest_needs_check_in_code(invitation, now) else None,
+        check_in_qr=lambda title: check_in_qr(invitation, title))
 
 
 @bp.route("/<token>", methods=["GET"])
