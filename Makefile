@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app eventplanner
 INSTALLED := $(VENV)/.installed
+TRANSLATIONS := eventplanner/translations
+CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: install run test lint bench messages clean
 
@@ -13,7 +16,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(INSTALLED)
 
-install: $(INSTALLED)
+# The translation catalogs are compiled at install; the .mo files are not committed.
+%.mo: %.po $(INSTALLED)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+install: $(INSTALLED) $(COMPILED)
 
 run: install
 	$(FLASK) db upgrade
@@ -34,10 +41,13 @@ bench: install
 	$(BIN)/python -m bench.import_invite
 	$(BIN)/python -m bench.calendar
 
-# Collect every translatable string into the catalog template.
+# Collect every translatable string and add the new ones to each language's catalog
+# (then translate them: the test suite fails while an entry is untranslated or fuzzy).
 messages: install
-	mkdir -p eventplanner/translations
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o eventplanner/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _ln:1,2 -k lazy_ngettext:1,2 \
+		--no-location --sort-output -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-fuzzy-matching --ignore-obsolete --no-wrap
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -146,6 +146,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formatting.format_time_range, "time_range")
     app.add_template_filter(formatting.format_calendar_date, "calendar_date")
     app.add_template_filter(formatting.format_clock, "clock")
+    app.add_template_filter(formatting.format_day_and_time, "day_and_time")
     app.add_template_filter(formatting.format_time_since, "time_since")
     app.add_template_filter(formatting.format_date_range, "date_range")
     app.add_template_filter(formatting.zone_abbreviation, "zone_abbreviation")

@@ -2,10 +2,49 @@
 
 from __future__ import annotations
 
+from babel.support import Translations
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class FormTranslations:
+    """WTForms' messages in the page's language: our catalog first (it has Danish, which
+    WTForms lacks), then WTForms' own, each loaded once per language, not per request."""
+
+    def __init__(self) -> None:
+        self._wtforms: dict[str, Translations] = {}
+
+    def _fallback(self) -> Translations:
+        language = str(get_locale() or "en")
+        if language not in self._wtforms:
+            self._wtforms[language] = Translations.load(messages_path(), [language],
+                                                        domain="wtforms")
+        return self._wtforms[language]
+
+    def gettext(self, string: str) -> str:
+        ours = gettext(string)
+        return ours if ours != string else self._fallback().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        ours = ngettext(singular, plural, n)
+        if ours not in (singular, plural):
+            return ours
+        return self._fallback().ungettext(singular, plural, n)
+
+
+FORM_TRANSLATIONS = FormTranslations()
+
+
+class Form(FlaskForm):
+    """Every form of ours: Flask-WTF's CSRF, and messages in the page's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return FORM_TRANSLATIONS
 
 
 def email_address_field(label, required: bool = True, **kwargs) -> EmailField:
@@ -22,5 +61,5 @@ def email_address_field(label, required: bool = True, **kwargs) -> EmailField:
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with nothing but its CSRF token, for buttons that change something."""

@@ -30,6 +30,16 @@ def format_day(moment: datetime, zone_name: str, format: str = "full") -> str:
     return format_date(utc_to_local(moment, zone_name).date(), format, locale=_locale())
 
 
+def format_day_and_time(moment: datetime | None, zone_name: str) -> str:
+    """A deadline as a guest reads it: "fredag 1. oktober 2027 kl. 16:00"."""
+    from flask_babel import gettext
+
+    if moment is None:
+        return ""
+    return gettext("%(day)s at %(time)s", day=format_day(moment, zone_name),
+                   time=format_clock(moment, zone_name))
+
+
 def format_clock(moment: datetime | None, zone_name: str) -> str:
     """The time of day on the clock of ``zone_name``: "16:05"."""
     if moment is None:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -82,6 +83,23 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
     engine.dispose()
     migrate_to_head(url)
     yield Backend("postgresql", url)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """The translations as the app reads them: compiled from the .po files when missing or
+    older (``make install`` does the same; this keeps a bare ``pytest`` honest)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for source in (ROOT / "eventplanner" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        target = source.with_suffix(".mo")
+        if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
+            with open(source, "rb") as po, open(target, "wb") as mo:
+                write_mo(mo, read_po(po, locale=source.parent.parent.name))
 
 
 @pytest.fixture

@@ -198,8 +198,9 @@ def test_batch_emails_fill_in_each_guests_name_and_link_safely(app_ctx, race, ma
     db.session.commit()
     messages = {m.recipient: m for m in db.session.scalars(select(Message))}
     ase, ola = messages["ase@client.example"], messages["ola@client.example"]
-    assert "Dear Åse & <Bo>," in ase.body_text
-    assert "Dear Åse &amp; &lt;Bo&gt;," in ase.body_html and "<Bo>" not in ase.body_html
+    assert "Guten Tag Åse & <Bo>," in ase.body_text  # in her language, German
+    assert "Guten Tag Åse &amp; &lt;Bo&gt;," in ase.body_html and "<Bo>" not in ase.body_html
+    assert "Dear Ola," in ola.body_text
     links = {i.contact.email: services.invitation_link(i) for i in report.invited}
     assert links["ase@client.example"] in ase.body_text
     assert links["ola@client.example"] in ola.body_html

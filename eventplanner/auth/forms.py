@@ -2,22 +2,21 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from eventplanner.form_fields import email_address_field
+from eventplanner.form_fields import Form, email_address_field
 
 MIN_PASSWORD_LENGTH = 10
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = email_address_field(_l("Email"))
     password = PasswordField(
@@ -37,7 +36,7 @@ class RegistrationForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """The organiser's name and the language of their pages and exports."""
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])

@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from eventplanner.contacts.services import ContactDetails, parse_tags
-from eventplanner.form_fields import email_address_field
+from eventplanner.form_fields import Form, email_address_field
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = email_address_field(_l("Email"))
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
@@ -37,14 +36,14 @@ class ContactForm(FlaskForm):
         )
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(Form):
     file = FileField(_l("CSV file"), validators=[
         FileRequired(_l("Choose a file.")),
         FileAllowed(["csv", "txt"], _l("Choose a .csv file.")),
     ])
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(Form):
     """Carries the checked file back, so the import writes exactly what was previewed."""
 
     content = HiddenField(validators=[DataRequired()])

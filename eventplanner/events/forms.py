@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,7 +26,7 @@ from wtforms.validators import (
 
 from eventplanner.events.models import ActivityKind, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails
-from eventplanner.form_fields import email_address_field
+from eventplanner.form_fields import Form, email_address_field
 from eventplanner.timezones import NonexistentLocalTime, is_known_zone, local_to_utc, zone_names
 
 WALL_CLOCK_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -75,7 +74,7 @@ def check_wall_clock_exists(form_zone: str | None, field) -> None:
         ) from None
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
     timezone = SelectField(_l("Time zone"), validate_choice=False)
@@ -178,7 +177,7 @@ class EventForm(FlaskForm):
         )
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     """A part of an event. ``zone_name`` is the event's zone, for the times' checks."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -250,11 +249,11 @@ class ActivityForm(FlaskForm):
         )
 
 
-class CoOrganiserForm(FlaskForm):
+class CoOrganiserForm(Form):
     email = email_address_field(_l("Email of an organiser with an account"))
 
 
-class NextEditionForm(FlaskForm):
+class NextEditionForm(Form):
     title = StringField(_l("Title of the new edition"),
                         validators=[DataRequired(), Length(max=200)])
     first_day = DateField(_l("Day of the first part"), validators=[InputRequired(

@@ -6,12 +6,12 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from eventplanner.extensions import utcnow
 from eventplanner.feedback.history import NOTE_MAX_LENGTH
+from eventplanner.form_fields import Form
 from eventplanner.timezones import utc_to_local
 
 
@@ -20,7 +20,7 @@ def today() -> date:
     return utc_to_local(utcnow(), current_app.config["DEFAULT_EVENT_TIMEZONE"]).date()
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     noted_on = DateField(_l("Date"), default=today,
                          validators=[InputRequired(_l("Enter the note's date."))])
     text = TextAreaField(

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from eventplanner.form_fields import Form
 from eventplanner.invitations.services import MAX_PLUS_ONES
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     """Pick contacts one by one, a whole company, or everyone with a tag (or all three)."""
 
     contact_ids = SelectMultipleField(_l("Contacts"), coerce=int, validate_choice=False)
@@ -21,7 +21,7 @@ class InviteForm(FlaskForm):
     send_now = BooleanField(_l("Send the invitation email now"), default=True)
 
 
-class GuestSelectionForm(FlaskForm):
+class GuestSelectionForm(Form):
     """The ticked guests in the list, for reminders."""
 
     invitation_ids = SelectMultipleField(coerce=int, validate_choice=False)

@@ -29,14 +29,14 @@ class EventFragments:
 
     def for_language(self, language: str) -> dict:
         if language not in self._by_language:
-            from eventplanner.formatting import format_moment
+            from eventplanner.formatting import format_day_and_time
 
             event = self.event
             with force_locale(language):
                 self._by_language[language] = {
                     "parts_text": render_template("emails/_parts.txt", event=event),
                     "parts_html": Markup(render_template("emails/_parts.html", event=event)),
-                    "deadline": format_moment(event.rsvp_deadline, event.timezone),
+                    "deadline": format_day_and_time(event.rsvp_deadline, event.timezone),
                 }
         return self._by_language[language]
 

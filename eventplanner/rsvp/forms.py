@@ -6,7 +6,6 @@ import hmac
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
     RadioField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.csrf.core import CSRF
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from eventplanner.form_fields import Form
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.invitations.services import GuestAnswer, guest_form_secret
 
@@ -48,7 +48,7 @@ class InvitationCSRF(CSRF):
             raise ValidationError(_l("The form had expired or was sent from elsewhere."))
 
 
-class GuestAnswerForm(FlaskForm):
+class GuestAnswerForm(Form):
     class Meta:
         csrf_class = InvitationCSRF
 
@@ -117,7 +117,7 @@ def answer_form_for(invitation: Invitation, **kwargs) -> GuestAnswerForm:
     return form
 
 
-class GoalForm(FlaskForm):
+class GoalForm(Form):
     """A guest's goal for one timed part; times are checked by the goals service."""
 
     class Meta:
@@ -148,7 +148,7 @@ def goal_form_for(invitation: Invitation, card, **kwargs) -> GoalForm:
 RATING_PREFIX = "rating_"
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     class Meta:
         csrf_class = InvitationCSRF
 
@@ -196,7 +196,7 @@ def feedback_form_for(invitation: Invitation, feedback, parts, **kwargs) -> Feed
                              **kwargs)
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     """The guest's choice of language, remembered for their invitation."""
 
     class Meta:
