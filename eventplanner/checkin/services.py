@@ -53,7 +53,8 @@ def check_in_code(invitation: Invitation) -> str:
 def check_in_qr(invitation: Invitation, title: str) -> Markup:
     """The guest's code as a QR code, an inline SVG (no image request, no script)."""
     code = segno.make(check_in_code(invitation), error="m")
-    return Markup(code.svg_inline(scale=5, border=2, title=title, svgclass="qr"))
+    return Markup(code.svg_inline(scale=5, border=2, title=title, svgclass="qr",
+                                  omitsize=True))
 
 
 def guest_needs_check_in_code(invitation: Invitation, now: datetime) -> bool:
