@@ -83,6 +83,22 @@ class Config:
     #: Rendered guest pages kept per worker process (0 turns the cache off).
     GUEST_PAGE_CACHE_SIZE = int(os.environ.get("GUEST_PAGE_CACHE_SIZE", "1000"))
 
+    #: Rate limits live in Redis when REDIS_URL is set (shared by every worker), else in
+    #: each process's memory.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_ENABLED = _env_flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT",
+                                                 "10 per 15 minutes")
+    RATELIMIT_LOGIN_PER_ADDRESS = os.environ.get("RATELIMIT_LOGIN_PER_ADDRESS",
+                                                 "30 per 15 minutes")
+    RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
+    #: Guest links and helpers' links, per address: pages, and links that do not exist.
+    RATELIMIT_TOKEN_PAGES = os.environ.get("RATELIMIT_TOKEN_PAGES", "300 per minute")
+    RATELIMIT_BAD_TOKENS = os.environ.get("RATELIMIT_BAD_TOKENS", "30 per 10 minutes")
+    #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
     #: Uploads (CSV imports) larger than this are refused.
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 
@@ -107,6 +123,8 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    #: Off by default so hundreds of logins in the suite pass; the rate-limit tests turn it on.
+    RATELIMIT_ENABLED = False
     SECRET_KEY = "test-only-key-" + secrets.token_hex(16)
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     BASE_URL = "http://eventplanner.test"

@@ -41,6 +41,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
 
     _init_extensions(app)
+    from .security import init_security
+
+    init_security(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 

@@ -51,8 +51,8 @@ class Backend:
     url: str
 
 
-def app_for(url: str) -> Flask:
-    config = type("PerTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+def app_for(url: str, **settings) -> Flask:
+    config = type("PerTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **settings})
     return create_app(config)
 
 
@@ -103,15 +103,23 @@ def compiled_catalogs() -> None:
 
 
 @pytest.fixture
-def app(backend: Backend, tmp_path) -> Iterator[Flask]:
-    """A fresh app on an empty, migrated database."""
+def app(backend: Backend, tmp_path, request) -> Iterator[Flask]:
+    """A fresh app on an empty, migrated database; ``@pytest.mark.settings(NAME=value)``
+    changes its configuration for one test."""
+    marker = request.node.get_closest_marker("settings")
+    settings = marker.kwargs if marker else {}
     if backend.name == "sqlite":
         copy = tmp_path / "test.db"
         shutil.copyfile(backend.url, copy)
         url = f"sqlite:///{copy}"
     else:
         url = backend.url
-    app = app_for(url)
+    app = app_for(url, **settings)
+    if settings.get("RATELIMIT_ENABLED"):
+        from eventplanner.security import limiter
+
+        with app.app_context():
+            limiter.reset()  # counts from earlier tests stay out
     yield app
     with app.app_context():
         db.session.remove()

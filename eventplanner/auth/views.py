@@ -17,6 +17,7 @@ from eventplanner.auth.services import (
     update_profile,
 )
 from eventplanner.extensions import db
+from eventplanner.security import configured, failed_login, limiter, login_account_key
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -32,6 +33,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(configured("RATELIMIT_REGISTER"), methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("events.dashboard"))
@@ -53,6 +55,10 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(configured("RATELIMIT_LOGIN_PER_ADDRESS"), methods=["POST"],
+               deduct_when=failed_login)
+@limiter.limit(configured("RATELIMIT_LOGIN_PER_ACCOUNT"), methods=["POST"],
+               key_func=login_account_key, deduct_when=failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))

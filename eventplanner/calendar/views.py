@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from eventplanner.calendar import services
 from eventplanner.extensions import csrf, db
+from eventplanner.security import configured, limiter, link_not_found
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -23,6 +24,8 @@ def ics_response(content: bytes, title: str) -> Response:
 
 @bp.route("/feed/<token>.ics")
 @csrf.exempt
+@limiter.limit(configured("RATELIMIT_TOKEN_PAGES"))
+@limiter.limit(configured("RATELIMIT_BAD_TOKENS"), deduct_when=link_not_found)
 def feed(token: str):
     """The organiser's feed, for calendar programs: the secret address is the key."""
     organiser = services.feed_owner(token)

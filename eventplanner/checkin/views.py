@@ -18,9 +18,11 @@ from eventplanner.events.services import get_event_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations.services import LinkNotValid
+from eventplanner.security import limit_token_pages
 
 bp = organisers_only(Blueprint("checkin", __name__, url_prefix="/events/<int:event_id>/check-in"))
 door = Blueprint("door", __name__, url_prefix="/door/<token>")
+limit_token_pages(door)
 
 
 @door.after_request

@@ -38,8 +38,10 @@ from eventplanner.rsvp.forms import (
     goal_form_for,
     language_form_for,
 )
+from eventplanner.security import limit_token_pages
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
+limit_token_pages(bp)
 
 PART_FIELD = re.compile(rf"^{PART_FIELD_PREFIX}(\d+)$")
 
