@@ -99,6 +99,10 @@ class Config:
     #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+    #: One JSON line per request and per email on stderr (set LOG_JSON=0 for none).
+    LOG_JSON = _env_flag("LOG_JSON", True)
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
     #: Uploads (CSV imports) larger than this are refused.
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 

@@ -44,6 +44,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     from .security import init_security
 
     init_security(app)
+    from .logs import init_logging
+
+    init_logging(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 
@@ -52,7 +55,27 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
 
     register_error_handlers(app)
     register_commands(app)
+    _add_health_check(app)
     return app
+
+
+def _add_health_check(app: Flask) -> None:
+    """``/healthz`` for a load balancer or container: 200 when the database answers."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .security import limiter
+
+    @app.get("/healthz")
+    @limiter.exempt
+    def health():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            app.logger.warning("health check failed: %s", type(error).__name__)
+            return {"status": "unavailable", "database": "unreachable"}, 503
+        return {"status": "ok", "database": "ok"}
 
 
 def _init_extensions(app: Flask) -> None:

@@ -18,7 +18,7 @@ from eventplanner.events.models import Event
 from eventplanner.extensions import db
 from eventplanner.mail.models import Message
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register"}
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register", "health"}
 #: Guest pages and the calendar feed: the token in the address is the key, no login.
 TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed", "door.")
 

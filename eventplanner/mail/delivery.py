@@ -165,6 +165,9 @@ def _record_failure(message: Message, error: Exception, now: datetime, max_attem
         message.next_attempt_at = now + retry_delay(message.attempts)
         report.will_retry += 1
     report.errors.append(message.last_error)
+    log.warning("mail not sent", extra={"fields": {
+        "message_id": message.id, "kind": message.kind, "attempts": message.attempts,
+        "status": message.status.value, "error": message.last_error}})
 
 
 def deliver_queued(now: datetime | None = None, limit: int = 100,
@@ -193,8 +196,8 @@ def deliver_queued(now: datetime | None = None, limit: int = 100,
             message.claimed_at = None
             message.last_error = ""
             report.sent += 1
-            log.info("mail sent id=%s kind=%s to=%s", message.id, message.kind,
-                     message.recipient)
+            log.info("mail sent", extra={"fields": {
+                "message_id": message.id, "kind": message.kind, "attempts": message.attempts}})
         db.session.commit()
     _close_quietly(smtp)
     return report
