@@ -99,6 +99,11 @@ class Config:
     #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+    #: ``flask privacy purge`` anonymises answers to events that ended this many days ago
+    #: (unset: only with --days).
+    RETENTION_DAYS = int(os.environ["RETENTION_DAYS"]) if os.environ.get("RETENTION_DAYS") \
+        else None
+
     #: One JSON line per request and per email on stderr (set LOG_JSON=0 for none).
     LOG_JSON = _env_flag("LOG_JSON", True)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -145,10 +145,12 @@ def _register_blueprints(app: Flask) -> None:
     from .goals.views import bp as goals_bp
     from .invitations.views import bp as invitations_bp
     from .mail.views import bp as mail_bp
+    from .privacy.views import bp as privacy_bp
     from .rsvp.views import bp as rsvp_bp
 
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
-                      calendar_bp, goals_bp, feedback_bp, relationships_bp, checkin_bp, door_bp):
+                      calendar_bp, goals_bp, feedback_bp, relationships_bp, checkin_bp, door_bp,
+                      privacy_bp):
         app.register_blueprint(blueprint)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)

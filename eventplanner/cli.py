@@ -62,8 +62,31 @@ def send_due() -> None:
                f"{feedback_reminders} feedback reminders")
 
 
+privacy_cli = AppGroup("privacy", help="Personal data: retention.")
+
+
+@privacy_cli.command("purge")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Retention in days (default: the RETENTION_DAYS setting).")
+def purge(days: int | None) -> None:
+    """Anonymise the answers to events that ended longer ago than the retention period:
+    plus-ones, dietary needs, messages, comments and email bodies go; answers, check-ins,
+    scores and times stay. Run it daily from cron; running it twice changes nothing."""
+    from flask import current_app
+
+    from eventplanner.privacy.services import purge_old_answers
+
+    days = days or current_app.config["RETENTION_DAYS"]
+    if not days:
+        raise click.ClickException("Set RETENTION_DAYS or pass --days.")
+    count = purge_old_answers(utcnow(), days)
+    db.session.commit()
+    click.echo(f"anonymised {count} invitations to events that ended over {days} days ago")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_cli)
+    app.cli.add_command(privacy_cli)
 
     @app.cli.command("demo")
     def load_demo() -> None:

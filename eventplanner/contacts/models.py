@@ -72,6 +72,10 @@ class Contact(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: The guest asked (from their link) to be forgotten; the organiser erases.
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Personal data removed; the row stays so counts and scores keep adding up.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     company: Mapped[Company | None] = relationship(back_populates="contacts")
     tags: Mapped[list[Tag]] = relationship(secondary=contact_tag, order_by=Tag.name)

@@ -41,7 +41,8 @@ def contacts_for(organiser: Organiser, search: str = "", company_id: int | None 
                  tag: str = "") -> list[Contact]:
     """The organiser's contacts, filtered, with company and tags loaded, by name."""
     query = (
-        select(Contact).where(Contact.organiser_id == organiser.id)
+        select(Contact).where(Contact.organiser_id == organiser.id,
+                              Contact.erased_at.is_(None))
         .outerjoin(Contact.company)
         .options(contains_eager(Contact.company), subqueryload(Contact.tags))
         .order_by(func.lower(Contact.name), Contact.id)

@@ -77,6 +77,9 @@ class Invitation(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Free text (plus-ones, dietary needs, messages, comments) removed by erasure or by
+    #: the retention period; answers, scores and times stay for the figures.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The organiser's choice for feedback requests: True ask, False don't; None: ask
     #: if the guest came.
     feedback_wanted: Mapped[bool | None]

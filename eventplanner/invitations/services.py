@@ -131,8 +131,14 @@ def revoke_link(invitation: Invitation, now: datetime) -> None:
     db.session.flush()
 
 
+def _refuse_if_erased(invitation: Invitation) -> None:
+    if invitation.anonymised_at is not None:
+        raise InvalidState(_l("This guest's personal data was erased: they get no new link."))
+
+
 def reissue_link(invitation: Invitation) -> str:
     """A new link replaces the old one, which stops working. Returns the new link."""
+    _refuse_if_erased(invitation)
     _give_new_link(invitation)
     invitation.revoked_at = None
     db.session.flush()
@@ -270,7 +276,7 @@ def invite_contacts(event: Event, organiser: Organiser, contact_ids: list[int],
         Invitation.event_id == event.id, Invitation.contact_id.in_(wanted))))
     contacts = db.session.scalars(
         select(Contact).where(Contact.organiser_id == organiser.id,
-                              Contact.id.in_(wanted - already))
+                              Contact.id.in_(wanted - already), Contact.erased_at.is_(None))
         .order_by(Contact.id)).all()
     report = InviteReport(already_invited=len(already))
     if not contacts:
@@ -327,6 +333,7 @@ def resend_invitation(invitation: Invitation, now: datetime) -> Invitation:
         raise InvalidState(_l("Publish the event before sending invitations."))
     if invitation.is_revoked:
         raise InvalidState(_l("This guest's link is revoked: make a new one first."))
+    _refuse_if_erased(invitation)
     queue_guest_email(invitation, "invitation", _l("Invitation: %(title)s",
                                                     title=invitation.event.title),
                        calendar=invitation.event.activities)

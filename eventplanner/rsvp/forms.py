@@ -211,3 +211,14 @@ def language_form_for(invitation: Invitation, languages: dict[str, str],
                         meta={"csrf_context": guest_form_secret(invitation)}, **kwargs)
     form.language.choices = [SelectChoice(code, name) for code, name in languages.items()]
     return form
+
+
+class GuestButtonForm(Form):
+    """A button on a guest page: nothing but the link-bound CSRF token."""
+
+    class Meta:
+        csrf_class = InvitationCSRF
+
+
+def guest_button_form(invitation: Invitation, **kwargs) -> GuestButtonForm:
+    return GuestButtonForm(meta={"csrf_context": guest_form_secret(invitation)}, **kwargs)

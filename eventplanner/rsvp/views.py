@@ -30,12 +30,15 @@ from eventplanner.feedback.services import FeedbackAnswer
 from eventplanner.goals import services as goals
 from eventplanner.goals.services import GoalCard, goal_cards
 from eventplanner.invitations import services
+from eventplanner.privacy import services as privacy_services
+from eventplanner.privacy.views import data_download
 from eventplanner.rsvp.forms import (
     PART_FIELD_PREFIX,
     RATING_PREFIX,
     answer_form_for,
     feedback_form_for,
     goal_form_for,
+    guest_button_form,
     language_form_for,
 )
 from eventplanner.security import limit_token_pages
@@ -96,7 +99,8 @@ def choose_language(token: str):
                        error), error.status_code
     services.choose_guest_language(invitation, form.language.data, utcnow())
     db.session.commit()
-    back = "rsvp.feedback" if request.args.get("back") == "feedback" else "rsvp.guest_page"
+    back = {"feedback": "rsvp.feedback", "privacy": "rsvp.privacy"}.get(
+        request.args.get("back", ""), "rsvp.guest_page")
     return redirect(url_for(back, token=token), code=303)
 
 
@@ -245,6 +249,29 @@ def _feedback_answer(form) -> FeedbackAnswer:
         custom_answer=form.custom_answer.data or "",
         custom_rating=int(form.custom_rating.data)
         if (form.custom_rating.data or "").isdigit() else None)
+
+
+@bp.route("/<token>/privacy", methods=["GET", "POST"])
+def privacy(token: str):
+    """What we hold about the guest, and their request to be forgotten."""
+    invitation = _load(token)
+    form = guest_button_form(invitation)
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("rsvp/privacy.html", invitation=invitation, form=form,
+                                   data=privacy_services.contact_data(invitation.contact),
+                                   error=FormFromElsewhere()), 400
+        privacy_services.request_erasure(invitation, utcnow())
+        db.session.commit()
+        return redirect(url_for("rsvp.privacy", token=token), code=303)
+    return render_template("rsvp/privacy.html", invitation=invitation, form=form,
+                           data=privacy_services.contact_data(invitation.contact), error=None)
+
+
+@bp.route("/<token>/privacy.json")
+def privacy_download(token: str):
+    invitation = _load(token)
+    return data_download(privacy_services.contact_data(invitation.contact), "my-data.json")
 
 
 @bp.route("/<token>/calendar.ics")

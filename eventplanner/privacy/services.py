@@ -1,0 +1,186 @@
+"""Personal data: what we hold about a contact, erasing it, and forgetting old answers.
+
+Erasure and the retention purge remove what identifies or describes a person (name,
+addresses, plus-ones, dietary needs, messages, comments, notes, email bodies) and keep what
+the figures need (that someone was invited, came, answered yes, gave a 9, ran 9:31), so
+attendance, NPS and results still add up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import selectinload
+
+from eventplanner.checkin.models import CheckIn
+from eventplanner.contacts.models import Contact
+from eventplanner.errors import InvalidState
+from eventplanner.events.models import Activity, Event
+from eventplanner.extensions import db
+from eventplanner.feedback.models import Feedback, Note
+from eventplanner.goals.models import Goal, Result
+from eventplanner.invitations.models import Invitation, ResponseChange
+from eventplanner.mail.models import Attachment, Message, MessageStatus
+from eventplanner.mail.outbox import queue_email
+
+#: History entries whose values are free text about the guest (answers stay).
+FREE_TEXT_CHANGES = ("plus_ones", "dietary_needs", "message")
+ERASED_NAME = "Erased contact"
+
+
+class AlreadyErased(InvalidState):
+    default_message = _l("This contact has been erased already.")
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def contact_data(contact: Contact) -> dict:
+    """Everything held about a contact, as plain data (for a JSON download or a page)."""
+    invitations = list(db.session.scalars(
+        select(Invitation).where(Invitation.contact_id == contact.id)
+        .options(selectinload(Invitation.event).selectinload(Event.activities),
+                 selectinload(Invitation.responses), selectinload(Invitation.changes),
+                 selectinload(Invitation.check_ins)).order_by(Invitation.id)))
+    ids = [i.id for i in invitations]
+    goals = list(db.session.scalars(select(Goal).where(Goal.invitation_id.in_(ids))))
+    results = list(db.session.scalars(select(Result).where(Result.invitation_id.in_(ids))))
+    feedback = {f.invitation_id: f for f in db.session.scalars(
+        select(Feedback).where(Feedback.invitation_id.in_(ids))
+        .options(selectinload(Feedback.ratings)))}
+    messages = list(db.session.scalars(
+        select(Message).where(Message.invitation_id.in_(ids)).order_by(Message.id)))
+    names = {a.id: a.name for i in invitations for a in i.event.activities}
+    return {
+        "contact": {
+            "name": contact.name, "email": contact.email, "phone": contact.phone,
+            "company": contact.company.name if contact.company else None,
+            "language": contact.language, "dietary_notes": contact.dietary_notes,
+            "notes": contact.notes, "tags": contact.tag_names,
+            "created_at": _moment(contact.created_at),
+            "erasure_requested_at": _moment(contact.erasure_requested_at),
+            "erased_at": _moment(contact.erased_at)},
+        "notes": [{"date": n.noted_on.isoformat(), "text": n.text}
+                  for n in db.session.scalars(select(Note).where(
+                      Note.contact_id == contact.id).order_by(Note.noted_on))],
+        "invitations": [{
+            "event": i.event.title, "starts_at": _moment(i.event.starts_at),
+            "sent_at": _moment(i.sent_at), "opened_at": _moment(i.opened_at),
+            "answered_at": _moment(i.answered_at), "language": i.language,
+            "answers": {names.get(r.activity_id, str(r.activity_id)): r.status.value
+                        for r in i.responses},
+            "plus_one_names": list(i.plus_one_names or []),
+            "dietary_needs": i.dietary_needs, "message_to_host": i.message_to_host,
+            "history": [{"at": _moment(c.changed_at), "what": c.field,
+                         "part": c.activity_name, "from": c.old_value, "to": c.new_value,
+                         "by": c.changed_by} for c in i.changes],
+            "checked_in": [{"part": names.get(c.activity_id), "at": _moment(c.checked_in_at)}
+                           for c in i.check_ins],
+            "goals": [{"part": names.get(g.activity_id), "target_seconds": g.target_seconds,
+                       "previous_best_seconds": g.previous_best_seconds, "aim": g.aim,
+                       "host_comment": g.organiser_comment}
+                      for g in goals if g.invitation_id == i.id],
+            "results": [{"part": names.get(r.activity_id), "status": r.status.value,
+                         "time_seconds": r.time_seconds}
+                        for r in results if r.invitation_id == i.id],
+            "feedback": _feedback_data(feedback.get(i.id), names),
+            "emails": [{"kind": m.kind, "subject": m.subject, "to": m.recipient,
+                        "status": m.status.value, "created_at": _moment(m.created_at)}
+                       for m in messages if m.invitation_id == i.id],
+        } for i in invitations],
+    }
+
+
+def _feedback_data(feedback: Feedback | None, names: dict[int, str]) -> dict | None:
+    if feedback is None:
+        return None
+    return {"score": feedback.score, "did_well": feedback.did_well,
+            "do_better": feedback.do_better, "invite_again": feedback.invite_again,
+            "custom_answer": feedback.custom_answer, "custom_rating": feedback.custom_rating,
+            "ratings": {names.get(r.activity_id): r.rating for r in feedback.ratings},
+            "submitted_at": _moment(feedback.submitted_at)}
+
+
+def anonymise_invitations(invitation_ids: list[int], now: datetime) -> int:
+    """Remove the free text of these invitations (and of the emails sent for them); keep
+    answers, check-ins, scores, ratings and times. Returns how many were anonymised."""
+    if not invitation_ids:
+        return 0
+    db.session.execute(update(Invitation).where(Invitation.id.in_(invitation_ids)).values(
+        plus_one_names=[], dietary_needs="", message_to_host="", anonymised_at=now,
+        token_digest=None))  # the link stops working; the guest stays in every count
+    db.session.execute(update(ResponseChange).where(
+        ResponseChange.invitation_id.in_(invitation_ids),
+        ResponseChange.field.in_(FREE_TEXT_CHANGES)).values(old_value="", new_value=""))
+    db.session.execute(update(Feedback).where(Feedback.invitation_id.in_(invitation_ids))
+                       .values(did_well="", do_better="", custom_answer=""))
+    db.session.execute(update(Goal).where(Goal.invitation_id.in_(invitation_ids))
+                       .values(aim="", organiser_comment=""))
+    messages = select(Message.id).where(Message.invitation_id.in_(invitation_ids))
+    db.session.execute(delete(Attachment).where(Attachment.message_id.in_(messages)))
+    db.session.execute(delete(Message).where(Message.invitation_id.in_(invitation_ids),
+                                             Message.status != MessageStatus.SENT))
+    db.session.execute(update(Message).where(Message.invitation_id.in_(invitation_ids))
+                       .values(recipient="erased@invalid", recipient_name="", body_text="",
+                               body_html="", last_error=""))
+    db.session.expire_all()
+    return len(invitation_ids)
+
+
+def erase_contact(contact: Contact, now: datetime) -> None:
+    """Erase a contact's personal data; their anonymous answers, check-ins, scores and
+    times stay, so every count and NPS stays as it was. Their links stop working."""
+    if contact.erased_at is not None:
+        raise AlreadyErased()
+    invitation_ids = list(db.session.scalars(
+        select(Invitation.id).where(Invitation.contact_id == contact.id)))
+    anonymise_invitations(invitation_ids, now)
+    db.session.execute(delete(Note).where(Note.contact_id == contact.id))
+    contact = db.session.get(Contact, contact.id)
+    contact.name = ERASED_NAME
+    contact.email = f"erased-{contact.id}@invalid"
+    contact.phone = contact.dietary_notes = contact.notes = contact.language = ""
+    contact.tags = []
+    contact.erased_at = now
+    db.session.flush()
+
+
+def request_erasure(invitation: Invitation, now: datetime) -> bool:
+    """The guest asks to be forgotten: noted on the contact and emailed to the host.
+    Asking twice sends nothing more; returns whether this was a new request."""
+    contact = invitation.contact
+    if contact.erasure_requested_at is not None or contact.erased_at is not None:
+        return False
+    contact.erasure_requested_at = now
+    event = invitation.event
+    if event.host_email:
+        from eventplanner.urls import absolute_url
+
+        queue_email(
+            kind="erasure_request", to=event.host_email, to_name=event.host_name,
+            subject=_l("A guest asks to be forgotten: %(name)s", name=contact.name),
+            template="erasure_request", language=event.owner.language, event_id=event.id,
+            invitation_id=invitation.id, event=event, contact=contact,
+            link=absolute_url("relationships.contact_page", contact_id=contact.id))
+    db.session.flush()
+    return True
+
+
+def purge_old_answers(now: datetime, retention_days: int) -> int:
+    """For ``flask privacy purge``: anonymise the answers to events that ended more than
+    ``retention_days`` ago. Running it again changes nothing more."""
+    ended = (select(Activity.event_id).group_by(Activity.event_id)
+             .having(func.max(Activity.ends_at) < now - timedelta(days=retention_days)))
+    ids = list(db.session.scalars(select(Invitation.id).where(
+        Invitation.event_id.in_(ended), Invitation.anonymised_at.is_(None))))
+    return anonymise_invitations(ids, now)
+
+
+def keeps_counting(contact: Contact) -> int:
+    """How many check-ins an erased contact still adds to the figures (for the page)."""
+    return db.session.scalar(select(func.count(CheckIn.id)).join(
+        Invitation, Invitation.id == CheckIn.invitation_id).where(
+        Invitation.contact_id == contact.id)) or 0
