@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel.support import Translations
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField
@@ -26,11 +26,11 @@ class FormTranslations:
         return self._wtforms[language]
 
     def gettext(self, string: str) -> str:
-        ours = gettext(string)
+        ours = get_translations().ugettext(string)  # WTForms fills in the values itself
         return ours if ours != string else self._fallback().ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        ours = ngettext(singular, plural, n)
+        ours = get_translations().ungettext(singular, plural, n)
         if ours not in (singular, plural):
             return ours
         return self._fallback().ungettext(singular, plural, n)

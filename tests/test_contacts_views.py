@@ -195,3 +195,16 @@ def test_a_tampered_confirmation_writes_nothing(app, browser):
     response = browser.submit("/contacts/import/confirm", {"content": "%%% not base64 %%%"})
     assert response.status_code == 302
     assert count(app, Contact) == 0
+
+
+def test_the_edit_form_shows_the_contacts_tags_and_keeps_them_when_not_sent(
+        app, make_organiser, make_contact, log_in):
+    """Found by the fuzz test: the form took the tag objects for the tags field."""
+    owner = make_organiser()
+    contact = make_contact(owner, tags=("vip", "runner"))
+    organiser = log_in(owner)
+    page = organiser.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    assert 'value="runner, vip"' in page
+    response = organiser.submit(f"/contacts/{contact.id}/edit", {
+        "name": contact.name, "email": contact.email})
+    assert response.status_code == 302

@@ -58,9 +58,11 @@ def create_contact():
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
 def edit_contact(contact_id: int):
     contact = services.get_contact_for(current_user, contact_id)
-    form = ContactForm(obj=contact, data={
+    form = ContactForm(data={
+        "name": contact.name, "email": contact.email, "phone": contact.phone,
         "company_name": contact.company.name if contact.company else "",
-        "tags": ", ".join(contact.tag_names)})
+        "language": contact.language, "dietary_notes": contact.dietary_notes,
+        "tags": ", ".join(contact.tag_names), "notes": contact.notes})
     if form.validate_on_submit() and _save_contact(
             form, lambda: services.update_contact(contact, form.details())):
         flash(_("Contact saved: %(name)s.", name=contact.name), "success")
