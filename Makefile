@@ -8,7 +8,7 @@ TRANSLATIONS := eventplanner/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test lint bench messages clean
+.PHONY: install run test lint audit bench messages clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# Security checks CI runs after the tests: bandit on our code, pip-audit on the installed
+# packages (see the README for what each finding, or a skipped audit, means).
+audit: install
+	$(BIN)/python -m pip install --quiet -e '.[test,audit]'
+	$(BIN)/bandit -q -r eventplanner config.py
+	$(BIN)/pip-audit --skip-editable --progress-spinner off --desc off
 
 # Benchmarks print numbers; they need gunicorn and wrk (installed here when missing).
 bench: install

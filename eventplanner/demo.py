@@ -25,7 +25,8 @@ from eventplanner.invitations.models import AnswerStatus
 from eventplanner.invitations.services import GuestAnswer, invite_contacts, respond_to_invitation
 
 DEMO_EMAIL = "demo@example.com"
-DEMO_PASSWORD = "stoltzen-908"
+#: Published in the README; `flask demo` refuses to run in production.
+DEMO_PASSWORD = "stoltzen-908"  # nosec B105
 DEMO_EVENT_TITLE = "Stoltzen stair race and dinner"
 
 DEMO_COMPANIES = {

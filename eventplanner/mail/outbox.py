@@ -35,7 +35,9 @@ class EventFragments:
             with force_locale(language):
                 self._by_language[language] = {
                     "parts_text": render_template("emails/_parts.txt", event=event),
-                    "parts_html": Markup(render_template("emails/_parts.html", event=event)),
+                    # render_template has escaped every value already.
+                    "parts_html": Markup(  # nosec B704
+                        render_template("emails/_parts.html", event=event)),
                     "deadline": format_day_and_time(event.rsvp_deadline, event.timezone),
                 }
         return self._by_language[language]
