@@ -44,9 +44,7 @@ audit: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[test,prod]'
 	command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
-	$(BIN)/python -m bench.rsvp_page
-	$(BIN)/python -m bench.import_invite
-	$(BIN)/python -m bench.calendar
+	$(BIN)/python -m bench
 
 # Collect every translatable string and add the new ones to each language's catalog
 # (then translate them: the test suite fails while an entry is untranslated or fuzzy).

@@ -13,7 +13,7 @@ import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from bench.support import bench_environment, scratch_database
+from bench.support import Row, bench_environment, report, scratch_database
 
 
 def best_of(function, runs: int) -> float:
@@ -29,13 +29,14 @@ def best_of(function, runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", type=int, default=1000)
+    parser.add_argument("--json", action="store_true", help="rows for python -m bench")
     args = parser.parse_args()
     with scratch_database() as url:
         os.environ.update({**bench_environment(url), "EVENTPLANNER_CONFIG": "development"})
-        run(args.parts)
+        report(run(args.parts), args.json)
 
 
-def run(part_count: int) -> None:
+def run(part_count: int) -> list[Row]:
     from icalendar import Calendar, Event
     from sqlalchemy import select
 
@@ -100,11 +101,14 @@ def run(part_count: int) -> None:
             return calendar.to_ical()
 
         raw_seconds = best_of(raw, 5)
-    print(f"{'calendar file':40}{'ms':>10}")
-    print(f"{'one guest .ics (target < 2 ms)':40}{guest_seconds * 1000:>10.2f}")
-    print(f"{f'feed of {len(parts)} parts (incl. query)':40}{feed_seconds * 1000:>10.1f}")
-    print(f"{f'raw icalendar, same {len(parts)} events':40}{raw_seconds * 1000:>10.1f}")
-    print(f"feed / raw: {feed_seconds / raw_seconds:.2f}   target <= 2.0")
+    return [
+        Row("one guest's .ics", guest_seconds * 1000, "ms", "< 2", guest_seconds < 0.002),
+        Row(f"organiser feed of {len(parts)} parts (with its query)", feed_seconds * 1000,
+            "ms"),
+        Row(f"raw icalendar, the same {len(parts)} events", raw_seconds * 1000, "ms"),
+        Row("feed / raw icalendar", feed_seconds / raw_seconds, "ratio", "<= 2.0",
+            feed_seconds / raw_seconds <= 2.0),
+    ]
 
 
 if __name__ == "__main__":

@@ -12,7 +12,16 @@ from __future__ import annotations
 import argparse
 import subprocess
 
-from bench.support import BIN, ROOT, bench_environment, gunicorn, median_of, scratch_database
+from bench.support import (
+    BIN,
+    ROOT,
+    Row,
+    bench_environment,
+    gunicorn,
+    median_of,
+    report,
+    scratch_database,
+)
 
 SETUP = """
 from eventplanner import create_app
@@ -35,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="rows for python -m bench")
     args = parser.parse_args()
     with scratch_database() as url:
         env = bench_environment(url)
@@ -46,15 +56,16 @@ def main() -> None:
             hello = median_of(base + "/", args.runs, args.seconds)
         with gunicorn("eventplanner:create_app()", env) as base:
             page = median_of(f"{base}/r/{token}", args.runs, args.seconds)
-    ratio = page.requests_per_second / hello.requests_per_second
-    print(f"{'':24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    print(f"{'hello-world':24}{hello.requests_per_second:>10.0f}{hello.p50_ms:>10.2f}"
-          f"{hello.p99_ms:>10.2f}")
-    print(f"{'GET /r/<token>':24}{page.requests_per_second:>10.0f}{page.p50_ms:>10.2f}"
-          f"{page.p99_ms:>10.2f}")
-    print(f"ratio (guest page / hello-world): {ratio:.2f}   target >= 0.50, p99 < 50 ms")
     if page.non_2xx:
         raise SystemExit(f"{page.non_2xx} responses were not 2xx: the benchmark is invalid")
+    ratio = page.requests_per_second / hello.requests_per_second
+    report([
+        Row("hello-world, gunicorn 2 sync workers", hello.requests_per_second, "req/s"),
+        Row("hello-world p99", hello.p99_ms, "ms"),
+        Row("guest page GET /r/<token>", page.requests_per_second, "req/s"),
+        Row("guest page / hello-world", ratio, "ratio", ">= 0.50", ratio >= 0.5),
+        Row("guest page p99", page.p99_ms, "ms", "< 50", page.p99_ms < 50),
+    ], args.json)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -14,7 +15,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,10 +51,13 @@ def free_port() -> int:
 def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2):
     """Serve ``app_spec`` with gunicorn's sync workers on a free loopback port."""
     port = free_port()
+    # The app logs a JSON line per request: to a file, as a real deployment would, so a
+    # full pipe never stalls the workers.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [BIN / "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", app_spec],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
@@ -65,13 +69,42 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2):
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError(process.stderr.read().decode()) from None
+                log.seek(0)
+                raise RuntimeError(log.read().decode()) from None
             time.sleep(0.2)
     try:
         yield base
     finally:
         process.terminate()
         process.wait(10)
+        log.close()
+
+
+@dataclass
+class Row:
+    """One line of the benchmark table."""
+
+    measure: str
+    value: float
+    unit: str
+    target: str = ""
+    passed: bool | None = None
+
+
+def report(rows: list[Row], as_json: bool) -> None:
+    """Print the rows as a table, or as JSON for ``python -m bench`` to gather."""
+    if as_json:
+        print(json.dumps([asdict(row) for row in rows]))
+        return
+    print_table(rows)
+
+
+def print_table(rows: list[Row]) -> None:
+    print(f"{'measure':58}{'value':>12}  {'unit':10}{'target':16}ok")
+    for row in rows:
+        value = f"{row.value:,.2f}" if row.value < 100 else f"{row.value:,.0f}"
+        verdict = {True: "yes", False: "NO", None: ""}[row.passed]
+        print(f"{row.measure:58}{value:>12}  {row.unit:10}{row.target:16}{verdict}")
 
 
 @dataclass

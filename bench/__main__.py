@@ -1,0 +1,31 @@
+"""``make bench``: every benchmark, each in its own process and database, in one table.
+
+    .venv/bin/python -m bench
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from bench.support import ROOT, Row, print_table
+
+BENCHMARKS = ("bench.rsvp_page", "bench.import_invite", "bench.calendar", "bench.mail_worker")
+
+
+def main() -> None:
+    rows: list[Row] = []
+    for module in BENCHMARKS:
+        print(f"running {module} ...", file=sys.stderr, flush=True)
+        output = subprocess.run([sys.executable, "-m", module, "--json"], cwd=ROOT,
+                                check=True, capture_output=True, text=True).stdout
+        rows += [Row(**row) for row in json.loads(output.strip().splitlines()[-1])]
+    print_table(rows)
+    missed = [row.measure for row in rows if row.passed is False]
+    if missed:
+        raise SystemExit("missed targets: " + "; ".join(missed))
+
+
+if __name__ == "__main__":
+    main()
