@@ -87,14 +87,12 @@ class Config:
     #: each process's memory.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_ENABLED = _env_flag("RATELIMIT_ENABLED", True)
-    RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT",
                                                  "10 per 15 minutes")
     RATELIMIT_LOGIN_PER_ADDRESS = os.environ.get("RATELIMIT_LOGIN_PER_ADDRESS",
                                                  "30 per 15 minutes")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
-    #: Guest links and helpers' links, per address: pages, and links that do not exist.
-    RATELIMIT_TOKEN_PAGES = os.environ.get("RATELIMIT_TOKEN_PAGES", "300 per minute")
+    #: Links that do not exist (guests', helpers', calendar feeds), per address.
     RATELIMIT_BAD_TOKENS = os.environ.get("RATELIMIT_BAD_TOKENS", "30 per 10 minutes")
     #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 
 from sqlalchemy import event as sqlalchemy_event
@@ -88,6 +89,8 @@ def run(count: int) -> list[Row]:
     overview_done = time.perf_counter()
     assert response.status_code == 200
 
+    if os.environ.get("SHOW_SQL"):
+        print("\n".join(s.split("\n")[0][:150] for s in statements), file=sys.stderr)
     overview_ms = (overview_done - overview_started) * 1000
     invite_seconds = invited - invite_started
     return [

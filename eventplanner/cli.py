@@ -7,7 +7,7 @@ import time
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import DBAPIError
 
 from eventplanner.extensions import db, utcnow
@@ -84,9 +84,30 @@ def purge(days: int | None) -> None:
     click.echo(f"anonymised {count} invitations to events that ended over {days} days ago")
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup(target: str) -> None:
+    """Copy the SQLite database to TARGET while the app runs (SQLite's online backup: a
+    consistent copy, even mid-write). For PostgreSQL use pg_dump (see the README)."""
+    import sqlite3
+    from pathlib import Path
+
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise click.ClickException("flask backup copies SQLite files; for PostgreSQL use "
+                                   "pg_dump -Fc (see the README).")
+    if Path(target).exists():
+        raise click.ClickException(f"{target} exists already: choose a new file name.")
+    with sqlite3.connect(url.database) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    click.echo(f"backed up {url.database} to {target}")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(backup)
 
     @app.cli.command("demo")
     def load_demo() -> None:

@@ -109,7 +109,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def show_http_error(error: HTTPException):
-        return render_error_page(error.code or 500)
+        page, status = render_error_page(error.code or 500)
+        retry = [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
+        return page, status, retry
 
     @app.errorhandler(500)
     def show_server_error(error):

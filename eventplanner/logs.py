@@ -37,8 +37,26 @@ def path_for_logs(path: str) -> str:
     return SECRET_PATHS.sub(lambda m: f"/{m.group(1)}/…", path)
 
 
+def request_line(started: float, response) -> str:
+    """The JSON line for one request, as ``JsonLines`` writes records."""
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+    size = response.calculate_content_length()
+    text = json.dumps  # only for what the client or the routes chose; the rest is ours
+    return (f'{{"time": "{stamp}.{int(now * 1000) % 1000:03d}+00:00", "level": "info", '
+            f'"logger": "{REQUEST_LOG.name}", "message": "request", '
+            f'"method": {text(request.method)}, "path": {text(path_for_logs(request.path))}, '
+            f'"endpoint": {text(request.endpoint)}, "status": {response.status_code}, '
+            f'"ms": {round((time.perf_counter() - started) * 1000, 1)}, '
+            f'"bytes": {"null" if size is None else size}, '
+            f'"remote": {text(request.remote_addr)}}}')
+
+
 def init_logging(app: Flask) -> None:
-    """JSON lines on stderr for the app's loggers (unless the host configured logging)."""
+    """JSON lines on stderr for the app's loggers (unless the host configured logging).
+
+    The request line is written straight to the handler's stream, not through a log record:
+    on the busiest page the logging machinery cost a quarter of the request."""
     package = logging.getLogger("eventplanner")
     if app.config.get("LOG_JSON", True) and not package.handlers:
         handler = logging.StreamHandler(sys.stderr)
@@ -54,11 +72,23 @@ def init_logging(app: Flask) -> None:
     @app.after_request
     def log_request(response):
         started = g.pop("request_started", None)
-        if started is not None and request.endpoint != "static":
-            REQUEST_LOG.info("request", extra={"fields": {
-                "method": request.method, "path": path_for_logs(request.path),
-                "endpoint": request.endpoint, "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-                "bytes": response.calculate_content_length(),
-                "remote": request.remote_addr}})
+        if started is None or request.endpoint == "static":
+            return response
+        if REQUEST_LOG.isEnabledFor(logging.INFO):
+            for handler in _handlers_of(REQUEST_LOG):
+                if isinstance(handler, logging.StreamHandler) and \
+                        isinstance(handler.formatter, JsonLines):
+                    handler.stream.write(request_line(started, response) + "\n")
+                else:  # someone attached their own handler: give it a proper record
+                    handler.handle(REQUEST_LOG.makeRecord(
+                        REQUEST_LOG.name, logging.INFO, __file__, 0, "request", (), None,
+                        extra={"fields": json.loads(request_line(started, response))}))
         return response
+
+
+def _handlers_of(logger: logging.Logger) -> list[logging.Handler]:
+    handlers, current = [], logger
+    while current:
+        handlers += current.handlers
+        current = current.parent if current.propagate else None
+    return handlers

@@ -116,10 +116,10 @@ def app(backend: Backend, tmp_path, request) -> Iterator[Flask]:
         url = backend.url
     app = app_for(url, **settings)
     if settings.get("RATELIMIT_ENABLED"):
-        from eventplanner.security import limiter
+        from eventplanner.security import rate_limits
 
         with app.app_context():
-            limiter.reset()  # counts from earlier tests stay out
+            rate_limits.reset()  # counts from earlier tests (in Redis) stay out
     yield app
     with app.app_context():
         db.session.remove()

@@ -8,7 +8,7 @@ from tests.conftest import PASSWORD
 
 LIMITS = {"RATELIMIT_ENABLED": True, "RATELIMIT_LOGIN_PER_ACCOUNT": "3 per 15 minutes",
           "RATELIMIT_LOGIN_PER_ADDRESS": "5 per 15 minutes", "RATELIMIT_REGISTER": "2 per hour",
-          "RATELIMIT_BAD_TOKENS": "3 per 10 minutes", "RATELIMIT_TOKEN_PAGES": "8 per minute"}
+          "RATELIMIT_BAD_TOKENS": "3 per 10 minutes"}
 
 
 @pytest.mark.parametrize("url", ["/auth/login", "/", "/r/not-a-link", "/static/app.css",
@@ -87,13 +87,17 @@ def test_registration_is_limited_per_address(client):
     assert register(3).status_code == 429
 
 
-@pytest.mark.settings(**LIMITS, BABEL_DEFAULT_LOCALE="en")
-def test_guessing_links_is_stopped_and_told_in_the_visitors_language(client):
+@pytest.mark.settings(**LIMITS)
+@pytest.mark.parametrize("prefix, suffix", [("/r/", ""), ("/door/", "/"),
+                                            ("/calendar/feed/", ".ics")])
+def test_guessing_links_is_stopped_and_told_in_the_visitors_language(client, prefix, suffix):
     for number in range(3):
-        assert client.get(f"/r/{'x' * 42}{number}").status_code == 404
-    blocked = client.get("/r/" + "y" * 43, headers={"Accept-Language": "de-DE,de;q=0.9"})
+        assert client.get(f"{prefix}{'x' * 42}{number}{suffix}").status_code == 404
+    blocked = client.get(f"{prefix}{'y' * 43}{suffix}",
+                         headers={"Accept-Language": "de-DE,de;q=0.9"})
     assert blocked.status_code == 429
     assert "Zu viele Anfragen" in blocked.get_data(as_text=True)
+    assert int(blocked.headers["Retry-After"]) > 0
 
 
 @pytest.mark.settings(**LIMITS)
@@ -117,7 +121,7 @@ def test_with_redis_the_counts_live_in_redis_where_every_worker_reads_them(
     store = redis.Redis.from_url("redis://127.0.0.1:6379/15")
     wrong_login(client, organiser.email)
     wrong_login(client, organiser.email)
-    assert store.keys("*login*"), "the counts live in Redis"
+    assert store.keys("*LOGIN*"), "the counts live in Redis"
     another_browser = FormClient(app, app.response_class, use_cookies=True)
     wrong_login(another_browser, organiser.email)
     assert wrong_login(another_browser, organiser.email).status_code == 429

@@ -17,7 +17,7 @@ from eventplanner.auth.services import (
     update_profile,
 )
 from eventplanner.extensions import db
-from eventplanner.security import configured, failed_login, limiter, login_account_key
+from eventplanner.security import client_address, rate_limits
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -33,11 +33,12 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(configured("RATELIMIT_REGISTER"), methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("events.dashboard"))
     form = RegistrationForm()
+    if request.method == "POST":
+        rate_limits.use("RATELIMIT_REGISTER", client_address())
     if form.validate_on_submit():
         try:
             organiser = register_organiser(form.name.data, form.email.data, form.password.data,
@@ -55,19 +56,23 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(configured("RATELIMIT_LOGIN_PER_ADDRESS"), methods=["POST"],
-               deduct_when=failed_login)
-@limiter.limit(configured("RATELIMIT_LOGIN_PER_ACCOUNT"), methods=["POST"],
-               key_func=login_account_key, deduct_when=failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
+    if request.method == "POST":
+        # Only failed attempts count, per address and per account: the right password is
+        # refused too while either is over its limit, so guessing gains nothing.
+        account = (request.form.get("email") or "").strip().lower()[:254]
+        rate_limits.check("RATELIMIT_LOGIN_PER_ADDRESS", client_address())
+        rate_limits.check("RATELIMIT_LOGIN_PER_ACCOUNT", account)
     if form.validate_on_submit():
         organiser = authenticate(form.email.data, form.password.data)
         if organiser is not None:
             login_user(organiser, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
+        rate_limits.count("RATELIMIT_LOGIN_PER_ADDRESS", client_address())
+        rate_limits.count("RATELIMIT_LOGIN_PER_ACCOUNT", account)
         form.form_errors.append(_("Wrong email or password."))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status

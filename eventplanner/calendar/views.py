@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from eventplanner.calendar import services
+from eventplanner.errors import NotFound
 from eventplanner.extensions import csrf, db
-from eventplanner.security import configured, limiter, link_not_found
+from eventplanner.security import check_link, client_address, rate_limits
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -24,11 +25,14 @@ def ics_response(content: bytes, title: str) -> Response:
 
 @bp.route("/feed/<token>.ics")
 @csrf.exempt
-@limiter.limit(configured("RATELIMIT_TOKEN_PAGES"))
-@limiter.limit(configured("RATELIMIT_BAD_TOKENS"), deduct_when=link_not_found)
 def feed(token: str):
     """The organiser's feed, for calendar programs: the secret address is the key."""
-    organiser = services.feed_owner(token)
+    check_link()
+    try:
+        organiser = services.feed_owner(token)
+    except NotFound:
+        rate_limits.count("RATELIMIT_BAD_TOKENS", client_address())
+        raise
     response = ics_response(services.feed(organiser), organiser.name)
     response.headers["Content-Disposition"] = "inline"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"

@@ -38,10 +38,11 @@ def link_not_valid(error):
     return render_template("rsvp/link_invalid.html", message=error.message), 404
 
 
-@door.url_value_preprocessor
-def load_helper(endpoint, values) -> None:
-    """Every helper page starts from the link: a revoked or wrong one opens nothing."""
-    g.helper = services.find_helper(values.get("token", ""))
+@door.before_request
+def load_helper() -> None:
+    """Every helper page starts from the link: a revoked or wrong one opens nothing.
+    (After the check on links that do not exist, which ``limit_token_pages`` put first.)"""
+    g.helper = services.find_helper((request.view_args or {}).get("token", ""))
 
 
 # --- who is at the door -----------------------------------------------------------------

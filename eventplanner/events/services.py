@@ -11,7 +11,7 @@ from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import find_organiser_by_email
@@ -116,7 +116,7 @@ def get_event_for(organiser: Organiser, event_id: int) -> Event:
     event = db.session.scalar(
         select(Event)
         .where(Event.id == event_id, _visible_to(organiser))
-        .options(selectinload(Event.activities), selectinload(Event.co_organisers))
+        .options(selectinload(Event.activities), joinedload(Event.co_organisers))
     )
     if event is None:
         raise NotFound()

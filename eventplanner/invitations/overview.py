@@ -38,10 +38,11 @@ class PartCounts:
     not_answered: int = 0
 
 
-def part_counts(event: Event) -> list[PartCounts]:
+def part_counts(event: Event, invited: int | None = None) -> list[PartCounts]:
     """Per part: yes (guests and places with plus-ones), maybe, no, waitlisted, no answer.
 
-    Revoked invitations are left out of every count.
+    Revoked invitations are left out of every count. ``invited``: the number of links that
+    work, when the caller knows it already (from ``stage_counts``).
     """
     rows = db.session.execute(
         select(Response.activity_id, Response.status, func.count(), func.sum(Response.places))
@@ -49,8 +50,9 @@ def part_counts(event: Event) -> list[PartCounts]:
         .where(Invitation.event_id == event.id, Invitation.revoked_at.is_(None))
         .group_by(Response.activity_id, Response.status)
     ).all()
-    invited = db.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.event_id == event.id, Invitation.revoked_at.is_(None)))
+    if invited is None:
+        invited = db.session.scalar(select(func.count()).select_from(Invitation).where(
+            Invitation.event_id == event.id, Invitation.revoked_at.is_(None)))
     counts = {activity.id: PartCounts(activity) for activity in event.activities}
     for activity_id, status, how_many, places in rows:
         part = counts[activity_id]
@@ -102,8 +104,10 @@ class InvitationPage:
 
 
 def invitation_page(event: Event, stage: InvitationStage | None = None, search: str = "",
-                    page: int = 1, per_page: int = 100) -> InvitationPage:
-    """One page of the guest list, by name, with contact, company and answers loaded."""
+                    page: int = 1, per_page: int = 100,
+                    counts: dict[InvitationStage, int] | None = None) -> InvitationPage:
+    """One page of the guest list, by name, with contact, company and answers loaded.
+    ``counts`` (from ``stage_counts``) saves counting again when nothing is searched."""
     conditions = [Invitation.event_id == event.id]
     if stage is not None:
         conditions.append(stage_of_invitation() == stage.value)
@@ -111,8 +115,11 @@ def invitation_page(event: Event, stage: InvitationStage | None = None, search: 
         pattern = f"%{search.strip().lower()}%"
         conditions.append(or_(func.lower(Contact.name).like(pattern),
                               Contact.email.like(pattern)))
-    total = db.session.scalar(select(func.count()).select_from(Invitation)
-                              .join(Invitation.contact).where(*conditions))
+    if counts is not None and not search.strip():
+        total = counts[stage] if stage is not None else sum(counts.values())
+    else:
+        total = db.session.scalar(select(func.count()).select_from(Invitation)
+                                  .join(Invitation.contact).where(*conditions))
     page = min(max(page, 1), max((total + per_page - 1) // per_page, 1))
     items = db.session.scalars(
         select(Invitation).join(Invitation.contact).where(*conditions)

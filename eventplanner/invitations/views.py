@@ -33,12 +33,15 @@ def guests(event_id: int):
     stage_value = request.args.get("stage", "")
     stage = InvitationStage(stage_value) if stage_value in set(InvitationStage) else None
     search = request.args.get("q", "")[:200]
-    page = overview.invitation_page(event, stage, search, request.args.get("page", 1, int))
     stage_counts = overview.stage_counts(event)
+    page = overview.invitation_page(event, stage, search, request.args.get("page", 1, int),
+                                    counts=stage_counts)
+    working_links = sum(stage_counts.values()) - stage_counts[InvitationStage.REVOKED]
     return render_template(
         "invitations/guests.html", event=event, page=page, stage=stage_value, search=search,
         stages=InvitationStage, stage_counts=stage_counts,
-        all_count=sum(stage_counts.values()), parts=overview.part_counts(event),
+        all_count=sum(stage_counts.values()),
+        parts=overview.part_counts(event, invited=working_links),
         kitchen=overview.kitchen_lists(event), messages=overview.messages_from_guests(event),
         selection_form=GuestSelectionForm(), confirm_form=ConfirmForm(),
         reminder_due_at=services.reminder_due_at(event))
