@@ -36,17 +36,19 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     )
     app.config.from_object(config_class)
     config_class.finalise(app.config)
+    from .sessions import CachedSigningSessions
+
+    app.session_interface = CachedSigningSessions()
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A server can drop idle connections; a file database cannot.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
 
     _init_extensions(app)
+    from .logs import init_logging
     from .security import init_security
 
+    init_logging(app)  # the request log wraps the app first, so ProxyFix comes outside it
     init_security(app)
-    from .logs import init_logging
-
-    init_logging(app)
     _register_blueprints(app)
     _register_template_helpers(app)
 

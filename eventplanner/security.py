@@ -98,17 +98,25 @@ def check_link(response=None) -> None:
     rate_limits.check("RATELIMIT_BAD_TOKENS", client_address())
 
 
-def note_missing_link(response):
-    """After it: a link that does not exist counts against the address."""
+#: Personal links must not leak through the Referer header, search engines or caches.
+PRIVATE_PAGE_HEADERS = [("Referrer-Policy", "no-referrer"),
+                        ("X-Robots-Tag", "noindex, nofollow"), ("Cache-Control", "no-store")]
+
+
+def finish_private_page(response):
+    """After a page opened by a link: private headers, and a link that does not exist
+    counts against the address."""
+    for name, value in PRIVATE_PAGE_HEADERS:
+        response.headers[name] = value
     if response.status_code == 404:
         rate_limits.count("RATELIMIT_BAD_TOKENS", client_address())
     return response
 
 
-def limit_token_pages(blueprint) -> None:
-    """Every page of ``blueprint`` is opened by a link (a guest's, a helper's)."""
+def private_link_pages(blueprint) -> None:
+    """Every page of ``blueprint`` is opened by a personal link (a guest's, a helper's)."""
     blueprint.before_request(check_link)
-    blueprint.after_request(note_missing_link)
+    blueprint.after_request(finish_private_page)
 
 
 def add_security_headers(response):

@@ -18,19 +18,11 @@ from eventplanner.events.services import get_event_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations.services import LinkNotValid
-from eventplanner.security import limit_token_pages
+from eventplanner.security import private_link_pages
 
 bp = organisers_only(Blueprint("checkin", __name__, url_prefix="/events/<int:event_id>/check-in"))
 door = Blueprint("door", __name__, url_prefix="/door/<token>")
-limit_token_pages(door)
-
-
-@door.after_request
-def keep_link_private(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+private_link_pages(door)
 
 
 @door.errorhandler(LinkNotValid)
@@ -41,7 +33,7 @@ def link_not_valid(error):
 @door.before_request
 def load_helper() -> None:
     """Every helper page starts from the link: a revoked or wrong one opens nothing.
-    (After the check on links that do not exist, which ``limit_token_pages`` put first.)"""
+    (After the check on links that do not exist, which ``private_link_pages`` put first.)"""
     g.helper = services.find_helper((request.view_args or {}).get("token", ""))
 
 

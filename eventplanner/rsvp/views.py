@@ -41,10 +41,10 @@ from eventplanner.rsvp.forms import (
     guest_button_form,
     language_form_for,
 )
-from eventplanner.security import limit_token_pages
+from eventplanner.security import private_link_pages
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
-limit_token_pages(bp)
+private_link_pages(bp)
 
 PART_FIELD = re.compile(rf"^{PART_FIELD_PREFIX}(\d+)$")
 
@@ -53,15 +53,6 @@ class FormFromElsewhere(DomainError):
     status_code = 400
     default_message = _l("The form had expired or was sent from elsewhere. Reload the page "
                          "and try again.")
-
-
-@bp.after_request
-def keep_links_private(response):
-    """Personal links must not leak through the Referer header, search engines or caches."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.errorhandler(services.LinkNotValid)
