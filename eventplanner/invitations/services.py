@@ -6,6 +6,7 @@ the same transaction as the change that causes it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -218,7 +219,8 @@ class _LinkStateStatement:
                 for convert, value in zip(self.converters, row, strict=True)]
 
 
-_link_state_statements: dict = {}
+#: One compiled statement per engine; an engine that goes away takes its statement along.
+_link_state_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def link_state(token: str) -> LinkState:

@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
-from eventplanner.checkin.models import CheckIn
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import InvalidState
 from eventplanner.events.models import Activity, Event
@@ -178,9 +177,3 @@ def purge_old_answers(now: datetime, retention_days: int) -> int:
         Invitation.event_id.in_(ended), Invitation.anonymised_at.is_(None))))
     return anonymise_invitations(ids, now)
 
-
-def keeps_counting(contact: Contact) -> int:
-    """How many check-ins an erased contact still adds to the figures (for the page)."""
-    return db.session.scalar(select(func.count(CheckIn.id)).join(
-        Invitation, Invitation.id == CheckIn.invitation_id).where(
-        Invitation.contact_id == contact.id)) or 0
