@@ -205,3 +205,10 @@ def test_earlier_editions_stand_side_by_side_with_their_nps(
     assert "Another company" not in page  # another organiser's series of the same name
     first = organiser.get(f"/events/{editions[0].id}/feedback").get_data(as_text=True)
     assert "Edition by edition" not in first  # nothing earlier to compare with
+
+    # A co-organiser of this year's edition only sees no earlier figures of the series.
+    helper = make_organiser()
+    organiser.submit(f"/events/{editions[1].id}/co-organisers", {"email": helper.email})
+    helper_page = log_in(helper).get(f"/events/{editions[1].id}/feedback")
+    assert helper_page.status_code == 200
+    assert f"Stoltzen {year - 2}" not in helper_page.get_data(as_text=True)

@@ -60,9 +60,9 @@ def _part(event: Event, activity_id: int) -> Activity:
 
 # --- the shared pages -------------------------------------------------------------------
 
-def _parts_page(event: Event):
+def _parts_page(event: Event, **extra):
     return render_template("checkin/parts.html", event=event, door=g.door_blueprint,
-                           door_args=g.door_args)
+                           door_args=g.door_args, **extra)
 
 
 def _door_page(event: Event, activity: Activity, status: int = 200):
@@ -121,9 +121,8 @@ def _scan(event: Event, activity_id: int):
 @bp.route("/")
 def parts(event_id: int):
     event = _organiser_event(event_id)
-    return render_template("checkin/parts.html", event=event, door="checkin",
-                           door_args=g.door_args, helpers=services.helpers_of(event),
-                           link=services.helper_link, form=ConfirmForm())
+    return _parts_page(event, helpers=services.helpers_of(event), link=services.helper_link,
+                       form=ConfirmForm())
 
 
 @bp.route("/<int:activity_id>")

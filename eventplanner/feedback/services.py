@@ -148,6 +148,14 @@ def choose_feedback_recipients(event: Event, ticked_ids: set[int]) -> list[Invit
     return chosen
 
 
+def ask_for_feedback(event: Event, ticked_ids: set[int], now_too: bool,
+                     now: datetime) -> int:
+    """Keep the organiser's list and, with ``now_too``, ask those on it who were not asked
+    yet. Returns how many were asked now."""
+    choose_feedback_recipients(event, ticked_ids)
+    return request_feedback(event, now) if now_too else 0
+
+
 def request_feedback(event: Event, now: datetime) -> int:
     """Email a feedback request, in each guest's language, to everyone on the list (those
     who came, as the organiser adjusted it). Nobody is asked twice; returns how many were

@@ -36,12 +36,8 @@ def request_feedback(event_id: int):
     event = get_event_for(current_user, event_id)
     ticked = set(request.form.getlist("invitation", type=int))
     ask_now = request.form.get("action") == "ask"
-
-    def change() -> int:
-        services.choose_feedback_recipients(event, ticked)
-        return services.request_feedback(event, utcnow()) if ask_now else 0
-
-    count = commit_or_flash(change)
+    count = commit_or_flash(lambda: services.ask_for_feedback(event, ticked, ask_now,
+                                                               utcnow()))
     if count is not None:
         flash(ngettext("%(num)d feedback request queued.", "%(num)d feedback requests queued.",
                        count) if ask_now else _("The list is saved."), "success")

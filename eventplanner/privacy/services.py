@@ -26,7 +26,8 @@ from eventplanner.mail.outbox import queue_email
 
 #: History entries whose values are free text about the guest (answers stay).
 FREE_TEXT_CHANGES = ("plus_ones", "dietary_needs", "message")
-ERASED_NAME = "Erased contact"
+#: Written in the language of the organiser who erases (the row keeps no person).
+ERASED_NAME = _l("Erased contact")
 
 
 class AlreadyErased(InvalidState):
@@ -139,7 +140,7 @@ def erase_contact(contact: Contact, now: datetime) -> None:
     anonymise_invitations(invitation_ids, now)
     db.session.execute(delete(Note).where(Note.contact_id == contact.id))
     contact = db.session.get(Contact, contact.id)
-    contact.name = ERASED_NAME
+    contact.name = str(ERASED_NAME)
     contact.email = f"erased-{contact.id}@invalid"
     contact.phone = contact.dietary_notes = contact.notes = contact.language = ""
     contact.tags = []
