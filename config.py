@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -60,6 +61,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    #: How long "keep me logged in" keeps an organiser logged in, and the longest any login
+    #: lasts on the server (logging out ends it sooner).
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("LOGIN_DAYS", "30")))
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     #: werkzeug's strong default; tests choose a cheaper one to keep the suite fast.

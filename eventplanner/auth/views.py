@@ -10,10 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventplanner.auth.forms import LoginForm, ProfileForm, RegistrationForm
+from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import (
     EmailTaken,
     authenticate,
+    count_logins,
+    end_all_logins,
+    end_login,
     register_organiser,
+    start_login,
     update_profile,
 )
 from eventplanner.extensions import db
@@ -32,6 +37,13 @@ def _safe_next(target: str | None) -> str:
     return url_for("events.dashboard")
 
 
+def _log_in(organiser: Organiser, remember: bool = False) -> None:
+    """A new login for this browser, saved with the rest of the request's changes."""
+    start_login(organiser)
+    db.session.commit()
+    login_user(organiser, remember=remember)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
@@ -46,8 +58,7 @@ def register():
         except EmailTaken as error:
             form.email.errors.append(str(error.message))
         else:
-            db.session.commit()
-            login_user(organiser)
+            _log_in(organiser)
             flash(_("Welcome, %(name)s. Create your first event.", name=organiser.name),
                   "success")
             return redirect(url_for("events.dashboard"))
@@ -69,7 +80,7 @@ def login():
     if form.validate_on_submit():
         organiser = authenticate(form.email.data, form.password.data)
         if organiser is not None:
-            login_user(organiser, remember=form.remember.data)
+            _log_in(organiser, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         rate_limits.count("RATELIMIT_LOGIN_PER_ADDRESS", client_address())
         rate_limits.count("RATELIMIT_LOGIN_PER_ACCOUNT", account)
@@ -81,8 +92,23 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """Log out this browser: its login ends on the server, so a copy of its cookies opens
+    nothing either. Other browsers stay logged in."""
+    end_login(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """Log out every browser and device where this account is logged in."""
+    end_all_logins(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You are logged out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -95,4 +121,5 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form), 422 if form.errors else 200
+    return render_template("auth/profile.html", form=form, logins=count_logins(current_user)), \
+        422 if form.errors else 200
