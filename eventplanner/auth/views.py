@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventplanner.auth.forms import LoginForm, ProfileForm, RegistrationForm
+from eventplanner.auth.guessing import (
+    count_failed_login,
+    count_successful_login,
+    seconds_before_next_try,
+)
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import (
     EmailTaken,
@@ -17,6 +23,7 @@ from eventplanner.auth.services import (
     count_logins,
     end_all_logins,
     end_login,
+    normalise_email,
     register_organiser,
     start_login,
     update_profile,
@@ -71,22 +78,37 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
+    account, address = normalise_email(request.form.get("email") or "")[:254], client_address()
     if request.method == "POST":
-        # Only failed attempts count, per address and per account: the right password is
-        # refused too while either is over its limit, so guessing gains nothing.
-        account = (request.form.get("email") or "").strip().lower()[:254]
-        rate_limits.check("RATELIMIT_LOGIN_PER_ADDRESS", client_address())
-        rate_limits.check("RATELIMIT_LOGIN_PER_ACCOUNT", account)
+        # While this address must wait, even the right password is refused: guessing gains
+        # nothing (auth.guessing says who waits for whom).
+        wait = seconds_before_next_try(account, address)
+        if wait:
+            return _wait_before_trying_again(form, wait)
     if form.validate_on_submit():
         organiser = authenticate(form.email.data, form.password.data)
         if organiser is not None:
+            count_successful_login(account, address)
             _log_in(organiser, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
-        rate_limits.count("RATELIMIT_LOGIN_PER_ADDRESS", client_address())
-        rate_limits.count("RATELIMIT_LOGIN_PER_ACCOUNT", account)
+        count_failed_login(account, address)
         form.form_errors.append(_("Wrong email or password."))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _wait_before_trying_again(form: LoginForm, seconds: int):
+    """The login form again, saying how long to wait (429 with ``Retry-After``)."""
+    if seconds <= 90 * 60:
+        wait = ngettext("Too many failed attempts. Try again in %(num)d minute.",
+                        "Too many failed attempts. Try again in %(num)d minutes.",
+                        math.ceil(seconds / 60))
+    else:
+        wait = ngettext("Too many failed attempts. Try again in %(num)d hour.",
+                        "Too many failed attempts. Try again in %(num)d hours.",
+                        math.ceil(seconds / 3600))
+    form.form_errors.append(wait)
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/logout", methods=["POST"])
