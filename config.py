@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -60,6 +61,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    #: How long "keep me logged in" keeps an organiser logged in, and the longest any login
+    #: lasts on the server (logging out ends it sooner).
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("LOGIN_DAYS", "30")))
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     #: werkzeug's strong default; tests choose a cheaper one to keep the suite fast.
@@ -87,10 +91,16 @@ class Config:
     #: each process's memory.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_ENABLED = _env_flag("RATELIMIT_ENABLED", True)
-    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT",
-                                                 "10 per 15 minutes")
+    #: Failed logins (eventplanner.auth.guessing): per account and address, waits that grow;
+    #: per address over all accounts; per account over all addresses, only for addresses
+    #: the account has not logged in from in LOGIN_TRUSTED_DAYS.
+    RATELIMIT_LOGIN_PER_PAIR = os.environ.get("RATELIMIT_LOGIN_PER_PAIR",
+                                              "5 per minute; 10 per 15 minutes; 20 per 6 hours")
     RATELIMIT_LOGIN_PER_ADDRESS = os.environ.get("RATELIMIT_LOGIN_PER_ADDRESS",
-                                                 "30 per 15 minutes")
+                                                 "30 per 15 minutes; 100 per day")
+    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT",
+                                                 "100 per hour; 300 per day")
+    LOGIN_TRUSTED_DAYS = int(os.environ.get("LOGIN_TRUSTED_DAYS", "30"))
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
     #: Links that do not exist (guests', helpers', calendar feeds), per address.
     RATELIMIT_BAD_TOKENS = os.environ.get("RATELIMIT_BAD_TOKENS", "30 per 10 minutes")

@@ -98,13 +98,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_organiser(organiser_id: str):
-        from .auth.models import Organiser
+    def load_organiser(login_token: str):
+        from .auth.services import organiser_logged_in_with
 
-        try:
-            return db.session.get(Organiser, int(organiser_id))
-        except ValueError:
-            return None
+        return organiser_logged_in_with(login_token)
 
     babel.init_app(app, locale_selector=select_locale)
 

@@ -12,10 +12,12 @@ and cost more than a whole guest page (about 0.2 ms of 0.4 ms).
 
 from __future__ import annotations
 
+import math
+import time
 from functools import lru_cache
 
 from flask import Flask, current_app, request
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
@@ -44,7 +46,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 class RateLimits:
-    """Counters per key in memory or Redis; a setting names each limit ("10 per 15 minutes")."""
+    """Counters per key in memory or Redis. A setting names its limits, one or several
+    ("5 per minute; 10 per 15 minutes"): several make the waits grow as the count does."""
 
     def init_app(self, app: Flask) -> None:
         uri = app.config.get("RATELIMIT_STORAGE_URI") or app.config["REDIS_URL"] or "memory://"
@@ -55,25 +58,52 @@ class RateLimits:
         return current_app.extensions["rate_limits"]
 
     @staticmethod
-    def _limit(setting: str) -> RateLimitItem:
+    def _limits(setting: str) -> tuple[RateLimitItem, ...]:
         return _parsed(current_app.config[setting])
 
+    def seconds_to_wait(self, setting: str, *key: str) -> int:
+        """0 while every limit of ``setting`` has room for ``key``; else the seconds until
+        all of them have (the longest window that is full decides)."""
+        if not current_app.config["RATELIMIT_ENABLED"]:
+            return 0
+        strategy = self._strategy()
+        resets = [strategy.get_window_stats(limit, setting, *key).reset_time
+                  for limit in self._limits(setting) if not strategy.test(limit, setting, *key)]
+        return max(1, math.ceil(max(resets) - time.time())) if resets else 0
+
     def check(self, setting: str, *key: str) -> None:
-        """Refuse (429) while the count for ``key`` is at the limit; count nothing."""
-        if current_app.config["RATELIMIT_ENABLED"] and not self._strategy().test(
-                self._limit(setting), setting, *key):
-            raise TooManyRequests(retry_after=self._limit(setting).get_expiry())
+        """Refuse (429) while the count for ``key`` is at a limit; count nothing."""
+        wait = self.seconds_to_wait(setting, *key)
+        if wait:
+            raise TooManyRequests(retry_after=wait)
 
     def count(self, setting: str, *key: str) -> None:
         """Count one for ``key`` (a failed login, a link that does not exist)."""
         if current_app.config["RATELIMIT_ENABLED"]:
-            self._strategy().hit(self._limit(setting), setting, *key)
+            for limit in self._limits(setting):
+                self._strategy().hit(limit, setting, *key)
 
     def use(self, setting: str, *key: str) -> None:
-        """Count one and refuse (429) once over the limit."""
-        if current_app.config["RATELIMIT_ENABLED"] and not self._strategy().hit(
-                self._limit(setting), setting, *key):
-            raise TooManyRequests(retry_after=self._limit(setting).get_expiry())
+        """Count one and refuse (429) once over a limit."""
+        self.check(setting, *key)
+        self.count(setting, *key)
+
+    def forget(self, setting: str, *key: str) -> None:
+        """Start counting ``key`` afresh (a password that was right after all)."""
+        if current_app.config["RATELIMIT_ENABLED"]:
+            for limit in self._limits(setting):
+                self._strategy().clear(limit, setting, *key)
+
+    def remember(self, fact: str, *key: str, days: int) -> None:
+        """Keep that ``fact`` holds for ``key`` (in the same store) for ``days`` from now."""
+        if current_app.config["RATELIMIT_ENABLED"]:
+            storage, name = self._strategy().storage, _fact_key(fact, key)
+            storage.clear(name)
+            storage.incr(name, days * 86400)
+
+    def remembers(self, fact: str, *key: str) -> bool:
+        return current_app.config["RATELIMIT_ENABLED"] and \
+            self._strategy().storage.get(_fact_key(fact, key)) > 0
 
     def reset(self) -> None:
         self._strategy().storage.reset()
@@ -83,8 +113,12 @@ rate_limits = RateLimits()
 
 
 @lru_cache(maxsize=32)
-def _parsed(limit: str) -> RateLimitItem:
-    return parse(limit)
+def _parsed(limits: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(limits))
+
+
+def _fact_key(fact: str, key: tuple[str, ...]) -> str:
+    return "/".join(("eventplanner", fact, *key))
 
 
 def client_address() -> str:

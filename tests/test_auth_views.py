@@ -1,7 +1,10 @@
-from sqlalchemy import func, select
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
 
 from eventplanner.auth.models import Organiser
-from eventplanner.extensions import db
+from eventplanner.extensions import db, utcnow
 from tests.conftest import PASSWORD
 
 
@@ -113,3 +116,108 @@ def test_a_login_without_csrf_token_is_refused(client, make_organiser):
     assert response.status_code == 400
     assert "The form had expired" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
+
+
+# --- logins end on the server ------------------------------------------------------------
+
+def log_in(client, organiser, address: str = "10.0.0.1", **form):
+    response = client.submit("/auth/login", {"email": organiser.email, "password": PASSWORD,
+                                             **form}, environ_base={"REMOTE_ADDR": address})
+    assert response.status_code == 302
+    return response
+
+
+def browser_with_cookie(app, name: str, value: str):
+    """Another browser, elsewhere, holding a copy of one cookie."""
+    from tests.conftest import FormClient
+
+    other = FormClient(app, app.response_class, use_cookies=True)
+    other.set_cookie(name, value)
+    return other
+
+
+def opens_contacts(browser, address: str = "192.0.2.77") -> bool:
+    response = browser.get("/contacts/", environ_base={"REMOTE_ADDR": address})
+    if response.status_code == 302:
+        assert response.headers["Location"].startswith("/auth/login")
+        return False
+    assert response.status_code == 200
+    return True
+
+
+@pytest.mark.parametrize("cookie", ["session", "remember_token"])
+def test_a_copied_cookie_opens_nothing_after_logout(app, client, make_organiser, cookie):
+    organiser = make_organiser()
+    log_in(client, organiser, remember="y")
+    copied = client.get_cookie(cookie).value
+    thief = browser_with_cookie(app, cookie, copied)
+    assert opens_contacts(thief), "the copy works while the login lasts"
+
+    client.submit("/auth/logout")
+    assert not opens_contacts(client)
+    assert not opens_contacts(browser_with_cookie(app, cookie, copied))
+    assert not opens_contacts(thief)
+
+
+def test_every_login_gets_a_new_remember_cookie(client, make_organiser):
+    organiser = make_organiser()
+    tokens = []
+    for _ in range(2):
+        log_in(client, organiser, remember="y")
+        tokens.append(client.get_cookie("remember_token").value)
+        client.delete_cookie("session")
+        client.delete_cookie("remember_token")
+    assert tokens[0] != tokens[1]
+
+
+def test_logging_out_ends_this_browser_only_and_log_out_everywhere_ends_all(
+        app, client, make_organiser):
+    from tests.conftest import FormClient
+
+    organiser = make_organiser()
+    laptop, phone = client, FormClient(app, app.response_class, use_cookies=True)
+    log_in(laptop, organiser)
+    log_in(phone, organiser, "10.0.0.2", remember="y")
+    profile = laptop.get("/auth/profile").get_data(as_text=True)
+    assert "You are logged in on 2 browsers or devices" in profile
+
+    laptop.submit("/auth/logout")
+    assert not opens_contacts(laptop)
+    assert opens_contacts(phone)
+
+    log_in(laptop, organiser)
+    phone_copy = browser_with_cookie(app, "remember_token",
+                                     phone.get_cookie("remember_token").value)
+    response = laptop.submit("/auth/logout-everywhere")
+    assert response.headers["Location"] == "/auth/login"
+    assert "You are logged out on every device." in laptop.get("/auth/login").get_data(
+        as_text=True)
+    for browser in (laptop, phone, phone_copy):
+        assert not opens_contacts(browser)
+
+
+@pytest.mark.settings(REMEMBER_COOKIE_DURATION=timedelta(days=30))
+def test_a_login_ends_when_its_remember_cookie_would_have_expired(
+        app, client, make_organiser):
+    from eventplanner.auth.models import Login
+
+    organiser = make_organiser()
+    log_in(client, organiser, remember="y")
+    assert opens_contacts(client)
+    with app.app_context():
+        db.session.execute(update(Login).values(
+            started_at=utcnow() - timedelta(days=30, minutes=1)))
+        db.session.commit()
+    assert not opens_contacts(client)
+    log_in(client, organiser)
+    with app.app_context():  # the expired login is forgotten at the next one
+        assert db.session.scalar(select(func.count()).select_from(Login)) == 1
+
+
+def test_a_cookie_from_before_logins_were_kept_opens_nothing(app, client, make_organiser):
+    """Those carried the account's id; forging one needs the key, but a copy must not work."""
+    organiser = make_organiser()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(organiser.id)
+        session["_fresh"] = True
+    assert not opens_contacts(client)

@@ -162,8 +162,14 @@ def test_a_helpers_link_checks_guests_in_and_opens_nothing_else(
     # Revoked: the link opens nothing.
     helper_id = re.search(r"/check-in/helpers/(\d+)/revoke", page).group(1)
     organiser.submit(f"/events/{event.id}/check-in/helpers/{helper_id}/revoke")
-    assert helper.get(link).status_code == 404
+    revoked = helper.get(link)
+    assert revoked.status_code == 404
     assert helper.get(f"{link}{race}").status_code == 404
+    # Told as a helper's link, not as a guest's invitation.
+    told = words_of(revoked.get_data(as_text=True))
+    assert "This check-in link no longer works" in told
+    assert "Ask the organiser of the event for a new check-in link" in told
+    assert "invitation" not in told.lower()
 
 
 def test_two_helpers_checking_in_the_same_guest_at_once_make_one_check_in(app, evening):

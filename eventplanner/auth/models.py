@@ -1,11 +1,11 @@
-"""Organisers: the people who log in and run events."""
+"""Organisers: the people who log in and run events, and their logins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventplanner.extensions import UTCDateTime, db, utcnow
@@ -26,5 +26,30 @@ class Organiser(UserMixin, db.Model):
     feed_nonce: Mapped[str | None] = mapped_column(String(64))
     feed_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
 
+    #: The token of the login this object was loaded through (``auth.services``), never
+    #: stored: what Flask-Login writes into the session and "keep me logged in" cookies.
+    login_token = None
+
+    def get_id(self) -> str:
+        """Flask-Login's "alternative id": the login's token, not the account's id, so that
+        a cookie opens nothing once its login has ended."""
+        if self.login_token is None:
+            raise RuntimeError("start a login (auth.services.start_login) before login_user")
+        return self.login_token
+
     def __repr__(self) -> str:
         return f"<Organiser {self.id} {self.email}>"
+
+
+class Login(db.Model):
+    """One login on one browser. Its token travels in that browser's cookies; only the
+    token's digest is kept. Logging out deletes the row, and with it every copy of the
+    cookies."""
+
+    __tablename__ = "login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"),
+                                              index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,15 +1,18 @@
-"""Organiser accounts: registration and password checks."""
+"""Organiser accounts: registration, password checks and logins."""
 
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from eventplanner.auth.models import Organiser
+from eventplanner.auth.models import Login, Organiser
 from eventplanner.errors import InvalidState
-from eventplanner.extensions import db
+from eventplanner.extensions import db, utcnow
+from eventplanner.invitations.tokens import looks_like_token, token_digest
 
 
 class EmailTaken(InvalidState):
@@ -71,3 +74,54 @@ def update_profile(organiser: Organiser, name: str, language: str) -> None:
     organiser.name = " ".join(name.split())[:120]
     organiser.language = language
     db.session.flush()
+
+
+# --- logins -------------------------------------------------------------------------------
+# Each login is a row whose token the browser's cookies carry (as Flask-Login's alternative
+# id). Ending a login deletes its row: the session cookie and the "keep me logged in" cookie
+# of that login, and every copy of them, then open nothing. A login lasts at most as long as
+# the "keep me logged in" cookie (REMEMBER_COOKIE_DURATION).
+
+def start_login(organiser: Organiser) -> None:
+    """A new login for ``organiser`` with a new token (so new cookies at every login); their
+    expired logins are forgotten on the way."""
+    db.session.execute(delete(Login).where(Login.organiser_id == organiser.id,
+                                           Login.started_at < _oldest_valid_start()))
+    token = secrets.token_urlsafe(32)
+    db.session.add(Login(organiser_id=organiser.id, token_digest=token_digest(token)))
+    db.session.flush()
+    organiser.login_token = token
+
+
+def organiser_logged_in_with(token: str) -> Organiser | None:
+    """The organiser whose login carries ``token``, or None if it ended or expired."""
+    if not looks_like_token(token):
+        return None  # also a cookie from before logins were kept (it held the account id)
+    organiser = db.session.scalar(
+        select(Organiser).join(Login, Login.organiser_id == Organiser.id)
+        .where(Login.token_digest == token_digest(token),
+               Login.started_at >= _oldest_valid_start()))
+    if organiser is not None:
+        organiser.login_token = token
+    return organiser
+
+
+def end_login(organiser: Organiser) -> None:
+    """Log out this browser: its login ends, wherever its cookies have been copied."""
+    db.session.execute(delete(Login).where(
+        Login.token_digest == token_digest(organiser.login_token or "")))
+
+
+def end_all_logins(organiser: Organiser) -> None:
+    """Log out everywhere (every browser and device), as after a lost phone."""
+    db.session.execute(delete(Login).where(Login.organiser_id == organiser.id))
+
+
+def count_logins(organiser: Organiser) -> int:
+    """On how many browsers or devices ``organiser`` is logged in."""
+    return db.session.scalar(select(func.count()).select_from(Login).where(
+        Login.organiser_id == organiser.id, Login.started_at >= _oldest_valid_start()))
+
+
+def _oldest_valid_start():
+    return utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]

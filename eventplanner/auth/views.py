@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventplanner.auth.forms import LoginForm, ProfileForm, RegistrationForm
+from eventplanner.auth.guessing import (
+    count_failed_login,
+    count_successful_login,
+    seconds_before_next_try,
+)
+from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import (
     EmailTaken,
     authenticate,
+    count_logins,
+    end_all_logins,
+    end_login,
+    normalise_email,
     register_organiser,
+    start_login,
     update_profile,
 )
 from eventplanner.extensions import db
@@ -32,6 +44,13 @@ def _safe_next(target: str | None) -> str:
     return url_for("events.dashboard")
 
 
+def _log_in(organiser: Organiser, remember: bool = False) -> None:
+    """A new login for this browser, saved with the rest of the request's changes."""
+    start_login(organiser)
+    db.session.commit()
+    login_user(organiser, remember=remember)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
@@ -46,8 +65,7 @@ def register():
         except EmailTaken as error:
             form.email.errors.append(str(error.message))
         else:
-            db.session.commit()
-            login_user(organiser)
+            _log_in(organiser)
             flash(_("Welcome, %(name)s. Create your first event.", name=organiser.name),
                   "success")
             return redirect(url_for("events.dashboard"))
@@ -60,29 +78,59 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
+    account, address = normalise_email(request.form.get("email") or "")[:254], client_address()
     if request.method == "POST":
-        # Only failed attempts count, per address and per account: the right password is
-        # refused too while either is over its limit, so guessing gains nothing.
-        account = (request.form.get("email") or "").strip().lower()[:254]
-        rate_limits.check("RATELIMIT_LOGIN_PER_ADDRESS", client_address())
-        rate_limits.check("RATELIMIT_LOGIN_PER_ACCOUNT", account)
+        # While this address must wait, even the right password is refused: guessing gains
+        # nothing (auth.guessing says who waits for whom).
+        wait = seconds_before_next_try(account, address)
+        if wait:
+            return _wait_before_trying_again(form, wait)
     if form.validate_on_submit():
         organiser = authenticate(form.email.data, form.password.data)
         if organiser is not None:
-            login_user(organiser, remember=form.remember.data)
+            count_successful_login(account, address)
+            _log_in(organiser, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
-        rate_limits.count("RATELIMIT_LOGIN_PER_ADDRESS", client_address())
-        rate_limits.count("RATELIMIT_LOGIN_PER_ACCOUNT", account)
+        count_failed_login(account, address)
         form.form_errors.append(_("Wrong email or password."))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
 
+def _wait_before_trying_again(form: LoginForm, seconds: int):
+    """The login form again, saying how long to wait (429 with ``Retry-After``)."""
+    if seconds <= 90 * 60:
+        wait = ngettext("Too many failed attempts. Try again in %(num)d minute.",
+                        "Too many failed attempts. Try again in %(num)d minutes.",
+                        math.ceil(seconds / 60))
+    else:
+        wait = ngettext("Too many failed attempts. Try again in %(num)d hour.",
+                        "Too many failed attempts. Try again in %(num)d hours.",
+                        math.ceil(seconds / 3600))
+    form.form_errors.append(wait)
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """Log out this browser: its login ends on the server, so a copy of its cookies opens
+    nothing either. Other browsers stay logged in."""
+    end_login(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """Log out every browser and device where this account is logged in."""
+    end_all_logins(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You are logged out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -95,4 +143,5 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form), 422 if form.errors else 200
+    return render_template("auth/profile.html", form=form, logins=count_logins(current_user)), \
+        422 if form.errors else 200

@@ -27,7 +27,8 @@ private_link_pages(door)
 
 @door.errorhandler(LinkNotValid)
 def link_not_valid(error):
-    return render_template("rsvp/link_invalid.html", message=error.message), 404
+    """A helper's link that was revoked or never existed: told as a helper's, not a guest's."""
+    return render_template("checkin/link_invalid.html"), 404
 
 
 @door.before_request
