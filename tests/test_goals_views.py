@@ -227,6 +227,30 @@ def test_after_publishing_each_participant_gets_their_result_once_by_email(
     assert "You did not start this time." in cecilie.get_body(("plain",)).get_content()
 
 
+def test_each_timed_part_emails_its_own_results(
+        app, client, log_in, make_organiser, make_event, make_activity, make_contact,
+        make_invitation, smtp_server, deliver_mail):
+    """Emailed for the first race, a participant still gets the second race's result."""
+    event = make_event(owner=make_organiser(), status="published", title="Race day")
+    make_activity(event, name="Stair race", starts_at=next_year_at(10, 1, 12))
+    make_activity(event, name="Sprint", starts_at=next_year_at(10, 1, 15))
+    stairs, sprint = activity_ids(app, event)
+    anna = make_invitation(event, make_contact(event.owner, name="Anna"), send=True)
+    client.submit(f"/r/{anna.token}", {f"part_{stairs}": "yes", f"part_{sprint}": "yes",
+                                       "dietary_needs": "", "message_to_host": ""})
+    organiser = log_in(event.owner)
+    for part, time in ((stairs, "9:30"), (sprint, "0:41")):
+        organiser.submit(f"/events/{event.id}/parts/{part}/results",
+                         {f"time-{anna.id}": time})
+    organiser.submit(f"/events/{event.id}/results/publish", {"show_names": "y"})
+    for part in (stairs, sprint, sprint):  # the second click on a part sends nothing more
+        organiser.submit(f"/events/{event.id}/parts/{part}/results/email")
+    deliver_mail()
+    assert sorted(m["Subject"] for m in smtp_server.to("Anna")
+                  if m["Subject"].startswith("Your result")) == [
+        "Your result: Sprint", "Your result: Stair race"]
+
+
 def upload_results(organiser, event, parts, content: str):
     import io
 
