@@ -1,124 +1,297 @@
-"""Who may see what: every organiser route, walked from the URL map.
+"""Who may see what: every organiser route, walked from the URL map, per viewer.
 
-New routes are covered without editing this file: a route that takes an ``event_id`` must
-answer 404 to an organiser who has no part in that event, and every POST must refuse a
-request without a CSRF token.
+The owner has a private event (a race with a guest, a goal, a result, feedback, a note, an
+email, a check-in helper and a co-organiser of its own) and this year's edition of the same
+series, which a colleague co-organises. Every organiser route is tried against the private
+event by each viewer, and each pair is its own test, so a failure names both:
+
+- ``owner``: opens every page of it (proof that the addresses are right);
+- ``co-organiser``: the colleague, co-organiser of the owner's other event: 404 everywhere;
+- ``stranger``: an organiser with no part in it: 404 everywhere;
+- ``helper-link``: someone who opened the private event's check-in link: the login page;
+- ``visitor``: nobody logged in: the login page.
+
+New routes are covered without editing this file. The pages a viewer may open (their own
+lists, the colleague's event) must show nothing of the private event. All requests are
+refusals, so the world is built once per backend and checked unchanged after each test.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
-from eventplanner.contacts.models import Contact
-from eventplanner.events.models import Event
-from eventplanner.extensions import db
-from eventplanner.mail.models import Message
+from config import TestConfig
+from eventplanner import create_app
+from eventplanner.extensions import db, utcnow
+from tests.conftest import PASSWORD, FormClient, app_for
 
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register", "health"}
 #: Guest pages and the calendar feed: the token in the address is the key, no login.
 TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed", "door.")
+#: Words that exist only in the private event: no page of another viewer may show them.
+PRIVATE_WORDS = ("Private dinner", "47:11", "Private aim", "Private soup", "A private note")
+#: Ids that name something inside an event (a part, a guest...), not the event itself.
+CHILD_IDS = {"activity_id", "invitation_id", "goal_id", "helper_id"}
+#: Ids of things outside any event, which only their organiser opens.
+ADDRESS_BOOK_IDS = {"contact_id", "company_id", "note_id"}
 
 
-def organiser_rules(app: Flask):
-    return [rule for rule in app.url_map.iter_rules()
-            if rule.endpoint not in PUBLIC_ENDPOINTS
-            and not rule.endpoint.startswith(TOKEN_BLUEPRINTS)]
+class Route(NamedTuple):
+    endpoint: str
+    method: str
+    arguments: frozenset[str]
 
 
-def url_for_rule(rule, **ids) -> str:
-    if rule.endpoint.startswith("door.") and "helper_token" in ids:
-        ids = {**ids, "token": ids["helper_token"]}  # a helper's link, not a guest's
-    values = {name: ids.get(name, 1) for name in rule.arguments}
-    return rule.build(values, append_unknown=False)[1]
+def organiser_routes() -> list[Route]:
+    """Every (route, method) that needs a logged-in organiser, from the app's URL map."""
+    app = create_app(TestConfig)
+    return sorted(Route(rule.endpoint, method, frozenset(rule.arguments))
+                  for rule in app.url_map.iter_rules()
+                  if rule.endpoint not in PUBLIC_ENDPOINTS
+                  and not rule.endpoint.startswith(TOKEN_BLUEPRINTS)
+                  for method in rule.methods - {"HEAD", "OPTIONS"})
+
+
+ROUTES = organiser_routes()
+
+
+def url_for_route(app: Flask, route: Route, ids: dict) -> str:
+    rule = next(app.url_map.iter_rules(route.endpoint))
+    return rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+def matrix() -> Iterator:
+    """(viewer, route) pairs with what the viewer must get, named ``route-METHOD-viewer``."""
+    for route in ROUTES:
+        cases = ["visitor", "helper-link"]
+        if route.arguments:
+            cases += ["stranger", "co-organiser"]
+            if route.method == "GET":
+                cases.append("owner")
+        for viewer in cases:
+            yield pytest.param(viewer, route, id=f"{route.endpoint}-{route.method}-{viewer}")
+
+
+# --- the world: built once per backend -----------------------------------------------------
+
+class World(NamedTuple):
+    app: Flask
+    private: dict
+    shared: dict
+    clients: dict[str, FormClient]
+    tokens: dict[str, str]
+
+
+def build_world(app: Flask) -> tuple[dict, dict]:
+    """The owner's private event and the shared edition; returns the ids of each."""
+    from eventplanner.auth.services import register_organiser
+    from eventplanner.checkin.services import add_helper, helper_token
+    from eventplanner.contacts.services import ContactDetails, create_contact
+    from eventplanner.events.models import ActivityKind, EventStatus
+    from eventplanner.events.services import (
+        ActivityDetails,
+        EventDetails,
+        add_activity,
+        add_co_organiser,
+        create_event,
+    )
+    from eventplanner.feedback.history import add_note
+    from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
+    from eventplanner.goals.models import ResultStatus
+    from eventplanner.goals.services import record_result, set_goal
+    from eventplanner.invitations.models import AnswerStatus
+    from eventplanner.invitations.services import (
+        GuestAnswer,
+        invitation_token,
+        invite_contacts,
+        respond_to_invitation,
+    )
+    from eventplanner.mail.models import Message
+
+    with app.app_context():
+        people = {role: register_organiser(name, f"{role}@example.com", PASSWORD)
+                  for role, name in (("owner", "Olivia Owner"), ("colleague", "Colin Colleague"),
+                                     ("stranger", "Stella Stranger"), ("pia", "Pia Partner"))}
+        client = create_contact(people["owner"], ContactDetails(
+            name="Carl Client", email="carl@client.example", company_name="Client AS"))
+        worlds = {}
+        for key, title, start, partner, time in (
+                ("private", "Private dinner", datetime(utcnow().year - 1, 9, 5, 16), "pia",
+                 "47:11"),
+                ("shared", "Shared race", datetime(utcnow().year + 1, 9, 5, 16), "colleague",
+                 "45:00")):
+            event = create_event(people["owner"], EventDetails(
+                title=title, timezone="Europe/Oslo", status=EventStatus.PUBLISHED,
+                series_name="Stoltzen"))
+            race = add_activity(event, ActivityDetails(
+                name="Stair race", kind=ActivityKind.TIMED, starts_at=start,
+                ends_at=start + timedelta(hours=1)))
+            add_co_organiser(event, people["owner"], f"{partner}@example.com")
+            [invitation] = invite_contacts(event, people["owner"], [client.id], 0, send=True,
+                                           now=utcnow()).invited
+            respond_to_invitation(invitation, GuestAnswer({race.id: AnswerStatus.YES}),
+                                  utcnow(), changed_by="organiser")
+            goal = set_goal(invitation, race, "46:00", "", f"{title.split()[0]} aim")
+            record_result(race, invitation, ResultStatus.FINISHED, time)
+            helper = add_helper(event, "Door helper")
+            db.session.flush()
+            worlds[key] = {
+                "event_id": event.id, "activity_id": race.id, "invitation_id": invitation.id,
+                "goal_id": goal.id, "helper_id": helper.id, "organiser_id": people[partner].id,
+                "helper_token": helper_token(helper), "token": invitation_token(invitation),
+                "message_id": db.session.scalar(select(func.min(Message.id)).where(
+                    Message.event_id == event.id))}
+            if key == "private":
+                submit_feedback(invitation, FeedbackAnswer(score=2, do_better="Private soup"),
+                                event.ends_at + timedelta(hours=1))
+        note = add_note("A private note", date(2026, 1, 1), contact=client)
+        db.session.commit()
+        address_book = {"contact_id": client.id, "company_id": client.company_id,
+                        "note_id": note.id}
+        return {**worlds["private"], **address_book}, {**worlds["shared"], **address_book}
+
+
+def fingerprint(app: Flask) -> list:
+    """What a refused request must leave as it was."""
+    with app.app_context():
+        return db.session.execute(text(
+            "SELECT (SELECT count(*) FROM event), (SELECT min(title) FROM event), "
+            "(SELECT count(*) FROM activity), "
+            "(SELECT count(*) FROM invitation WHERE revoked_at IS NULL), "
+            "(SELECT count(*) FROM relationship_note), (SELECT count(*) FROM contact), "
+            "(SELECT count(*) FROM event_co_organiser), (SELECT count(*) FROM message), "
+            "(SELECT count(*) FROM check_in_helper WHERE revoked_at IS NULL), "
+            "(SELECT min(organiser_comment) FROM goal)")).one()
+
+
+def logged_in(app: Flask, email: str) -> FormClient:
+    app.test_client_class = FormClient
+    client = app.test_client()
+    response = client.submit("/auth/login", {"email": email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture(scope="module")
+def world(backend, tmp_path_factory) -> Iterator[World]:
+    """One app and database for the whole module (per backend), left empty afterwards."""
+    import shutil
+
+    if backend.name == "sqlite":
+        copy = tmp_path_factory.mktemp("access") / "access.db"
+        shutil.copyfile(backend.url, copy)
+        app = app_for(f"sqlite:///{copy}")
+    else:
+        app = app_for(backend.url)
+    private, shared = build_world(app)
+    clients = {role: logged_in(app, f"{email}@example.com") for role, email in (
+        ("owner", "owner"), ("co-organiser", "colleague"), ("stranger", "stranger"))}
+    app.test_client_class = FormClient
+    clients["visitor"], clients["helper-link"] = app.test_client(), app.test_client()
+    assert clients["helper-link"].get(f"/door/{private['helper_token']}/").status_code == 200
+    tokens = {role: client.csrf_token() for role, client in clients.items()}
+    yield World(app, private, shared, clients, tokens)
+    with app.app_context():
+        db.session.remove()
+        if backend.name == "postgresql":
+            tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
 
 
 @pytest.fixture
-def foreign_event(make_organiser, make_event, make_activity, make_contact, make_invitation,
-                  app):
-    """An event with a part, a co-organiser, a guest and an email: none of them the
-    intruder's."""
-    owner, helper = make_organiser(), make_organiser()
-    event = make_event(owner=owner, title="Someone else's event", status="published")
-    activity = make_activity(event)
-    contact = make_contact(owner, company_name="Someone else's client")
-    invitation = make_invitation(event, contact, send=True)
-    with app.app_context():
-        from eventplanner.checkin.services import add_helper, helper_token
-        from eventplanner.feedback.history import add_note
-
-        message_id = db.session.scalar(select(Message.id))
-        note_id = add_note("Someone else's note", date(2026, 1, 1),
-                           contact=db.session.get(Contact, contact.id)).id
-        at_the_door = add_helper(db.session.get(Event, event.id), "Door helper")
-        helper_id, door_token = at_the_door.id, helper_token(at_the_door)
-        db.session.commit()
-    return {"event_id": event.id, "activity_id": activity.id, "organiser_id": helper.id,
-            "contact_id": contact.id, "invitation_id": invitation.id,
-            "message_id": message_id, "token": invitation.token, "owner": owner,
-            "company_id": contact.company_id, "note_id": note_id, "helper_id": helper_id,
-            "helper_token": door_token,
-            "helper": helper}
+def untouched(world: World) -> Iterator[None]:
+    """The test's requests leave the world as they found it (checked after each test, so
+    a test that changes something fails alone)."""
+    before = fingerprint(world.app)
+    yield
+    assert fingerprint(world.app) == before, "a refused request changed something"
 
 
-def test_every_organiser_route_sends_a_visitor_to_the_login(app, client, foreign_event):
-    for rule in organiser_rules(app):
-        url = url_for_rule(rule, **foreign_event)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            response = client.open(url, method=method, data={"csrf_token": client.csrf_token()})
-            assert response.status_code == 302, (method, url)
-            assert response.headers["Location"].startswith("/auth/login"), (method, url)
+def attempt(world: World, viewer: str, route: Route, ids: dict):
+    data = {"csrf_token": world.tokens[viewer], "email": "stranger@example.com",
+            "title": "Hijacked", "timezone": "UTC", "name": "Hijacked", "comment": "Hijacked",
+            "text": "Hijacked", "noted_on": "2026-01-01"}
+    return world.clients[viewer].open(url_for_route(world.app, route, ids),
+                                      method=route.method, data=data)
 
 
-def test_another_organisers_event_is_not_found_on_every_route(
-        app, make_organiser, log_in, foreign_event):
-    intruder = log_in(make_organiser())
+# --- the matrix -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("viewer, route", list(matrix()))
+def test_a_route_of_the_owners_private_event_answers_each_viewer_as_it_should(
+        world, untouched, viewer, route):
+    response = attempt(world, viewer, route, world.private)
+    body = response.get_data(as_text=True)
+    if viewer in ("visitor", "helper-link"):
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login")
+    elif viewer == "owner":
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 404
+        assert "Page not found" in body
+        assert not [word for word in PRIVATE_WORDS if word in body]
+
+
+OWN_PAGES = [pytest.param(viewer, route, id=f"{route.endpoint}-{viewer}")
+             for route in ROUTES if route.method == "GET"
+             and not route.arguments & ADDRESS_BOOK_IDS
+             for viewer in (("co-organiser", "stranger") if not route.arguments
+                            else ("co-organiser",))]
+
+
+@pytest.mark.parametrize("viewer, route", OWN_PAGES)
+def test_the_pages_a_viewer_may_open_show_nothing_of_the_owners_private_event(
+        world, viewer, route):
+    """The colleague's own event (the next edition of the same series, with the same guest)
+    and everyone's own lists: no title, time, aim, comment or note of the private event."""
+    response = attempt(world, viewer, route, world.shared)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert [word for word in PRIVATE_WORDS if word in body] == []
+
+
+THROUGH_MY_EVENT = [pytest.param(route, id=f"{route.endpoint}-{route.method}-co-organiser")
+                    for route in ROUTES
+                    if "event_id" in route.arguments and route.arguments & CHILD_IDS]
+
+
+@pytest.mark.parametrize("route", THROUGH_MY_EVENT)
+def test_a_part_guest_or_helper_of_the_private_event_is_not_found_through_my_event(
+        world, untouched, route):
+    """The colleague's event id with the private event's part, guest, goal or helper."""
+    ids = {**world.private, "event_id": world.shared["event_id"]}
+    response = attempt(world, "co-organiser", route, ids)
+    assert response.status_code == 404, response.status_code
+
+
+@pytest.mark.parametrize("url", ["/events/999999", "/events/999999/edit",
+                                 "/events/0/activities/1/edit", "/contacts/999999",
+                                 "/outbox/999999"])
+def test_unknown_ids_are_not_found(world, url):
+    assert world.clients["stranger"].get(url).status_code == 404
+
+
+def test_every_post_refuses_a_missing_csrf_token(world, untouched):
+    owner = world.clients["owner"]
     checked = 0
-    for rule in organiser_rules(app):
-        if not rule.arguments:
-            continue
-        url = url_for_rule(rule, **foreign_event)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            data = {"csrf_token": intruder.csrf_token(), "email": "x@example.com",
-                    "title": "Hijacked", "timezone": "UTC", "name": "Hijacked"}
-            response = intruder.open(url, method=method, data=data)
-            assert response.status_code == 404, (method, url, response.status_code)
-            assert "Page not found" in response.get_data(as_text=True)
-            checked += 1
-    assert checked >= 10
-    with app.app_context():
-        assert db.session.scalar(select(Event.title)) == "Someone else's event"
-
-
-def test_a_part_of_another_event_is_not_found_through_my_event(
-        make_organiser, log_in, make_event, foreign_event):
-    me = make_organiser()
-    mine = make_event(owner=me)
-    browser = log_in(me)
-    url = f"/events/{mine.id}/activities/{foreign_event['activity_id']}/edit"
-    assert browser.get(url).status_code == 404
-
-
-def test_unknown_ids_are_not_found(make_organiser, log_in):
-    browser = log_in(make_organiser())
-    for url in ("/events/999999", "/events/999999/edit", "/events/0/activities/1/edit"):
-        assert browser.get(url).status_code == 404
-
-
-def test_every_post_refuses_a_missing_csrf_token(app, log_in, foreign_event):
-    browser = log_in(foreign_event["owner"])
-    checked = 0
-    for rule in app.url_map.iter_rules():
+    for rule in world.app.url_map.iter_rules():
         if "POST" not in rule.methods:
             continue
-        url = url_for_rule(rule, **foreign_event)
-        response = browser.post(url, data={"title": "Changed", "email": "x@example.com"})
+        ids = {**world.private, "token": world.private["helper_token"]} \
+            if rule.endpoint.startswith("door.") else world.private
+        url = rule.build({name: ids.get(name, 1) for name in rule.arguments},
+                         append_unknown=False)[1]
+        response = owner.post(url, data={"title": "Changed", "email": "x@example.com"})
         assert response.status_code == 400, url
         checked += 1
     assert checked >= 8
-    assert browser.get("/").status_code == 200, "still logged in"
-    with app.app_context():
-        assert db.session.scalar(select(Event.title)) == "Someone else's event"
+    assert owner.get("/").status_code == 200, "still logged in"

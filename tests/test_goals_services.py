@@ -135,3 +135,52 @@ def test_a_dinner_has_no_goals_or_results(organiser, make_contact):
         goals.set_goal(invitation, dinner, "9:00", "", "")
     with pytest.raises(goals.NotTimed):
         goals.standings(dinner)
+
+
+def test_results_emailed_before_the_upgrade_are_not_emailed_again(tmp_path):
+    """Migration 0016 marks a result as emailed when its guest had the results email that
+    names its part, and leaves the other part's result to be emailed."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import app_for
+
+    app = app_for(f"sqlite:///{tmp_path / 'old.db'}")
+    with app.app_context():
+        upgrade(revision="0010")
+        moment = "'2026-01-01 00:00:00'"
+        for statement in (
+            f"INSERT INTO organiser (id, name, email, password_hash, language, created_at) "
+            f"VALUES (1, 'A', 'a@example.com', 'x', 'en', {moment})",
+            "INSERT INTO event (id, owner_id, title, description, timezone, status, "
+            "default_language, host_name, host_email, host_phone, results_show_names, "
+            "feedback_question, feedback_question_is_rating, check_in_used, created_at, "
+            f"updated_at) VALUES (1, 1, 'E', '', 'UTC', 'published', 'en', '', '', '', TRUE, "
+            f"'', FALSE, FALSE, {moment}, {moment})",
+            "INSERT INTO activity (id, event_id, name, kind, starts_at, ends_at, place_name, "
+            "address, map_url, notes, sequence) VALUES "
+            "(1, 1, 'Stair race', 'timed', '2026-10-01 14:00:00', '2026-10-01 15:00:00', "
+            "'', '', '', '', 0), (2, 1, 'Sprint', 'timed', '2026-10-01 16:00:00', "
+            "'2026-10-01 17:00:00', '', '', '', '', 0)",
+            "INSERT INTO contact (id, organiser_id, name, email, phone, language, "
+            "dietary_notes, notes, created_at, updated_at) VALUES (1, 1, 'G', "
+            f"'g@example.com', '', '', '', '', {moment}, {moment})",
+            "INSERT INTO invitation (id, event_id, contact_id, plus_ones_allowed, token_nonce, "
+            "language, plus_one_names, dietary_needs, message_to_host, created_at, "
+            f"updated_at) VALUES (1, 1, 1, 0, 'n', '', '[]', '', '', {moment}, {moment})",
+            "INSERT INTO result (id, invitation_id, activity_id, status, time_seconds, "
+            f"recorded_at) VALUES (1, 1, 1, 'finished', 570, {moment}), "
+            f"(2, 1, 2, 'finished', 41, {moment})",
+            "INSERT INTO message (id, event_id, invitation_id, kind, recipient, "
+            "recipient_name, reply_to, subject, body_text, body_html, status, attempts, "
+            "next_attempt_at, last_error, created_at) VALUES (1, 1, 1, 'results', "
+            "'g@example.com', 'G', '', 'Dein Ergebnis: Stair race', '', '', 'sent', 1, "
+            f"{moment}, '', '2026-10-02 09:00:00')",
+        ):
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade()
+        emailed = dict(db.session.execute(text("SELECT activity_id, emailed_at FROM result")).all())
+        assert emailed[1] is not None and emailed[1].startswith("2026-10-02 09:00")
+        assert emailed[2] is None
+        db.engine.dispose()

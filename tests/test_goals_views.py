@@ -227,6 +227,30 @@ def test_after_publishing_each_participant_gets_their_result_once_by_email(
     assert "You did not start this time." in cecilie.get_body(("plain",)).get_content()
 
 
+def test_each_timed_part_emails_its_own_results(
+        app, client, log_in, make_organiser, make_event, make_activity, make_contact,
+        make_invitation, smtp_server, deliver_mail):
+    """Emailed for the first race, a participant still gets the second race's result."""
+    event = make_event(owner=make_organiser(), status="published", title="Race day")
+    make_activity(event, name="Stair race", starts_at=next_year_at(10, 1, 12))
+    make_activity(event, name="Sprint", starts_at=next_year_at(10, 1, 15))
+    stairs, sprint = activity_ids(app, event)
+    anna = make_invitation(event, make_contact(event.owner, name="Anna"), send=True)
+    client.submit(f"/r/{anna.token}", {f"part_{stairs}": "yes", f"part_{sprint}": "yes",
+                                       "dietary_needs": "", "message_to_host": ""})
+    organiser = log_in(event.owner)
+    for part, time in ((stairs, "9:30"), (sprint, "0:41")):
+        organiser.submit(f"/events/{event.id}/parts/{part}/results",
+                         {f"time-{anna.id}": time})
+    organiser.submit(f"/events/{event.id}/results/publish", {"show_names": "y"})
+    for part in (stairs, sprint, sprint):  # the second click on a part sends nothing more
+        organiser.submit(f"/events/{event.id}/parts/{part}/results/email")
+    deliver_mail()
+    assert sorted(m["Subject"] for m in smtp_server.to("Anna")
+                  if m["Subject"].startswith("Your result")) == [
+        "Your result: Sprint", "Your result: Stair race"]
+
+
 def upload_results(organiser, event, parts, content: str):
     import io
 
@@ -272,3 +296,44 @@ def test_a_row_that_matches_no_one_or_two_people_blocks_the_import(
     assert "Save " not in page
     with app.app_context():
         assert db.session.scalar(select(Result)) is None
+
+
+def test_a_co_organiser_of_this_years_race_sees_nothing_from_the_owners_earlier_editions(
+        app, client, log_in, make_organiser, make_event, make_activity, make_contact,
+        make_invitation):
+    """Best before, the series over the years and the earlier editions on the goals page
+    come only from editions the viewer may open."""
+    from eventplanner.goals import services as goals
+    from eventplanner.goals.models import ResultStatus
+    from eventplanner.invitations.models import AnswerStatus, Invitation
+    from eventplanner.invitations.services import GuestAnswer, respond_to_invitation
+
+    owner, colleague = make_organiser(), make_organiser()
+    last_year = make_event(owner=owner, status="published", title="Private Stoltzen",
+                           series_name="Stoltzen")
+    this_year = make_event(owner=owner, status="published", title="Stoltzen",
+                           series_name="Stoltzen")
+    old_race = make_activity(last_year, name="Stair race", starts_at=next_year_at(1, 10, 12))
+    race = make_activity(this_year, name="Stair race", starts_at=next_year_at(10, 1, 16))
+    kari = make_contact(owner, name="Kari")
+    invitations = make_invitation(last_year, kari), make_invitation(this_year, kari)
+    with app.app_context():
+        for invitation, part, time in zip(invitations, (old_race, race), ("9:58", "9:30"),
+                                          strict=True):
+            live = db.session.get(Invitation, invitation.id)
+            respond_to_invitation(live, GuestAnswer({part.id: AnswerStatus.YES}),
+                                  live.created_at, changed_by="organiser")
+            goals.record_result(db.session.merge(part), live, ResultStatus.FINISHED, time)
+        db.session.commit()
+    log_in(owner).submit(f"/events/{this_year.id}/co-organisers", {"email": colleague.email})
+    pages = (f"/events/{this_year.id}/parts/{race.id}/results",
+             f"/events/{this_year.id}/parts/{race.id}/goals")
+
+    for page in map(log_in(owner).get, pages):
+        assert "9:58" in page.get_data(as_text=True)
+    assert "Private Stoltzen" in log_in(owner).get(pages[0]).get_data(as_text=True)
+    for page in map(log_in(colleague).get, pages):
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and "Kari" in text
+        assert "9:58" not in text and "Private Stoltzen" not in text
+        assert "First time" in text

@@ -224,3 +224,118 @@ def test_an_upcoming_event_with_no_history_shows_no_look_after_list(
     make_activity(event, starts_at=next_year_at(6, 1, 16))
     make_invitation(event, make_contact(owner))
     assert "Look after them" not in log_in(owner).get("/").get_data(as_text=True)
+
+
+# --- what a co-organiser sees: only events they may open ---------------------------------
+
+def invite_as(app, organiser, event, contact, score: int | None = None,
+              time: str = "", feedback: str = ""):
+    """``organiser`` invites their own contact to ``event`` (ended); the guest came to every
+    part, ran the race in ``time`` and gave ``score``."""
+    from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
+    from eventplanner.goals.models import ResultStatus
+    from eventplanner.goals.services import record_result
+    from eventplanner.invitations.models import AnswerStatus
+    from eventplanner.invitations.services import (
+        GuestAnswer,
+        invite_contacts,
+        respond_to_invitation,
+    )
+
+    with app.app_context():
+        live = db.session.merge(event)
+        [invitation] = invite_contacts(live, db.session.merge(organiser), [contact.id], 0,
+                                       send=False, now=utcnow()).invited
+        respond_to_invitation(invitation, GuestAnswer(
+            {a.id: AnswerStatus.YES for a in live.activities}), utcnow(),
+            changed_by="organiser")
+        if time:
+            record_result(live.activities[0], invitation, ResultStatus.FINISHED, time)
+        if score is not None:
+            submit_feedback(invitation, FeedbackAnswer(score=score, do_better=feedback),
+                            live.ends_at + timedelta(hours=1))
+        db.session.commit()
+
+
+def co_organise(app, event, organiser) -> None:
+    from eventplanner.events.models import Event
+    from eventplanner.events.services import add_co_organiser
+
+    with app.app_context():
+        live = db.session.get(Event, event.id)
+        add_co_organiser(live, live.owner, organiser.email)
+        db.session.commit()
+
+
+def stop_co_organising(app, event, organiser) -> None:
+    from eventplanner.events.models import Event
+    from eventplanner.events.services import remove_co_organiser
+
+    with app.app_context():
+        live = db.session.get(Event, event.id)
+        remove_co_organiser(live, live.owner, organiser.id)
+        db.session.commit()
+
+
+def test_a_contacts_and_companys_pages_leave_out_events_their_organiser_no_longer_sees(
+        app, stoltzen, make_organiser, make_contact, log_in):
+    """A co-organiser invited their own client to two of the owner's editions; once taken
+    off the later one, their client's pages keep nothing from it."""
+    owner, edition = stoltzen
+    seen, taken_away = edition(THIS_YEAR - 2), edition(THIS_YEAR - 1)
+    colleague = make_organiser()
+    kari = make_contact(colleague, name="Kari", company_name="Fjord Bank")
+    for event in (seen, taken_away):
+        co_organise(app, event, colleague)
+    invite_as(app, colleague, seen, kari, score=9, time="10:05")
+    invite_as(app, colleague, taken_away, kari, score=2, time="9:41", feedback="Cold soup")
+    browser = log_in(colleague)
+    contact_url, company_url = f"/contacts/{kari.id}", f"/contacts/companies/{kari.company_id}"
+    hidden = f"Stoltzen {THIS_YEAR - 1}"
+    before = text_of(browser.get(contact_url).get_data(as_text=True))
+    assert hidden in before and "Cold soup" in before and "9:41" in before
+    assert "Detractors Kari · 2" in text_of(browser.get(company_url).get_data(as_text=True))
+
+    stop_co_organising(app, taken_away, colleague)
+    assert browser.get(f"/events/{taken_away.id}").status_code == 404
+    contact_page = text_of(browser.get(contact_url).get_data(as_text=True))
+    assert hidden not in contact_page
+    assert "Cold soup" not in contact_page and "9:41" not in contact_page
+    assert "1 invitations" in contact_page and "9 latest recommend score" in contact_page
+    assert f"Races over the years Stair race Stoltzen {THIS_YEAR - 2} 10:05" in contact_page
+    company_page = text_of(browser.get(company_url).get_data(as_text=True))
+    assert hidden not in company_page and str(THIS_YEAR - 1) not in company_page
+    assert f"Promoters Kari · 9 Stoltzen {THIS_YEAR - 2}" in company_page
+    assert "Detractors None." in company_page
+
+
+def test_a_co_organiser_is_told_to_look_after_guests_only_from_events_they_see(
+        app, stoltzen, make_organiser, make_contact, make_invitation, make_guest_who_came,
+        log_in):
+    """The owner's private dinner stays private: a co-organiser of this year's edition
+    and of an old one sees neither its score nor a link to the owner's contact page."""
+    owner, edition = stoltzen
+    old, private, coming = (edition(THIS_YEAR - 3), edition(THIS_YEAR - 1),
+                            edition(THIS_YEAR + 1))
+    colleague = make_organiser()
+    for event in (old, coming):
+        co_organise(app, event, colleague)
+    ulf = make_contact(owner, name="Unhappy Ulf")
+    make_invitation(old, ulf)  # invited, did not come
+    make_guest_who_came(private, ulf, score=2)
+    make_invitation(coming, ulf)
+    hidden = f"Stoltzen {THIS_YEAR - 1}"
+
+    def look_after_list(organiser) -> str:
+        page = log_in(organiser).get("/").get_data(as_text=True)
+        return page.split(f"Look after them at Stoltzen {THIS_YEAR + 1}", 1)[1].split(
+            "Your events in your calendar")[0]
+
+    owners = look_after_list(owner)
+    assert f"gave 2 at {hidden}" in text_of(owners)
+    assert f'href="/contacts/{ulf.id}"' in owners
+    colleagues = look_after_list(colleague)
+    assert "Unhappy Ulf: has not come to an earlier event" in text_of(colleagues)
+    assert hidden not in colleagues and "gave 2" not in colleagues
+    assert f"/contacts/{ulf.id}" not in colleagues, "their contact page answers 404"
+    assert log_in(colleague).get(f"/contacts/{ulf.id}").status_code == 404

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, subqueryload
 
+from eventplanner.auth.access import may_open_contact
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import normalise_email
 from eventplanner.contacts.models import Company, Contact, Tag, contact_tag
@@ -71,9 +72,8 @@ def tags_for(organiser: Organiser) -> list[Tag]:
 
 
 def get_contact_for(organiser: Organiser, contact_id: int) -> Contact:
-    contact = db.session.scalar(select(Contact).where(
-        Contact.id == contact_id, Contact.organiser_id == organiser.id))
-    if contact is None:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or not may_open_contact(organiser, contact):
         raise NotFound()
     return contact
 

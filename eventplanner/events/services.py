@@ -10,9 +10,11 @@ from datetime import date, datetime
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventplanner.auth.access import event_visible_to
+from eventplanner.auth.access import visible_event_ids as visible_event_ids  # calendar, mail
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import find_organiser_by_email
 from eventplanner.errors import Forbidden, InvalidState, NotFound
@@ -22,7 +24,6 @@ from eventplanner.events.models import (
     Event,
     EventSeries,
     EventStatus,
-    event_co_organiser,
 )
 from eventplanner.extensions import db
 from eventplanner.timezones import NonexistentLocalTime, local_to_utc, wall_clock
@@ -72,24 +73,11 @@ class NoSuchOrganiser(InvalidState):
     default_message = _l("No organiser has an account with that email address.")
 
 
-def _visible_to(organiser: Organiser):
-    """SQL condition: the event is owned or co-organised by ``organiser``."""
-    co_organised = select(event_co_organiser.c.event_id).where(
-        event_co_organiser.c.organiser_id == organiser.id
-    )
-    return or_(Event.owner_id == organiser.id, Event.id.in_(co_organised))
-
-
-def visible_event_ids(organiser: Organiser):
-    """SQL subquery: ids of the events the organiser owns or co-organises."""
-    return select(Event.id).where(_visible_to(organiser))
-
-
 def events_for(organiser: Organiser) -> list[Event]:
     """Every event the organiser owns or co-organises, with their parts loaded."""
     query = (
         select(Event)
-        .where(_visible_to(organiser))
+        .where(event_visible_to(organiser))
         .options(selectinload(Event.activities), selectinload(Event.owner))
     )
     return list(db.session.scalars(query))
@@ -115,7 +103,7 @@ def get_event_for(organiser: Organiser, event_id: int) -> Event:
     """
     event = db.session.scalar(
         select(Event)
-        .where(Event.id == event_id, _visible_to(organiser))
+        .where(Event.id == event_id, event_visible_to(organiser))
         .options(selectinload(Event.activities), joinedload(Event.co_organisers))
     )
     if event is None:

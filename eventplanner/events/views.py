@@ -71,7 +71,7 @@ def dashboard():
     now = utcnow()
     upcoming, past = services.dashboard_sections(current_user, now)
     next_event = next((e for e in upcoming if e.starts_at and not e.is_cancelled), None)
-    look_after = guests_to_look_after(next_event, now) if next_event else []
+    look_after = guests_to_look_after(next_event, current_user, now) if next_event else []
     return render_template("events/dashboard.html", upcoming=upcoming, past=past,
                            next_event=next_event, look_after=look_after, now=now,
                            feed_link=feed_link(current_user), confirm_form=ConfirmForm())

@@ -1,7 +1,9 @@
 """The relationship memory: a contact's and a company's whole history with us, notes, and
 the guests of the next event who need looking after.
 
-Every function here runs a fixed number of queries, whatever the length of the history.
+Every function here runs a fixed number of queries, whatever the length of the history, and
+takes the viewer: what it shows comes only from events the viewer may see
+(``auth.access.visible_event_ids``), so nothing links to a page that answers 404 for them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
+from eventplanner.auth.access import may_open_contact, visible_event_ids
+from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Company, Contact
 from eventplanner.errors import DomainError, NotFound
 from eventplanner.events.models import Activity, ActivityKind, Event
@@ -96,11 +100,12 @@ def _race_key(event: Event, activity: Activity) -> tuple:
     return (event.series_id or f"event-{event.id}", activity.name.strip().lower())
 
 
-def contact_history(contact: Contact, now: datetime) -> ContactHistory:
-    """Every event the contact was invited to, newest first, with answers, goals and results
-    (personal bests marked), feedback, and the organiser's dated notes."""
+def contact_history(contact: Contact, viewer: Organiser, now: datetime) -> ContactHistory:
+    """Every event the contact was invited to that ``viewer`` may see, newest first, with
+    answers, goals and results (personal bests marked), feedback, and the dated notes."""
     invitations = list(db.session.scalars(
-        select(Invitation).where(Invitation.contact_id == contact.id)
+        select(Invitation).where(Invitation.contact_id == contact.id,
+                                 Invitation.event_id.in_(visible_event_ids(viewer)))
         .options(joinedload(Invitation.event).selectinload(Event.activities),
                  joinedload(Invitation.event).joinedload(Event.series),
                  subqueryload(Invitation.responses),
@@ -193,15 +198,17 @@ def _event_ends():
             .group_by(Activity.event_id).subquery())
 
 
-def company_history(company: Company, now: datetime) -> CompanyHistory:
+def company_history(company: Company, viewer: Organiser, now: datetime) -> CompanyHistory:
     """The company's contacts with their last visit and score, attendance and NPS per year
-    (of ended events), promoters and detractors by their latest score, and notes."""
+    (of ended events ``viewer`` may see), promoters and detractors by their latest score
+    there, and notes."""
     contacts = list(db.session.scalars(
         select(Contact).where(Contact.company_id == company.id).order_by(Contact.name)))
     ends = _event_ends()
     invitations = list(db.session.scalars(
         select(Invitation).join(ends, ends.c.event_id == Invitation.event_id)
-        .where(Invitation.contact_id.in_([c.id for c in contacts]), ends.c.ends_at < now)
+        .where(Invitation.contact_id.in_([c.id for c in contacts]), ends.c.ends_at < now,
+               Invitation.event_id.in_(visible_event_ids(viewer)))
         .options(joinedload(Invitation.event).selectinload(Event.activities),
                  subqueryload(Invitation.responses),
                  subqueryload(Invitation.check_ins))).unique())
@@ -250,22 +257,27 @@ class GuestToLookAfter:
     #: Set when their latest feedback was a detractor's score.
     detractor_score: int | None = None
     detractor_event: Event | None = None
+    #: Whether the viewer may open the contact's page (their own contact).
+    contact_page: bool = False
 
 
-def guests_to_look_after(event: Event, now: datetime) -> list[GuestToLookAfter]:
+def guests_to_look_after(event: Event, viewer: Organiser,
+                         now: datetime) -> list[GuestToLookAfter]:
     """Invited guests of ``event`` who have not come for more than a year (or never came
-    though invited before), and those whose latest feedback was a detractor's (0-6)."""
+    though invited before), and those whose latest feedback was a detractor's (0-6).
+    Earlier events count only where ``viewer`` may see them."""
     invitations = list(db.session.scalars(
         select(Invitation).where(Invitation.event_id == event.id,
                                  Invitation.revoked_at.is_(None))
         .options(joinedload(Invitation.contact).joinedload(Contact.company))).unique())
     contact_ids = [i.contact_id for i in invitations]
     ends = _event_ends()
+    elsewhere = (Invitation.contact_id.in_(contact_ids), Invitation.event_id != event.id,
+                 Invitation.event_id.in_(visible_event_ids(viewer)))
     earlier = (select(Invitation.contact_id, func.max(ends.c.ends_at),
                       func.count(Invitation.id))
                .join(ends, ends.c.event_id == Invitation.event_id)
-               .where(Invitation.contact_id.in_(contact_ids), Invitation.event_id != event.id,
-                      ends.c.ends_at < now).group_by(Invitation.contact_id))
+               .where(*elsewhere, ends.c.ends_at < now).group_by(Invitation.contact_id))
     invited_before = {contact_id for contact_id, _end, _count in db.session.execute(earlier)}
     last_attended = {contact_id: ended for contact_id, ended, _count in db.session.execute(
         earlier.where(Invitation.came))}
@@ -275,7 +287,7 @@ def guests_to_look_after(event: Event, now: datetime) -> list[GuestToLookAfter]:
             .join(Invitation, Invitation.id == Feedback.invitation_id)
             .join(ends, ends.c.event_id == Invitation.event_id)
             .join(Event, Event.id == Invitation.event_id)
-            .where(Invitation.contact_id.in_(contact_ids), Invitation.event_id != event.id)):
+            .where(*elsewhere)):
         if contact_id not in latest_feedback or latest_feedback[contact_id][0] < ended:
             latest_feedback[contact_id] = (ended, feedback, past_event)
     guests = []
@@ -289,7 +301,8 @@ def guests_to_look_after(event: Event, now: datetime) -> list[GuestToLookAfter]:
         if absent or detractor:
             guests.append(GuestToLookAfter(
                 invitation, absent, attended, latest[1].score if detractor else None,
-                latest[2] if detractor else None))
+                latest[2] if detractor else None,
+                may_open_contact(viewer, invitation.contact)))
     guests.sort(key=lambda g: (g.detractor_score is None, g.invitation.contact.name.lower()))
     return guests
 

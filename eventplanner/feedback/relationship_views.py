@@ -26,7 +26,7 @@ def contact_page(contact_id: int):
     contact = get_contact_for(current_user, contact_id)
     now = utcnow()
     return render_template("relationships/contact.html", contact=contact,
-                           history=history.contact_history(contact, now), now=now,
+                           history=history.contact_history(contact, current_user, now), now=now,
                            note_form=NoteForm(),
                            confirm_form=ConfirmForm())
 
@@ -42,7 +42,7 @@ def company_page(company_id: int):
     company = get_company_for(current_user, company_id)
     now = utcnow()
     return render_template("relationships/company.html", company=company,
-                           history=history.company_history(company, now), now=now,
+                           history=history.company_history(company, current_user, now), now=now,
                            note_form=NoteForm(),
                            confirm_form=ConfirmForm())
 

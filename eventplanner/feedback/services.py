@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
+from eventplanner.auth.access import visible_event_ids
+from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidState
 from eventplanner.events.models import Activity, Event, EventStatus
@@ -345,11 +347,9 @@ class EditionFeedback:
     part_averages: dict[str, float]
 
 
-def series_feedback_trend(event: Event, organiser) -> list[EditionFeedback]:
+def series_feedback_trend(event: Event, organiser: Organiser) -> list[EditionFeedback]:
     """The figures of every edition of the event's series the organiser can see, oldest
     first, up to this one. Two queries, whatever the number of editions or answers."""
-    from eventplanner.events.services import visible_event_ids
-
     if event.series_id is None:
         return []
     editions = [e for e in db.session.scalars(

@@ -66,7 +66,10 @@ class Result(db.Model):
         ForeignKey("activity.id", ondelete="CASCADE"), index=True)
     status: Mapped[ResultStatus] = mapped_column(enum_column(ResultStatus, "result_status"))
     time_seconds: Mapped[int | None]
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: When the time or status was last entered (``record_result`` sets it).
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the participant was emailed this result; they are emailed once per part.
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invitation: Mapped[Invitation] = relationship()
     activity: Mapped[Activity] = relationship()

@@ -1,14 +1,21 @@
 """Goals and results for timed parts: who races, how they did, and personal bests over the
-editions of a series. Services add and flush; the caller commits."""
+editions of a series. Services add and flush; the caller commits.
+
+Earlier editions are read for a viewer: an organiser (``seen_by``) sees the editions they may
+open; a guest (``seen_by=None``) sees their own history in every edition of the series.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from eventplanner.auth.access import visible_event_ids
+from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidState, NotFound
 from eventplanner.events.models import Activity, ActivityKind, Event
@@ -96,24 +103,34 @@ def record_result(activity: Activity, invitation: Invitation, status: ResultStat
         result = Result(invitation=invitation, activity=activity, status=status)
         db.session.add(result)
     result.status, result.time_seconds = status, seconds
+    result.recorded_at = utcnow()
     activity.event.touch()  # published results show on every guest's page
     db.session.flush()
     return result
 
 
-def earlier_bests(activity: Activity, contact_ids: list[int]) -> dict[int, int]:
+def _series_races(activity: Activity, seen_by: Organiser | None) -> list:
+    """SQL conditions on ``Activity`` and ``Event``: the timed parts of the editions of
+    ``activity``'s series, only of events ``seen_by`` may see when an organiser looks."""
+    conditions = [Event.series_id == activity.event.series_id,
+                  Activity.kind == ActivityKind.TIMED]
+    if seen_by is not None:
+        conditions.append(Event.id.in_(visible_event_ids(seen_by)))
+    return conditions
+
+
+def earlier_bests(activity: Activity, contact_ids: list[int],
+                  seen_by: Organiser | None = None) -> dict[int, int]:
     """Contact id -> best finishing time in the series' earlier editions (timed parts of
     events in the same series that started before this part). Empty without a series."""
-    series_id = activity.event.series_id
-    if series_id is None or not contact_ids:
+    if activity.event.series_id is None or not contact_ids:
         return {}
     rows = db.session.execute(
         select(Invitation.contact_id, func.min(Result.time_seconds))
         .join(Result, Result.invitation_id == Invitation.id)
         .join(Activity, Activity.id == Result.activity_id)
         .join(Event, Event.id == Activity.event_id)
-        .where(Event.series_id == series_id, Activity.kind == ActivityKind.TIMED,
-               Activity.starts_at < activity.starts_at,
+        .where(*_series_races(activity, seen_by), Activity.starts_at < activity.starts_at,
                Result.status == ResultStatus.FINISHED,
                Invitation.contact_id.in_(contact_ids))
         .group_by(Invitation.contact_id))
@@ -159,9 +176,10 @@ class Standing:
         return self.time is not None and self.previous_best is None
 
 
-def standings(activity: Activity) -> list[Standing]:
+def standings(activity: Activity, seen_by: Organiser | None = None) -> list[Standing]:
     """The results list: finishers by time (equal times share a rank: 1, 2, 2, 4), then
-    those who did not finish, did not start, or have no result yet."""
+    those who did not finish, did not start, or have no result yet. Best times before come
+    from the earlier editions ``seen_by`` may see (all of them for the guests)."""
     _check_timed(activity)
     people = participants(activity)
     ids = [invitation.id for invitation in people]
@@ -170,7 +188,8 @@ def standings(activity: Activity) -> list[Standing]:
                              Result.invitation_id.in_(ids)))}
     goals = {g.invitation_id: g for g in db.session.scalars(
         select(Goal).where(Goal.activity_id == activity.id, Goal.invitation_id.in_(ids)))}
-    history = earlier_bests(activity, [invitation.contact_id for invitation in people])
+    history = earlier_bests(activity, [invitation.contact_id for invitation in people],
+                            seen_by)
 
     def previous_best(invitation: Invitation) -> int | None:
         known = [t for t in (history.get(invitation.contact_id),
@@ -338,18 +357,19 @@ class EarlierRace:
     time_seconds: int | None
 
 
-def series_history(activity: Activity, contact_ids: list[int]) -> dict[int, list[EarlierRace]]:
-    """Contact id -> their results in the series' earlier editions, oldest first."""
-    series_id = activity.event.series_id
-    if series_id is None or not contact_ids:
+def series_history(activity: Activity, contact_ids: list[int],
+                   seen_by: Organiser) -> dict[int, list[EarlierRace]]:
+    """Contact id -> their results in the series' earlier editions that ``seen_by`` may
+    see, oldest first."""
+    if activity.event.series_id is None or not contact_ids:
         return {}
     rows = db.session.execute(
         select(Invitation.contact_id, Activity.starts_at, Result.status, Result.time_seconds)
         .join(Result, Result.invitation_id == Invitation.id)
         .join(Activity, Activity.id == Result.activity_id)
         .join(Event, Event.id == Activity.event_id)
-        .where(Event.series_id == series_id, Activity.kind == ActivityKind.TIMED,
-               Activity.starts_at < activity.starts_at, Invitation.contact_id.in_(contact_ids))
+        .where(*_series_races(activity, seen_by), Activity.starts_at < activity.starts_at,
+               Invitation.contact_id.in_(contact_ids))
         .order_by(Activity.starts_at))
     history: dict[int, list[EarlierRace]] = {}
     for contact_id, starts_at, status, seconds in rows:
@@ -365,10 +385,10 @@ class EditionSummary:
     best_seconds: int | None
 
 
-def series_summary(activity: Activity) -> list[EditionSummary]:
-    """Each edition's timed part in the series up to this one: finishers and best time."""
-    series_id = activity.event.series_id
-    if series_id is None:
+def series_summary(activity: Activity, seen_by: Organiser) -> list[EditionSummary]:
+    """Each edition's timed part in the series up to this one that ``seen_by`` may see:
+    finishers and best time."""
+    if activity.event.series_id is None:
         return []
     finished = Result.status == ResultStatus.FINISHED
     rows = db.session.execute(
@@ -376,8 +396,7 @@ def series_summary(activity: Activity) -> list[EditionSummary]:
                func.count(Result.id).filter(finished), func.min(Result.time_seconds))
         .join(Event, Event.id == Activity.event_id)
         .outerjoin(Result, Result.activity_id == Activity.id)
-        .where(Event.series_id == series_id, Activity.kind == ActivityKind.TIMED,
-               Activity.starts_at <= activity.starts_at)
+        .where(*_series_races(activity, seen_by), Activity.starts_at <= activity.starts_at)
         .group_by(Activity.id, Activity.starts_at, Event.title)
         .order_by(Activity.starts_at))
     return [EditionSummary(starts_at.year, title, count, best)
@@ -406,24 +425,23 @@ def get_goal_of(activity: Activity, goal_id: int) -> Goal:
     return goal
 
 
-def email_results(activity: Activity) -> int:
-    """Send each participant with a result their time, goal, best and rank, once.
+def email_results(activity: Activity, now: datetime) -> int:
+    """Send each participant with a result for this part their time, goal, best and rank,
+    once per part (another timed part of the event has its own email).
 
     Needs published results. Returns how many emails were queued."""
     from eventplanner.invitations.services import queue_guest_email
-    from eventplanner.mail.models import Message
 
     if activity.event.results_published_at is None:
         raise InvalidState(_l("Publish the results before emailing them."))
-    already = set(db.session.scalars(select(Message.invitation_id).where(
-        Message.kind == "results", Message.event_id == activity.event_id)))
     count = 0
     for line in standings(activity):
-        if line.result is None or line.invitation.id in already:
+        if line.result is None or line.result.emailed_at is not None:
             continue
         queue_guest_email(line.invitation, "results",
                           _l("Your result: %(part)s", part=activity.name),
                           activity=activity, line=line)
+        line.result.emailed_at = now
         count += 1
     db.session.flush()
     return count

@@ -62,8 +62,8 @@ def results(event_id: int, activity_id: int):
             flash(ngettext("%(num)d result saved.", "%(num)d results saved.", saved), "success")
             return redirect(url_for("goals.results", event_id=event_id,
                                     activity_id=activity_id), code=303)
-    lines = services.standings(activity)
-    editions = services.series_summary(activity)
+    lines = services.standings(activity, current_user)
+    editions = services.series_summary(activity, current_user)
     listed = {line.invitation.id for line in lines}
     stray = [message for invitation_id, message in problems.items()
              if invitation_id not in listed]
@@ -101,7 +101,8 @@ def goals(event_id: int, activity_id: int):
     """Everyone's goal for the race, with their history in the series."""
     activity = _timed_part(event_id, activity_id)
     lines = services.goals_for(activity)
-    history = services.series_history(activity, [i.contact_id for i, _goal in lines])
+    history = services.series_history(activity, [i.contact_id for i, _goal in lines],
+                                      current_user)
     return render_template("goals/goals.html", event=activity.event, activity=activity,
                            lines=lines, history=history, confirm_form=ConfirmForm())
 
@@ -119,7 +120,7 @@ def comment(event_id: int, activity_id: int, goal_id: int):
 @bp.route("/parts/<int:activity_id>/results/email", methods=["POST"])
 def email_results(event_id: int, activity_id: int):
     activity = _timed_part(event_id, activity_id)
-    count = commit_or_flash(lambda: services.email_results(activity))
+    count = commit_or_flash(lambda: services.email_results(activity, utcnow()))
     if count is not None:
         flash(ngettext("%(num)d results email queued.", "%(num)d results emails queued.",
                        count), "success")
