@@ -177,7 +177,7 @@ class LinkState:
     waitlisted: bool
 
     def page_key(self, now: datetime, *extra) -> tuple:
-        open_for_answers = self.event_status is not EventStatus.CANCELLED and (
+        open_for_answers = self.event_status is EventStatus.PUBLISHED and (
             self.rsvp_deadline is None or now <= self.rsvp_deadline)
         return (self.invitation_id, self.versions, open_for_answers, *extra)
 
@@ -682,6 +682,7 @@ def send_reminders(event: Event, now: datetime,
     """
     if event.status is not EventStatus.PUBLISHED:
         raise InvalidState(_l("Only a published event can send reminders."))
+    refuse_unless_open_for_answers(event, now)  # a reminder asks for an answer
     query = select(Invitation).where(
         Invitation.event_id == event.id, Invitation.revoked_at.is_(None),
         Invitation.sent_at.is_not(None),
@@ -705,6 +706,14 @@ def reminder_due_at(event: Event) -> datetime | None:
     if event.reminder_days_before is None or event.rsvp_deadline is None:
         return None
     return event.rsvp_deadline - timedelta(days=event.reminder_days_before)
+
+
+def next_reminder_at(event: Event, now: datetime) -> datetime | None:
+    """When the scheduled reminder will go out, if it is still to come."""
+    due_at = reminder_due_at(event)
+    if due_at is None or due_at <= now or not event.accepts_answers(now):
+        return None
+    return due_at
 
 
 def send_due_reminders(now: datetime) -> int:
