@@ -6,8 +6,9 @@ erased, a link reissued. Each takes the event's lock before it reads what it dec
 reads it afresh after (the caller's ``refresh``), so the capacity and the confirmed places it
 decides with are those in force when it commits.
 
-PostgreSQL: ``SELECT ... FOR UPDATE`` on the event rows, in id order, so two transactions that
-lock several events never wait for each other in a circle. SQLite: a no-op UPDATE of the same
+PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` on the event rows, in id order, so two
+transactions that lock several events never wait for each other in a circle (and rows that
+merely refer to the event, such as new invitations, do not wait for it). SQLite: a no-op UPDATE of the same
 rows, which takes the database's single write lock (Python's sqlite3 opens the transaction at
 the first write, so every read after it sees the latest committed data).
 """
@@ -29,7 +30,8 @@ def lock_events(event_ids: Iterable[int]) -> None:
         return
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
-            select(Event.id).where(Event.id.in_(ids)).order_by(Event.id).with_for_update())
+            select(Event.id).where(Event.id.in_(ids)).order_by(Event.id)
+            .with_for_update(key_share=True))
     else:
         db.session.execute(
             update(Event).where(Event.id.in_(ids)).values(updated_at=Event.updated_at)
