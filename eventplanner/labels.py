@@ -37,6 +37,7 @@ CHANGED_BY_LABELS = {
     "organiser": _l("Organiser"),
     "waitlist": _l("Waitlist: a place came free"),
     "system": _l("System"),
+    "erasure": _l("Erasure: left the waitlist"),
 }
 FIELD_LABELS = {
     "plus_ones": _l("Plus-ones"),

@@ -13,8 +13,12 @@ from eventplanner.auth.access import organisers_only
 from eventplanner.contacts import csv_import, services
 from eventplanner.contacts.forms import ContactForm, ImportConfirmForm, ImportUploadForm
 from eventplanner.errors import DomainError
-from eventplanner.extensions import db
+from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.invitations.services import (
+    delete_contact_and_free_places,
+    promotions_message,
+)
 
 bp = organisers_only(Blueprint("contacts", __name__, url_prefix="/contacts"))
 
@@ -77,9 +81,11 @@ def delete_contact(contact_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         name = contact.name
-        services.delete_contact(contact)
+        promoted = delete_contact_and_free_places(contact, utcnow())
         db.session.commit()
         flash(_("Contact deleted: %(name)s.", name=name), "success")
+        if promoted:
+            flash(promotions_message(len(promoted)), "info")
         return redirect(url_for("contacts.list_contacts"))
     return render_template("contacts/delete.html", contact=contact, form=form)
 

@@ -118,8 +118,9 @@ class Event(db.Model):
         return self.status is EventStatus.CANCELLED
 
     def accepts_answers(self, now: datetime) -> bool:
-        """Guests may answer or change their answer: not cancelled, deadline not passed."""
-        return not self.is_cancelled and (self.rsvp_deadline is None or now <= self.rsvp_deadline)
+        """Guests may answer or change their answer: published, deadline not passed."""
+        return self.status is EventStatus.PUBLISHED and (
+            self.rsvp_deadline is None or now <= self.rsvp_deadline)
 
     def touch(self) -> None:
         """Note that something guests see has changed (a part, say)."""

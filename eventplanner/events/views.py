@@ -26,7 +26,7 @@ from eventplanner.events.forms import (
 from eventplanner.extensions import db, utcnow
 from eventplanner.feedback.history import guests_to_look_after
 from eventplanner.form_fields import ConfirmForm
-from eventplanner.invitations.services import reinvite_guests
+from eventplanner.invitations.services import promotions_message, reinvite_guests
 from eventplanner.invitations.updates import (
     answers_count,
     change_event,
@@ -129,9 +129,12 @@ def edit_activity(event_id: int, activity_id: int):
     details = services.activity_details_of(activity)
     form = ActivityForm(zone_name=event.timezone,
                         data=asdict(details) | {"kind": details.kind.value})
-    if form.validate_on_submit() and _saved(
-            form, lambda: change_part(activity, form.details(), utcnow())):
+    saved = form.validate_on_submit() and _saved(
+        form, lambda: change_part(activity, form.details(), utcnow()))
+    if saved:
         flash(_("Part saved."), "success")
+        if saved.promoted:
+            flash(promotions_message(len(saved.promoted)), "info")
         return redirect(url_for("events.show_event", event_id=event.id))
     return _form_page("events/activity_form.html", form, event=event, activity=activity)
 

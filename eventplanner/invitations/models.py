@@ -185,7 +185,7 @@ class ResponseChange(db.Model):
     field: Mapped[str] = mapped_column(String(40))
     old_value: Mapped[str] = mapped_column(Text, default="")
     new_value: Mapped[str] = mapped_column(Text, default="")
-    #: "guest", "organiser" or "waitlist" (a place came free).
+    #: "guest", "organiser", "waitlist" (a place came free) or "erasure" (left the line).
     changed_by: Mapped[str] = mapped_column(String(20))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

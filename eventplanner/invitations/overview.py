@@ -132,6 +132,40 @@ def invitation_page(event: Event, stage: InvitationStage | None = None, search: 
 
 
 @dataclass
+class WaitingGuest:
+    position: int
+    response: Response
+
+
+@dataclass
+class WaitingLines:
+    """Per part, the guests in line for a place, first (position 1) first."""
+
+    lines: dict[Activity, list[WaitingGuest]] = field(default_factory=dict)
+    positions: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def position(self, invitation: Invitation, activity: Activity) -> int | None:
+        return self.positions.get((invitation.id, activity.id))
+
+
+def waiting_lines(event: Event) -> WaitingLines:
+    """The event's waitlists in the order places are given: one query."""
+    parts = {activity.id: activity for activity in event.activities}
+    waiting = WaitingLines()
+    responses = db.session.scalars(
+        select(Response).join(Response.invitation).join(Invitation.contact)
+        .where(Invitation.event_id == event.id, Response.status == AnswerStatus.WAITLISTED)
+        .options(contains_eager(Response.invitation).contains_eager(Invitation.contact)
+                 .joinedload(Contact.company))
+        .order_by(Response.activity_id, Response.waitlisted_at, Response.id))
+    for response in responses:
+        line = waiting.lines.setdefault(parts[response.activity_id], [])
+        line.append(WaitingGuest(len(line) + 1, response))
+        waiting.positions[(response.invitation_id, response.activity_id)] = len(line)
+    return waiting
+
+
+@dataclass
 class KitchenLine:
     name: str
     dietary_needs: str

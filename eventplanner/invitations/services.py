@@ -20,7 +20,7 @@ from eventplanner.auth.models import Organiser
 from eventplanner.calendar.ics import Method
 from eventplanner.calendar.services import batch_request_template, guest_request
 from eventplanner.contacts.models import Contact
-from eventplanner.contacts.services import contact_ids_with_tag
+from eventplanner.contacts.services import contact_ids_with_tag, delete_contact
 from eventplanner.errors import DeadlinePassed, DomainError, Full, InvalidState, NotFound
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
@@ -37,6 +37,7 @@ from eventplanner.invitations.tokens import (
     token_digest,
     token_key,
 )
+from eventplanner.locking import lock_events
 from eventplanner.mail.outbox import EventFragments, MailMerge, queue_email
 from eventplanner.urls import absolute_url
 
@@ -58,6 +59,11 @@ class TooManyPlusOnes(DomainError):
 
 class EventCancelled(InvalidState):
     default_message = _l("This event has been cancelled.")
+
+
+class NotOpenYet(InvalidState):
+    default_message = _l("This event is not open for answers yet. You will hear from the "
+                         "host when it is.")
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,9 @@ def choose_guest_language(invitation: Invitation, language: str, now: datetime) 
 
 
 def revoke_link(invitation: Invitation, now: datetime) -> None:
-    """The link stops working at once; the guest stays invited and keeps their answers."""
+    """The link stops working at once; the guest stays invited and keeps their answers.
+    An answer sent through it at the same moment either lands first or is refused."""
+    lock_events([invitation.event_id])
     invitation.revoked_at = now
     db.session.flush()
 
@@ -138,7 +146,10 @@ def _refuse_if_erased(invitation: Invitation) -> None:
 
 
 def reissue_link(invitation: Invitation) -> str:
-    """A new link replaces the old one, which stops working. Returns the new link."""
+    """A new link replaces the old one, which stops working. Returns the new link.
+    An answer sent through the old link at the same moment either lands first or is
+    refused."""
+    lock_events([invitation.event_id])
     _refuse_if_erased(invitation)
     _give_new_link(invitation)
     invitation.revoked_at = None
@@ -166,7 +177,7 @@ class LinkState:
     waitlisted: bool
 
     def page_key(self, now: datetime, *extra) -> tuple:
-        open_for_answers = self.event_status is not EventStatus.CANCELLED and (
+        open_for_answers = self.event_status is EventStatus.PUBLISHED and (
             self.rsvp_deadline is None or now <= self.rsvp_deadline)
         return (self.invitation_id, self.versions, open_for_answers, *extra)
 
@@ -437,25 +448,27 @@ def waitlist_position(response: Response) -> int:
     return int(ahead) + 1
 
 
-def _lock_for_answers(invitation: Invitation, activity_ids: list[int]) -> None:
-    """Serialise answers for these parts, so capacity holds under concurrent answers.
-
-    PostgreSQL: row locks on the invitation and the parts (in id order, so two guests
-    never deadlock). SQLite: a no-op UPDATE takes the database's write lock, which every
-    other writer waits for. Then this invitation's answers are read afresh.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Invitation.id).where(Invitation.id == invitation.id)
-                           .with_for_update())
-        db.session.execute(select(Activity.id).where(Activity.id.in_(activity_ids))
-                           .order_by(Activity.id).with_for_update())
-    else:
-        db.session.execute(update(Activity).where(Activity.id.in_(activity_ids))
-                           .values(capacity=Activity.capacity)
-                           .execution_options(synchronize_session=False))
-    db.session.execute(select(Response).where(Response.invitation_id == invitation.id)
+def lock_answers(event: Event) -> Event:
+    """Take the event's answer lock (see ``locking``), then read afresh what answers are
+    decided on: the event's status and deadline, and each part's capacity."""
+    lock_events([event.id])
+    db.session.execute(select(Event).where(Event.id == event.id)
+                       .options(selectinload(Event.activities))
                        .execution_options(populate_existing=True))
-    db.session.refresh(invitation, ["responses"])
+    return event
+
+
+def _reread_under_lock(invitation: Invitation) -> None:
+    """The invitation and its answers as committed now; ``LinkNotValid`` if the link it was
+    reached by changed meanwhile (reissued, revoked, erased, deleted)."""
+    nonce = invitation.token_nonce
+    current = db.session.scalar(
+        select(Invitation).where(Invitation.id == invitation.id)
+        .options(selectinload(Invitation.responses))
+        .execution_options(populate_existing=True))
+    if (current is None or current.token_nonce != nonce or current.is_revoked
+            or current.anonymised_at is not None):
+        raise LinkNotValid()
 
 
 def note_change(invitation: Invitation, field_name: str, old, new, changed_by: str,
@@ -467,6 +480,16 @@ def note_change(invitation: Invitation, field_name: str, old, new, changed_by: s
         changed_by=changed_by, changed_at=now))
 
 
+def refuse_unless_open_for_answers(event: Event, now: datetime) -> None:
+    """Answers are taken while the event is published and the deadline has not passed."""
+    if event.is_cancelled:
+        raise EventCancelled()
+    if event.status is EventStatus.DRAFT:
+        raise NotOpenYet()
+    if not event.accepts_answers(now):
+        raise DeadlinePassed(_l("The deadline for answers has passed."))
+
+
 def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: datetime,
                           changed_by: str = "guest") -> bool:
     """Save a guest's answer. Returns True if anything changed.
@@ -474,11 +497,9 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
     A yes to a full part becomes waitlisted; a yes that no longer fits after adding
     plus-ones is refused with ``Full``; places freed by a no go to the waitlist.
     """
-    event = invitation.event
-    if event.is_cancelled:
-        raise EventCancelled()
-    if not event.accepts_answers(now):
-        raise DeadlinePassed(_l("The deadline for answers has passed."))
+    event = lock_answers(invitation.event)
+    _reread_under_lock(invitation)
+    refuse_unless_open_for_answers(event, now)
     parts = {activity.id: activity for activity in event.activities}
     if set(answer.answers) - set(parts):
         raise UnknownPart()
@@ -490,7 +511,6 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
 
     touched = sorted(set(answer.answers) | {
         r.activity_id for r in invitation.responses if r.activity_id in parts})
-    _lock_for_answers(invitation, touched)
     places = 1 + len(names)
     changed = False
     freed: list[Activity] = []
@@ -593,12 +613,58 @@ def promote_from_waitlist(activity: Activity, now: datetime) -> list[Invitation]
     return promoted
 
 
+def promotions_message(count: int) -> str:
+    """For the organiser, after a change that gave places to guests in line."""
+    return str(lazy_ngettext("%(num)d guest moved from the waitlist and was emailed.",
+                             "%(num)d guests moved from the waitlist and were emailed.",
+                             count))
+
+
 def _waitlist(activity: Activity) -> list[Response]:
     return list(db.session.scalars(
         select(Response).where(Response.activity_id == activity.id,
                                Response.status == AnswerStatus.WAITLISTED)
         .options(joinedload(Response.invitation).joinedload(Invitation.contact))
-        .order_by(Response.waitlisted_at, Response.id)))
+        .order_by(Response.waitlisted_at, Response.id)
+        .execution_options(populate_existing=True)))
+
+
+def _lock_events_of_contact(contact: Contact) -> None:
+    lock_events(db.session.scalars(
+        select(Invitation.event_id).where(Invitation.contact_id == contact.id)))
+
+
+def delete_contact_and_free_places(contact: Contact, now: datetime) -> list[Invitation]:
+    """Delete a contact with their invitations and answers. The places they held go to the
+    first in line at each part (emailed), under the events' answer lock. Returns those
+    promoted."""
+    _lock_events_of_contact(contact)
+    held = db.session.scalars(
+        select(Activity).join(Response, Response.activity_id == Activity.id)
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .where(Invitation.contact_id == contact.id, Response.status == AnswerStatus.YES)
+        .order_by(Activity.id)).unique().all()
+    delete_contact(contact)
+    return [invitation for activity in held
+            for invitation in promote_from_waitlist(activity, now)]
+
+
+def withdraw_from_waitlists(contact: Contact, now: datetime) -> None:
+    """Before a contact is erased: they give up their places in line (they could not be told
+    of a place any more); a confirmed place stays, as an anonymous answer."""
+    _lock_events_of_contact(contact)
+    waiting = db.session.scalars(
+        select(Response).join(Invitation, Invitation.id == Response.invitation_id)
+        .where(Invitation.contact_id == contact.id,
+               Response.status == AnswerStatus.WAITLISTED)
+        .options(joinedload(Response.invitation), joinedload(Response.activity))
+        .execution_options(populate_existing=True)).unique().all()
+    for response in waiting:
+        note_change(response.invitation, "answer", AnswerStatus.WAITLISTED, AnswerStatus.NO,
+                     "erasure", now, response.activity)
+        response.status, response.waitlisted_at, response.updated_at = (
+            AnswerStatus.NO, None, now)
+    db.session.flush()
 
 
 # --- reminders ---------------------------------------------------------------------------
@@ -616,6 +682,7 @@ def send_reminders(event: Event, now: datetime,
     """
     if event.status is not EventStatus.PUBLISHED:
         raise InvalidState(_l("Only a published event can send reminders."))
+    refuse_unless_open_for_answers(event, now)  # a reminder asks for an answer
     query = select(Invitation).where(
         Invitation.event_id == event.id, Invitation.revoked_at.is_(None),
         Invitation.sent_at.is_not(None),
@@ -639,6 +706,14 @@ def reminder_due_at(event: Event) -> datetime | None:
     if event.reminder_days_before is None or event.rsvp_deadline is None:
         return None
     return event.rsvp_deadline - timedelta(days=event.reminder_days_before)
+
+
+def next_reminder_at(event: Event, now: datetime) -> datetime | None:
+    """When the scheduled reminder will go out, if it is still to come."""
+    due_at = reminder_due_at(event)
+    if due_at is None or due_at <= now or not event.accepts_answers(now):
+        return None
+    return due_at
 
 
 def send_due_reminders(now: datetime) -> int:

@@ -1,10 +1,12 @@
 """Changes that guests must hear about: a part moves, a part is removed, the event is
-cancelled. Each sends the calendar update (same UID, SEQUENCE one higher) or cancellation,
-and an email that says what changed, through the outbox in the same transaction.
+cancelled or takes place after all. Each sends the calendar update (same UID, SEQUENCE one
+higher) or cancellation, and an email that says what changed, through the outbox in the same
+transaction.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -25,6 +27,7 @@ from eventplanner.extensions import db
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 from eventplanner.invitations.services import (
     confirmed_places,
+    lock_answers,
     note_change,
     promote_from_waitlist,
     queue_guest_email,
@@ -65,10 +68,21 @@ def _tell_guests_part_moved(activity: Activity, before: dict) -> int:
     return len(guests)
 
 
-def change_part(activity: Activity, details: ActivityDetails, now: datetime) -> Activity:
+@dataclass
+class PartChange:
+    """A saved part, and the guests its new capacity took from the waitlist (emailed)."""
+
+    activity: Activity
+    promoted: list[Invitation] = field(default_factory=list)
+
+
+def change_part(activity: Activity, details: ActivityDetails, now: datetime) -> PartChange:
     """Edit a part. Its capacity cannot go below the places already confirmed; places that
     a larger capacity opens go to the waitlist at once; a new time or place goes to every
-    guest who may come, as a calendar update. A typo fixed in the notes does not."""
+    guest who may come, as a calendar update. A typo fixed in the notes does not.
+
+    Decided under the event's answer lock, with the confirmed places as they are then."""
+    lock_answers(activity.event)
     taken = confirmed_places(activity.id)
     if details.capacity is not None and details.capacity < taken:
         raise InvalidState(_l(
@@ -79,13 +93,13 @@ def change_part(activity: Activity, details: ActivityDetails, now: datetime) -> 
     if calendar_facts(activity) != before:
         activity.sequence += 1
         _tell_guests_part_moved(activity, before)
-    promote_from_waitlist(activity, now)
-    return activity
+    return PartChange(activity, promote_from_waitlist(activity, now))
 
 
 def remove_part(activity: Activity, now: datetime) -> None:
     """Remove a part: its guests get a cancellation for their calendars, and each guest's
     history keeps what they had answered."""
+    lock_answers(activity.event)
     activity.sequence += 1
     for invitation in _guests_coming_to(activity):
         queue_guest_email(invitation, "part_cancelled",
@@ -103,12 +117,20 @@ def remove_part(activity: Activity, now: datetime) -> None:
 
 def change_event(event: Event, details: EventDetails, now: datetime) -> Event:
     """Edit an event. Cancelling it sends every invited guest (but those who said no to
-    everything) a cancellation; a new time zone that moves parts sends their updates."""
+    everything) a cancellation, and publishing it again after that sends them the event
+    back (SEQUENCE one higher than the cancellation); a new time zone that moves parts sends
+    their updates."""
+    lock_answers(event)
     before = {activity.id: calendar_facts(activity) for activity in event.activities}
     was_cancelled = event.status is EventStatus.CANCELLED
     update_event(event, details)
     if event.status is EventStatus.CANCELLED and not was_cancelled:
-        _cancel_event(event)
+        _tell_guests_about_event(event, "event_cancelled",
+                                 _l("Cancelled: %(title)s", title=event.title), Method.CANCEL)
+        return event
+    if event.status is EventStatus.PUBLISHED and was_cancelled:
+        _tell_guests_about_event(event, "event_reinstated",
+                                 _l("On again: %(title)s", title=event.title), Method.REQUEST)
         return event
     for activity in event.activities:
         if calendar_facts(activity) != before[activity.id]:
@@ -117,7 +139,9 @@ def change_event(event: Event, details: EventDetails, now: datetime) -> Event:
     return event
 
 
-def _cancel_event(event: Event) -> None:
+def _tell_guests_about_event(event: Event, kind: str, subject, method: Method) -> None:
+    """Every part's calendar entry, one SEQUENCE higher, to each guest who was sent the
+    invitation (but those who said no to everything)."""
     for activity in event.activities:
         activity.sequence += 1
     invitations = db.session.scalars(
@@ -128,7 +152,6 @@ def _cancel_event(event: Event) -> None:
     for invitation in invitations:
         if said_no_to_everything(invitation):
             continue
-        queue_guest_email(invitation, "event_cancelled",
-                           _l("Cancelled: %(title)s", title=event.title),
-                           calendar=event.activities, calendar_method=Method.CANCEL)
+        queue_guest_email(invitation, kind, subject, calendar=event.activities,
+                           calendar_method=method)
     db.session.flush()

@@ -44,7 +44,8 @@ def guests(event_id: int):
         parts=overview.part_counts(event, invited=working_links),
         kitchen=overview.kitchen_lists(event), messages=overview.messages_from_guests(event),
         selection_form=GuestSelectionForm(), confirm_form=ConfirmForm(),
-        reminder_due_at=services.reminder_due_at(event))
+        waiting_lines=overview.waiting_lines(event),
+        reminder_due_at=services.next_reminder_at(event, utcnow()))
 
 
 @bp.route("/invite", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, Note
 from eventplanner.goals.models import Goal, Result
 from eventplanner.invitations.models import Invitation, ResponseChange
+from eventplanner.invitations.services import withdraw_from_waitlists
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.mail.outbox import queue_email
 
@@ -135,6 +136,7 @@ def erase_contact(contact: Contact, now: datetime) -> None:
     times stay, so every count and NPS stays as it was. Their links stop working."""
     if contact.erased_at is not None:
         raise AlreadyErased()
+    withdraw_from_waitlists(contact, now)
     invitation_ids = list(db.session.scalars(
         select(Invitation.id).where(Invitation.contact_id == contact.id)))
     anonymise_invitations(invitation_ids, now)

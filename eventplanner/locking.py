@@ -1,0 +1,38 @@
+"""The locks that keep the answer rules true across processes and servers.
+
+Who holds a place at an event's parts changes one transaction at a time per event: a guest's
+answer, the organiser's edit of a part (its capacity), a part removed, a contact deleted or
+erased, a link reissued. Each takes the event's lock before it reads what it decides on, and
+reads it afresh after (the caller's ``refresh``), so the capacity and the confirmed places it
+decides with are those in force when it commits.
+
+PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` on the event rows, in id order, so two
+transactions that lock several events never wait for each other in a circle (and rows that
+merely refer to the event, such as new invitations, do not wait for it). SQLite: a no-op UPDATE of the same
+rows, which takes the database's single write lock (Python's sqlite3 opens the transaction at
+the first write, so every read after it sees the latest committed data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+
+from eventplanner.events.models import Event
+from eventplanner.extensions import db
+
+
+def lock_events(event_ids: Iterable[int]) -> None:
+    """Wait for, then hold until commit or rollback, the answer lock of these events."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            select(Event.id).where(Event.id.in_(ids)).order_by(Event.id)
+            .with_for_update(key_share=True))
+    else:
+        db.session.execute(
+            update(Event).where(Event.id.in_(ids)).values(updated_at=Event.updated_at)
+            .execution_options(synchronize_session=False))
