@@ -8,9 +8,9 @@ decides with are those in force when it commits.
 
 PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` on the event rows, in id order, so two
 transactions that lock several events never wait for each other in a circle (and rows that
-merely refer to the event, such as new invitations, do not wait for it). SQLite: a no-op UPDATE of the same
-rows, which takes the database's single write lock (Python's sqlite3 opens the transaction at
-the first write, so every read after it sees the latest committed data).
+merely refer to the event, such as new invitations, do not wait for it). SQLite: a no-op
+UPDATE of the same rows, which takes the database's single write lock (Python's sqlite3 opens
+the transaction at the first write, so every read after it sees the latest committed data).
 """
 
 from __future__ import annotations

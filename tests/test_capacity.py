@@ -191,7 +191,8 @@ def test_the_guest_list_shows_the_waiting_line_in_order(app, race, log_in):
     assert [line.index(name) for name in names[1:]] == sorted(
         line.index(name) for name in names[1:])
     for position, name in enumerate(names[1:], start=1):
-        assert f"On the waitlist ({position})" in page[page.index(name) - 600:page.index(name) + 900]
+        row = page[page.index(name) - 600:page.index(name) + 900]
+        assert f"On the waitlist ({position})" in row
 
 
 def test_deleting_a_confirmed_contact_gives_their_place_to_the_first_in_line(
