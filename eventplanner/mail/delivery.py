@@ -24,9 +24,11 @@ from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from eventplanner.errors import InvalidState
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail.models import Message, MessageStatus
 
@@ -261,8 +263,23 @@ def _close_quietly(smtp: smtplib.SMTP | None) -> None:
     return None
 
 
+class NotRetryable(InvalidState):
+    default_message = _l("Only an email that failed can be sent again; this one has not "
+                         "failed.")
+
+
 def queue_again(message: Message, now: datetime) -> None:
-    """The organiser's retry: a failed message goes back in the queue, due now."""
-    message.status = MessageStatus.QUEUED
-    message.next_attempt_at = now
-    message.attempts = 0
+    """The organiser's retry: a failed message goes back in the queue, due now.
+
+    Decided by the database, not by the page the organiser saw: the UPDATE only changes a
+    message that is still failed, so a double click, or a retry of a message that was
+    queued again and sent meanwhile, sends nothing twice.
+    """
+    retried = db.session.execute(
+        update(Message).where(Message.id == message.id,
+                              Message.status == MessageStatus.FAILED)
+        .values(status=MessageStatus.QUEUED, next_attempt_at=now, attempts=0)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.expire(message)
+    if not retried:
+        raise NotRetryable()

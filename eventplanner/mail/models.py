@@ -51,6 +51,12 @@ class Message(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         cascade="all, delete-orphan", order_by="Attachment.id")
 
+    @property
+    def can_be_retried(self) -> bool:
+        """Only a message the worker gave up on goes back in the queue: a queued, sending
+        or sent one would be sent twice."""
+        return self.status is MessageStatus.FAILED
+
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.kind} to {self.recipient} {self.status}>"
 
