@@ -75,13 +75,16 @@ def purge(days: int | None) -> None:
     from flask import current_app
 
     from eventplanner.privacy.services import purge_old_answers
+    from eventplanner.uploads.services import discard_expired_uploads
 
     days = days or current_app.config["RETENTION_DAYS"]
     if not days:
         raise click.ClickException("Set RETENTION_DAYS or pass --days.")
     count = purge_old_answers(utcnow(), days)
+    uploads = discard_expired_uploads(utcnow())
     db.session.commit()
     click.echo(f"anonymised {count} invitations to events that ended over {days} days ago")
+    click.echo(f"deleted {uploads} expired uploads")
 
 
 @click.command("backup")
