@@ -100,7 +100,7 @@ class Config:
     #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
-    #: ``flask privacy purge`` anonymises answers to events that ended this many days ago
+    #: ``flask privacy purge`` erases the guests of events that ended this many days ago
     #: (unset: only with --days).
     RETENTION_DAYS = int(os.environ["RETENTION_DAYS"]) if os.environ.get("RETENTION_DAYS") \
         else None
