@@ -192,7 +192,7 @@ def test_a_message_whose_claim_was_taken_over_is_not_sent_by_the_slow_worker(
     three run out while A is still at the second, and worker B takes them over and sends
     them. A renews each claim just before sending, finds those three taken, and leaves them."""
     queued = queue_invitations(app, make_organiser, make_event, make_activity, make_contact, 5)
-    started = time.monotonic()
+    claimed_by = []  # A claims its batch before the first message arrives
     second_inbox = Inbox()
     second_server = Controller(second_inbox, hostname="127.0.0.1", port=free_port())
     second_reports = []
@@ -200,10 +200,11 @@ def test_a_message_whose_claim_was_taken_over_is_not_sent_by_the_slow_worker(
     class SlowThenOvertaken(Inbox):
         async def handle_DATA(self, server, session, envelope) -> str:
             if not self.messages:  # the first message takes more than half the lease
+                claimed_by.append(time.monotonic())
                 await asyncio.sleep(0.6 * LEASE)
             elif len(self.messages) == 1:  # during the second, the claims on the three
                 # after it (not renewed since the claim) run out, and worker B runs
-                await asyncio.sleep(max(0.0, started + LEASE + 0.5 - time.monotonic()))
+                await asyncio.sleep(claimed_by[0] + LEASE + 0.5 - time.monotonic())
                 with app.app_context():
                     second_reports.append(deliver_queued(settings=SmtpSettings(
                         "127.0.0.1", second_server.port, timeout=5)))
@@ -233,7 +234,7 @@ def test_two_worker_processes_with_a_lease_shorter_than_a_batch_send_each_messag
         app, postgresql_url, make_organiser, make_event, make_activity, make_contact,
         smtp_port):
     """Real processes, real SMTP: a batch of 20 takes 6 s at 0.3 s a message, the lease is
-    1.5 s, so the second worker keeps taking over the first one's claims (and the other
+    3 s, so the second worker keeps taking over the first one's claims (and the other
     way round). Every message arrives once."""
     queued = queue_invitations(app, make_organiser, make_event, make_activity, make_contact,
                                40)
@@ -242,9 +243,9 @@ def test_two_worker_processes_with_a_lease_shorter_than_a_batch_send_each_messag
     controller.start()
     workers = []
     try:
-        workers.append(start_worker(postgresql_url, smtp_port, MAIL_CLAIM_LEASE="1.5"))
+        workers.append(start_worker(postgresql_url, smtp_port, MAIL_CLAIM_LEASE="3"))
         wait_for(lambda: len(inbox.messages) >= 1)
-        workers.append(start_worker(postgresql_url, smtp_port, MAIL_CLAIM_LEASE="1.5"))
+        workers.append(start_worker(postgresql_url, smtp_port, MAIL_CLAIM_LEASE="3"))
         wait_for(lambda: len(inbox.messages) >= 40, seconds=90)
         time.sleep(2)  # would a second copy of anything still arrive?
     finally:

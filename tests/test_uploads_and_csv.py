@@ -236,9 +236,12 @@ def test_a_guests_text_in_an_export_is_text(app, hostile_guest, log_in, endpoint
 def libreoffice(tmp_path_factory) -> list[str]:
     """LibreOffice Calc, headless (installed from Debian's packages when missing)."""
     if not shutil.which("soffice") and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=600",
-                        "--no-install-recommends", "libreoffice-calc-nogui"],
-                       check=True, capture_output=True, timeout=1200)
+        install = ["apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=600",
+                   "--no-install-recommends", "libreoffice-calc-nogui"]
+        if subprocess.run(install, capture_output=True, timeout=1200).returncode:
+            subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update"],
+                           check=True, capture_output=True, timeout=600)
+            subprocess.run(install, check=True, capture_output=True, timeout=1200)
     if not shutil.which("soffice"):
         pytest.fail("The CSV check needs LibreOffice: apt-get install libreoffice-calc-nogui")
     profile = tmp_path_factory.mktemp("libreoffice")
