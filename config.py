@@ -83,6 +83,9 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "eventplanner <noreply@localhost>")
     #: A message that failed this many times is marked failed; the organiser can retry it.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    #: Seconds a worker's claim on a message holds unless renewed (before each message):
+    #: then another worker takes it over. Longer than one message can take (a few SMTP_TIMEOUTs).
+    MAIL_CLAIM_LEASE = float(os.environ.get("MAIL_CLAIM_LEASE", "600"))
 
     #: Rendered guest pages kept per worker process (0 turns the cache off).
     GUEST_PAGE_CACHE_SIZE = int(os.environ.get("GUEST_PAGE_CACHE_SIZE", "1000"))
@@ -107,7 +110,7 @@ class Config:
     #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
-    #: ``flask privacy purge`` anonymises answers to events that ended this many days ago
+    #: ``flask privacy purge`` erases the guests of events that ended this many days ago
     #: (unset: only with --days).
     RETENTION_DAYS = int(os.environ["RETENTION_DAYS"]) if os.environ.get("RETENTION_DAYS") \
         else None

@@ -87,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
     from .goals import models as _goal_models  # noqa: F401
     from .invitations import models as _invitation_models  # noqa: F401
     from .mail import models as _mail_models  # noqa: F401
+    from .uploads import models as _upload_models  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,

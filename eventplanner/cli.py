@@ -69,19 +69,24 @@ privacy_cli = AppGroup("privacy", help="Personal data: retention.")
 @click.option("--days", type=click.IntRange(min=1), default=None,
               help="Retention in days (default: the RETENTION_DAYS setting).")
 def purge(days: int | None) -> None:
-    """Anonymise the answers to events that ended longer ago than the retention period:
-    plus-ones, dietary needs, messages, comments and email bodies go; answers, check-ins,
-    scores and times stay. Run it daily from cron; running it twice changes nothing."""
+    """Erase the guests' personal data from events that ended longer ago than the retention
+    period, as erasure does: names, addresses, plus-ones, dietary needs, messages, comments
+    and email bodies go; answers, check-ins, scores and times stay, without a name. Also
+    deletes expired uploads. Run it daily from cron; running it twice changes nothing."""
     from flask import current_app
 
-    from eventplanner.privacy.services import purge_old_answers
+    from eventplanner.privacy.services import purge_old_events
+    from eventplanner.uploads.services import discard_expired_uploads
 
     days = days or current_app.config["RETENTION_DAYS"]
     if not days:
         raise click.ClickException("Set RETENTION_DAYS or pass --days.")
-    count = purge_old_answers(utcnow(), days)
+    count = purge_old_events(utcnow(), days)
+    uploads = discard_expired_uploads(utcnow())
     db.session.commit()
-    click.echo(f"anonymised {count} invitations to events that ended over {days} days ago")
+    click.echo(f"erased the guests' personal data from {count} invitations to events that "
+               f"ended over {days} days ago")
+    click.echo(f"deleted {uploads} expired uploads")
 
 
 @click.command("backup")

@@ -96,7 +96,9 @@ def test_the_guests_qr_code_checks_them_in(app, client, evening, log_in):
     assert "Ola Bakken is checked in." in page and "1 / 3" in words_of(page)
 
 
-@pytest.mark.parametrize("code", ["", "12", "1-AAAAAAAAAA", "abc-def", "99999-x"])
+@pytest.mark.parametrize("code", [
+    "", "12", "1-AAAAAAAAAA", "abc-def", "99999-x",
+    "²-x", "１-AAAAAAAAAA", "1-ÅÅÅÅÅÅÅÅÅÅ", "99999999999999999999-AAAAAAAAAA"])
 def test_a_wrong_code_checks_nobody_in(app, evening, log_in, code):
     from eventplanner.checkin.models import CheckIn
 

@@ -119,8 +119,8 @@ def upload(browser, content: bytes, filename: str = "contacts.csv"):
 
 
 def confirm(browser, preview_page: str):
-    content = preview_page.split('name="content" type="hidden" value="')[1].split('"')[0]
-    return browser.submit("/contacts/import/confirm", {"content": content})
+    key = preview_page.split('name="upload" type="hidden" value="')[1].split('"')[0]
+    return browser.submit("/contacts/import/confirm", {"upload": key})
 
 
 EXCEL_NORWAY = (
@@ -192,7 +192,7 @@ def test_an_unreadable_file_is_explained_and_nothing_is_written(app, browser, co
 
 
 def test_a_tampered_confirmation_writes_nothing(app, browser):
-    response = browser.submit("/contacts/import/confirm", {"content": "%%% not base64 %%%"})
+    response = browser.submit("/contacts/import/confirm", {"upload": "%%% no such key %%%"})
     assert response.status_code == 302
     assert count(app, Contact) == 0
 

@@ -270,8 +270,8 @@ def test_results_from_a_timing_system_are_previewed_then_saved(
     assert preview.status_code == 200 and "Save 3 results" in page
     with app.app_context():
         assert db.session.scalar(select(Result)) is None, "nothing before confirming"
-    content = page.split('name="content" type="hidden" value="')[1].split('"')[0]
-    organiser.submit(f"{results_url(event, parts)}/import/confirm", {"content": content})
+    key = page.split('name="upload" type="hidden" value="')[1].split('"')[0]
+    organiser.submit(f"{results_url(event, parts)}/import/confirm", {"upload": key})
     with app.app_context():
         saved = {r.invitation.contact.name: (r.status.value, r.time_seconds)
                  for r in db.session.scalars(select(Result))}

@@ -138,3 +138,67 @@ def test_an_email_exists_exactly_when_its_cause_does(app_ctx, queued, make_conta
     assert db.session.scalar(select(func.count()).select_from(Message)) == before + 1
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Message)) == before
+
+
+def test_a_sent_email_cannot_be_retried_so_it_is_never_sent_twice(
+        app, queued, smtp_server, deliver_mail, log_in):
+    deliver_mail()
+    assert len(smtp_server.messages) == 3
+    with app.app_context():
+        message_id = db.session.scalar(select(Message.id).order_by(Message.id))
+    organiser = log_in(queued.owner)
+    response = organiser.submit(f"/outbox/{message_id}/retry", follow_redirects=True)
+    assert "Only an email that failed can be sent again" in response.get_data(as_text=True)
+    assert statuses(app) == [MessageStatus.SENT] * 3
+    deliver_mail()
+    assert len(smtp_server.messages) == 3, "the sent email was not sent again"
+
+
+def test_a_double_click_on_retry_queues_a_failed_email_once(
+        app, queued, smtp_port, log_in, deliver_mail):
+    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port)
+    try:
+        deliver_mail()
+    finally:
+        controller.stop()
+    with app.app_context():
+        message_id = db.session.scalar(select(Message.id).order_by(Message.id))
+    organiser = log_in(queued.owner)
+    assert "Retry" in organiser.get(f"/outbox/{message_id}").get_data(as_text=True)
+    first = organiser.submit(f"/outbox/{message_id}/retry", follow_redirects=True)
+    assert "The email is back in the queue." in first.get_data(as_text=True)
+    assert "Retry" not in organiser.get(f"/outbox/{message_id}").get_data(as_text=True)
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        deliver_mail()
+        second = organiser.submit(f"/outbox/{message_id}/retry", follow_redirects=True)
+        deliver_mail()
+    finally:
+        controller.stop()
+    assert "Only an email that failed can be sent again" in second.get_data(as_text=True)
+    assert len(inbox.messages) == 1
+    assert statuses(app) == [MessageStatus.SENT] + [MessageStatus.FAILED] * 2
+
+
+def test_only_a_failed_message_can_be_retried(app_ctx, queued):
+    from eventplanner.mail.delivery import NotRetryable, queue_again
+
+    message = db.session.scalar(select(Message).order_by(Message.id))
+    for status in (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT):
+        message.status = status
+        db.session.commit()
+        assert not message.can_be_retried
+        with pytest.raises(NotRetryable):
+            queue_again(message, utcnow())
+        db.session.rollback()
+        assert message.status is status
+    message.status, message.attempts = MessageStatus.FAILED, 8
+    db.session.commit()
+    assert message.can_be_retried
+    queue_again(message, utcnow())
+    assert (message.status, message.attempts) == (MessageStatus.QUEUED, 0)

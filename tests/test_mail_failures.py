@@ -4,6 +4,7 @@ message arrives, and none twice. The workers are real processes (``flask mail de
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -17,9 +18,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select, text
 
 from eventplanner.extensions import db, utcnow
-from eventplanner.mail.delivery import deliver_queued
+from eventplanner.mail.delivery import SmtpSettings, deliver_queued
 from eventplanner.mail.models import Message, MessageStatus
-from tests.conftest import ROOT, Inbox
+from tests.conftest import ROOT, Inbox, free_port
 
 MESSAGE_ID = re.compile(r"\.m(\d+)@")
 
@@ -95,10 +96,10 @@ def test_smtp_going_away_in_a_burst_loses_nothing_and_sends_nothing_twice(
         assert set(db.session.scalars(select(Message.status))) == {MessageStatus.SENT}
 
 
-def start_worker(url: str, smtp_port: int) -> subprocess.Popen:
+def start_worker(url: str, smtp_port: int, **settings: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "w" * 40,
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
-           "EVENTPLANNER_CONFIG": "development", "LOG_JSON": "1"}
+           "EVENTPLANNER_CONFIG": "development", "LOG_JSON": "1", **settings}
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "eventplanner", "mail", "deliver", "--loop",
          "--interval", "0.2", "--batch", "20"],
@@ -167,3 +168,94 @@ def test_two_workers_at_once_send_every_message_exactly_once(
     assert sorted(counts) == queued
     assert set(counts.values()) == {1}, [k for k, v in counts.items() if v > 1]
     assert all('"mail sent"' in log for log in logs), "both workers took a share"
+
+
+class SlowInbox(Inbox):
+    """A mail server that takes ``seconds`` to accept each message (both connections at once)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await asyncio.sleep(self.seconds)
+        return await super().handle_DATA(server, session, envelope)
+
+
+LEASE = 2.0
+
+
+@pytest.mark.settings(MAIL_CLAIM_LEASE=LEASE)
+def test_a_message_whose_claim_was_taken_over_is_not_sent_by_the_slow_worker(
+        app, make_organiser, make_event, make_activity, make_contact, smtp_port):
+    """Worker A claims five messages; its mail server is slow, so the claims on the last
+    three run out while A is still at the second, and worker B takes them over and sends
+    them. A renews each claim just before sending, finds those three taken, and leaves them."""
+    queued = queue_invitations(app, make_organiser, make_event, make_activity, make_contact, 5)
+    claimed_by = []  # A claims its batch before the first message arrives
+    second_inbox = Inbox()
+    second_server = Controller(second_inbox, hostname="127.0.0.1", port=free_port())
+    second_reports = []
+
+    class SlowThenOvertaken(Inbox):
+        async def handle_DATA(self, server, session, envelope) -> str:
+            if not self.messages:  # the first message takes more than half the lease
+                claimed_by.append(time.monotonic())
+                await asyncio.sleep(0.6 * LEASE)
+            elif len(self.messages) == 1:  # during the second, the claims on the three
+                # after it (not renewed since the claim) run out, and worker B runs
+                await asyncio.sleep(claimed_by[0] + LEASE + 0.5 - time.monotonic())
+                with app.app_context():
+                    second_reports.append(deliver_queued(settings=SmtpSettings(
+                        "127.0.0.1", second_server.port, timeout=5)))
+            return await super().handle_DATA(server, session, envelope)
+
+    first_inbox = SlowThenOvertaken()
+    first_server = Controller(first_inbox, hostname="127.0.0.1", port=smtp_port)
+    first_server.start()
+    second_server.start()
+    try:
+        with app.app_context():
+            first = deliver_queued(settings=SmtpSettings("127.0.0.1", smtp_port, timeout=10))
+    finally:
+        first_server.stop()
+        second_server.stop()
+    [second] = second_reports
+    assert (first.sent, first.taken_over) == (2, 3)
+    assert second.sent == 3
+    everything = delivered_ids(first_inbox) + delivered_ids(second_inbox)
+    assert sorted(everything) == queued and set(everything.values()) == {1}, everything
+    with app.app_context():
+        assert set(db.session.execute(select(Message.status, Message.claim_token))) == {
+            (MessageStatus.SENT, None)}
+
+
+def test_two_worker_processes_with_a_lease_shorter_than_a_batch_send_each_message_once(
+        app, postgresql_url, make_organiser, make_event, make_activity, make_contact,
+        smtp_port):
+    """Real processes, real SMTP: a batch of 20 takes 6 s at 0.3 s a message, the lease is
+    3 s, so the second worker keeps taking over the first one's claims (and the other
+    way round). Every message arrives once."""
+    queued = queue_invitations(app, make_organiser, make_event, make_activity, make_contact,
+                               40)
+    inbox = SlowInbox(0.3)
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    workers = []
+    try:
+        workers.append(start_worker(postgresql_url, smtp_port, MAIL_CLAIM_LEASE="3"))
+        wait_for(lambda: len(inbox.messages) >= 1)
+        workers.append(start_worker(postgresql_url, smtp_port, MAIL_CLAIM_LEASE="3"))
+        wait_for(lambda: len(inbox.messages) >= 40, seconds=90)
+        time.sleep(2)  # would a second copy of anything still arrive?
+    finally:
+        logs = [stop(worker) for worker in workers]
+        controller.stop()
+    counts = delivered_ids(inbox)
+    assert set(counts.values()) == {1}, [k for k, v in counts.items() if v > 1]
+    assert sorted(counts) == queued
+    assert all('"mail sent"' in log for log in logs), "both workers sent some"
+    assert any("another worker took over its claim" in log for log in logs), \
+        "claims were taken over while their first worker was busy"
+    with app.app_context():
+        assert set(db.session.scalars(select(Message.status))) == {MessageStatus.SENT}

@@ -136,15 +136,22 @@ def test_a_guest_sees_what_is_held_and_asks_to_be_forgotten(
         f"/r/{invitation.token}/privacy").get_data(as_text=True)
     deliver_mail()
     [email] = smtp_server.to("ingrid@example.com")
-    assert email["Subject"] == "A guest asks to be forgotten: Kari Nordmann"
+    assert email["Subject"] == "A guest of Stoltzen asks to be forgotten"
+    assert "Kari Nordmann (kari@client.example) has asked" in email.get_body(
+        ("plain",)).get_content()
     with app.app_context():
         assert db.session.get(Contact, kari.id).erasure_requested_at is not None
 
 
-def test_the_retention_purge_forgets_old_answers_but_not_the_figures(app, history,
-                                                                     make_event, make_activity,
-                                                                     make_contact,
-                                                                     make_guest_who_came):
+def feedback_export(app, log_in, owner, event) -> str:
+    return log_in(owner).get(f"/events/{event.id}/feedback.csv").get_data(as_text=True)
+
+
+def test_the_retention_purge_erases_old_events_guests_but_not_the_figures(
+        app, history, make_event, make_activity, make_contact, make_guest_who_came, log_in):
+    """As the README says: the guests of old events are erased as erasure does (it used
+    to remove the free text only, and keep names and emails beside scores and times)."""
+    from eventplanner.contacts.models import Contact
     from eventplanner.feedback.models import Feedback
     from eventplanner.invitations.models import Invitation
 
@@ -157,16 +164,27 @@ def test_the_retention_purge_forgets_old_answers_but_not_the_figures(app, histor
     runner = app.test_cli_runner()
     assert "Set RETENTION_DAYS" in runner.invoke(args=["privacy", "purge"]).output
     result = runner.invoke(args=["privacy", "purge", "--days", "180"])
-    assert result.exit_code == 0 and "anonymised 1 invitations" in result.output
-    assert "anonymised 0" in runner.invoke(args=["privacy", "purge", "--days", "180"]).output
+    assert result.exit_code == 0 and "from 1 invitations" in result.output
+    assert "from 0 invitations" in runner.invoke(args=["privacy", "purge", "--days", "180"]).output
     stored = everything_stored_about(app, invitation.id)
-    assert "No nuts" not in stored and "Cold soup" not in stored
+    for personal in ("Kari", "kari@client.example", "+47 999", "Vegetarian", "No nuts",
+                     "Per Hansen", "See you there", "Cold soup", "beat Per", "Rex"):
+        assert personal not in stored, personal
     with app.app_context():
         assert db.session.scalar(select(Feedback.score).where(
             Feedback.invitation_id == invitation.id)) == 4
         assert db.session.scalar(select(Feedback.did_well).where(
             Feedback.invitation_id == fresh.id)) == "Great view"
-        assert db.session.get(Invitation, invitation.id).contact.name == "Kari Nordmann"
+        assert db.session.get(Invitation, fresh.id).contact.name.startswith("Guest")
+        stand_in = db.session.get(Invitation, invitation.id).contact
+        assert (stand_in.name, stand_in.erased_at is not None) == ("Erased contact", True)
+        assert stand_in.company.name == "Nordlys", "company figures still add up"
+        kari_now = db.session.get(Contact, kari.id)
+        assert (kari_now.name, kari_now.erased_at) == ("Kari Nordmann", None), \
+            "the address book keeps her; the old event no longer names her"
+    results = feedback_export(app, log_in, owner, event)
+    assert "Kari" not in results and "kari@" not in results
+    assert ",4,Detractor," in results
 
 
 def test_another_organisers_contact_cannot_be_exported_or_erased(app, history, log_in,
@@ -188,3 +206,51 @@ def test_race_results_still_rank_after_an_erasure(app, history, log_in):
     with app.app_context():
         [line] = standings(db.session.get(Activity, race))
         assert line.result.time_seconds == 581 and line.rank == 1
+
+
+def test_erasure_takes_the_guest_out_of_the_outbox_and_their_own_export(
+        app, client, history, deliver_mail, smtp_server, log_in):
+    owner, event, kari, invitation = history
+    page = client.get(f"/r/{invitation.token}/privacy").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(f"/r/{invitation.token}/privacy", data={"csrf_token": token})
+    deliver_mail()
+    organiser = log_in(owner)
+    assert organiser.submit(f"/contacts/{kari.id}/erase").status_code == 302
+
+    from eventplanner.mail.models import Message
+
+    with app.app_context():
+        message_ids = list(db.session.scalars(select(Message.id)))
+    pages = [organiser.get("/outbox/").get_data(as_text=True),
+             organiser.get(f"/contacts/{kari.id}/data.json").get_data(as_text=True)]
+    pages += [organiser.get(f"/outbox/{message_id}").get_data(as_text=True)
+              for message_id in message_ids]
+    assert "asks to be forgotten" in pages[0]
+    for page in pages:
+        assert "Kari" not in page and "kari@client.example" not in page
+
+
+@pytest.mark.parametrize("forget", ["erasure", "purge"])
+def test_forgetting_a_guest_keeps_when_they_gave_feedback(app, history, log_in, forget):
+    """The feedback's "answered" time is a figure: 09:59 stayed 09:59 (it became the time
+    of the erasure)."""
+    import time_machine
+
+    from eventplanner.feedback.models import Feedback
+
+    owner, event, kari, invitation = history
+
+    def answered() -> datetime:
+        with app.app_context():
+            return db.session.scalar(select(Feedback.updated_at))
+
+    before, export = answered(), feedback_export(app, log_in, owner, event)
+    with time_machine.travel(utcnow() + timedelta(minutes=4), tick=False):
+        if forget == "erasure":
+            assert log_in(owner).submit(f"/contacts/{kari.id}/erase").status_code == 302
+        else:
+            app.test_cli_runner().invoke(args=["privacy", "purge", "--days", "180"])
+    assert answered() == before
+    assert feedback_export(app, log_in, owner, event).splitlines()[1].split(",")[-1] == \
+        export.splitlines()[1].split(",")[-1]

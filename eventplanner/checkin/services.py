@@ -7,6 +7,7 @@ same guest at once end in the same state, and the second tap changes nothing.
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +31,10 @@ from eventplanner.urls import absolute_url
 #: Characters of the HMAC in a guest's check-in code: 60 bits, enough that codes cannot be
 #: guessed at the door, short enough for a small QR code.
 CODE_SECRET_LENGTH = 10
+#: A code as written: the invitation's id (ASCII digits, at most nine: an INTEGER column)
+#: and the secret. Anything else (``²-x``, ``１２-x``, a 30-digit id, letters outside
+#: ASCII) is not a code, rather than a 500 from ``int()``, the database or ``hmac``.
+CODE_FORMAT = re.compile(rf"([0-9]{{1,9}})-[A-Za-z0-9_-]{{{CODE_SECRET_LENGTH}}}")
 
 
 class UnknownCode(DomainError):
@@ -68,10 +73,11 @@ def guest_needs_check_in_code(invitation: Invitation, now: datetime) -> bool:
 
 def invitation_for_code(event: Event, code: str) -> Invitation:
     """The guest whose code this is, if they are invited to ``event``."""
-    number, _, _secret = (code or "").strip().partition("-")
-    invitation = db.session.get(Invitation, int(number)) if number.isdigit() else None
+    code = (code or "").strip()
+    match = CODE_FORMAT.fullmatch(code)
+    invitation = db.session.get(Invitation, int(match.group(1))) if match else None
     if (invitation is None or invitation.event_id != event.id or invitation.is_revoked
-            or not hmac.compare_digest(check_in_code(invitation), code.strip())):
+            or not hmac.compare_digest(check_in_code(invitation), code)):
         raise UnknownCode()
     return invitation
 

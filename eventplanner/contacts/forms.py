@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from eventplanner.contacts.services import ContactDetails, parse_tags
@@ -41,9 +41,3 @@ class ImportUploadForm(Form):
         FileRequired(_l("Choose a file.")),
         FileAllowed(["csv", "txt"], _l("Choose a .csv file.")),
     ])
-
-
-class ImportConfirmForm(Form):
-    """Carries the checked file back, so the import writes exactly what was previewed."""
-
-    content = HiddenField(validators=[DataRequired()])

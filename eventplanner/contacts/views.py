@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventplanner.auth.access import organisers_only
 from eventplanner.contacts import csv_import, services
-from eventplanner.contacts.forms import ContactForm, ImportConfirmForm, ImportUploadForm
+from eventplanner.contacts.forms import ContactForm, ImportUploadForm
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
@@ -19,8 +16,12 @@ from eventplanner.invitations.services import (
     delete_contact_and_free_places,
     promotions_message,
 )
+from eventplanner.uploads import services as uploads
+from eventplanner.uploads.forms import CheckedUploadForm
 
 bp = organisers_only(Blueprint("contacts", __name__, url_prefix="/contacts"))
+#: The upload store's purpose for a contacts CSV between preview and import.
+IMPORT_PURPOSE = "contacts"
 
 
 
@@ -92,7 +93,7 @@ def delete_contact(contact_id: int):
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_contacts():
-    """Upload (POST with a file) shows the preview; nothing is written yet."""
+    """Upload (POST with a file) shows the preview; the file waits on the server."""
     form = ImportUploadForm()
     if form.validate_on_submit():
         data = form.file.data.read()
@@ -101,24 +102,26 @@ def import_contacts():
         except DomainError as error:
             form.file.errors.append(str(error.message))
         else:
-            confirm = ImportConfirmForm(content=base64.b64encode(data).decode())
+            key = uploads.keep_upload(current_user, IMPORT_PURPOSE, data, utcnow())
+            db.session.commit()
             return render_template("contacts/import_preview.html", preview=preview,
-                                   form=confirm, actions=csv_import.RowAction)
+                                   form=CheckedUploadForm(upload=key),
+                                   actions=csv_import.RowAction)
     return render_template("contacts/import.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/import/confirm", methods=["POST"])
 def confirm_import():
     """Check the same file again and write its valid rows, all in one transaction."""
-    form = ImportConfirmForm()
+    form = CheckedUploadForm()
     if not form.validate_on_submit():
         return redirect(url_for("contacts.import_contacts"))
     try:
-        data = base64.b64decode(form.content.data, validate=True)
+        data = uploads.take_upload(current_user, IMPORT_PURPOSE, form.upload.data, utcnow())
         preview = csv_import.preview_import(current_user, data)
-    except (binascii.Error, ValueError, DomainError):
-        flash(_("The import could not be read again. Please upload the file once more."),
-              "error")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
         return redirect(url_for("contacts.import_contacts"))
     added, updated = csv_import.apply_import(current_user, preview)
     db.session.commit()

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from eventplanner.auth.access import organisers_only
-from eventplanner.contacts.forms import ImportConfirmForm
 from eventplanner.errors import DomainError, NotFound, commit_or_flash
 from eventplanner.events.models import ActivityKind
 from eventplanner.events.services import get_activity_for, get_event_for
@@ -20,6 +16,8 @@ from eventplanner.form_fields import ConfirmForm
 from eventplanner.goals import csv_results, services
 from eventplanner.goals.forms import ResultsUploadForm
 from eventplanner.goals.models import ResultStatus
+from eventplanner.uploads import services as uploads
+from eventplanner.uploads.forms import CheckedUploadForm
 
 bp = organisers_only(Blueprint("goals", __name__, url_prefix="/events/<int:event_id>"))
 
@@ -127,6 +125,11 @@ def email_results(event_id: int, activity_id: int):
     return redirect(url_for("goals.results", event_id=event_id, activity_id=activity_id))
 
 
+def _results_purpose(activity) -> str:
+    """The upload store's purpose for a part's results file between preview and save."""
+    return f"results:{activity.id}"
+
+
 @bp.route("/parts/<int:activity_id>/results/import", methods=["POST"])
 def import_results(event_id: int, activity_id: int):
     """Upload: show every row matched or refused. Nothing is saved yet."""
@@ -142,9 +145,10 @@ def import_results(event_id: int, activity_id: int):
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(url_for("goals.results", event_id=event_id, activity_id=activity_id))
-    confirm = ImportConfirmForm(content=base64.b64encode(data).decode())
+    key = uploads.keep_upload(current_user, _results_purpose(activity), data, utcnow())
+    db.session.commit()
     return render_template("goals/import_preview.html", event=activity.event,
-                           activity=activity, rows=rows, form=confirm,
+                           activity=activity, rows=rows, form=CheckedUploadForm(upload=key),
                            problems=sum(1 for row in rows if row.problem))
 
 
@@ -153,12 +157,13 @@ def confirm_results_import(event_id: int, activity_id: int):
     """Read the same file again and save it, only if every row is right."""
     activity = _timed_part(event_id, activity_id)
     back = redirect(url_for("goals.results", event_id=event_id, activity_id=activity_id))
-    form = ImportConfirmForm()
+    form = CheckedUploadForm()
     try:
-        rows = csv_results.read_results(
-            activity, base64.b64decode(form.content.data or "", validate=True))
-    except (binascii.Error, ValueError, DomainError):
-        flash(_("The file could not be read again. Please upload it once more."), "error")
+        rows = csv_results.read_results(activity, uploads.take_upload(
+            current_user, _results_purpose(activity), form.upload.data, utcnow()))
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
         return back
     if any(row.problem for row in rows):
         flash(_("Some rows are wrong: nothing was saved. Fix the file and upload it again."),

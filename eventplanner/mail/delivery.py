@@ -2,17 +2,26 @@
 
 Workers claim messages before sending: on PostgreSQL the candidates are read with
 ``FOR UPDATE SKIP LOCKED``, and on every database the claim itself is a conditional
-UPDATE that only one worker can win, so two workers never send the same message. Each
-result is committed at once, so a crash resends at most the message in flight. A claim
-left behind by a dead worker is taken over after ``CLAIM_LEASE``.
+UPDATE that only one worker can win. A claim carries a random token and a time; one that
+has not been renewed for ``MAIL_CLAIM_LEASE`` seconds (its worker died or stalled) is
+taken over by the next worker, with a new token.
+
+So a slow batch never sends a message twice, the worker renews the claim of each message
+just before sending it, by an UPDATE that only matches while the message still carries
+its token, and saves each outcome under the same condition: a message whose claim was
+taken over is left to the worker that holds it now. Each outcome is committed at once
+(with the next message's renewal), so a crash resends at most the message in flight.
 """
 
 from __future__ import annotations
 
 import logging
 import quopri
+import secrets
 import smtplib
 import ssl
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import encoders
@@ -24,15 +33,16 @@ from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from eventplanner.errors import InvalidState
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail.models import Message, MessageStatus
 
 log = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(minutes=10)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 
@@ -63,6 +73,9 @@ class DeliveryReport:
     sent: int = 0
     will_retry: int = 0
     failed: int = 0
+    #: Claimed by this worker, then taken over by another one before their turn: not sent
+    #: here (the other worker sends them).
+    taken_over: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -75,15 +88,25 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
 
 
+def claim_lease() -> timedelta:
+    """How long a claim holds without being renewed (``MAIL_CLAIM_LEASE`` seconds)."""
+    return timedelta(seconds=float(current_app.config["MAIL_CLAIM_LEASE"]))
+
+
 def _claimable(now: datetime):
     return or_(
         and_(Message.status == MessageStatus.QUEUED, Message.next_attempt_at <= now),
-        and_(Message.status == MessageStatus.SENDING, Message.claimed_at < now - CLAIM_LEASE),
+        and_(Message.status == MessageStatus.SENDING,
+             Message.claimed_at < now - claim_lease()),
     )
 
 
 def claim_messages(now: datetime, limit: int) -> list[Message]:
-    """Claim up to ``limit`` due messages for this worker, and commit the claim."""
+    """Claim up to ``limit`` due messages for this worker, and commit the claim.
+
+    The messages come back detached, each with this claim's ``claim_token``.
+    """
+    token = secrets.token_hex(16)
     candidates = db.session.scalars(
         select(Message.id).where(_claimable(now))
         .order_by(Message.next_attempt_at, Message.id).limit(limit)
@@ -93,7 +116,7 @@ def claim_messages(now: datetime, limit: int) -> list[Message]:
     for message_id in candidates:
         won = db.session.execute(
             update(Message).where(Message.id == message_id, _claimable(now))
-            .values(status=MessageStatus.SENDING, claimed_at=now)
+            .values(status=MessageStatus.SENDING, claimed_at=now, claim_token=token)
             .execution_options(synchronize_session=False)
         ).rowcount
         if won:
@@ -109,6 +132,19 @@ def claim_messages(now: datetime, limit: int) -> list[Message]:
         # message does not expire (and reload) the whole batch each time.
         db.session.expunge(message)
     return messages
+
+
+def _still_ours(message: Message):
+    return and_(Message.id == message.id, Message.status == MessageStatus.SENDING,
+                Message.claim_token == message.claim_token)
+
+
+def renew_claim(message: Message, now: datetime) -> bool:
+    """Renew this worker's claim on ``message`` (in the caller's transaction); False when
+    another worker has taken it over, and then it must not be sent here."""
+    return db.session.execute(
+        update(Message).where(_still_ours(message)).values(claimed_at=now)
+        .execution_options(synchronize_session=False)).rowcount == 1
 
 
 def build_email(message: Message, settings: SmtpSettings) -> MIMEBase:
@@ -194,7 +230,6 @@ def _record_failure(message: Message, error: Exception, now: datetime, max_attem
                     report: DeliveryReport) -> None:
     message.attempts += 1
     message.last_error = f"{type(error).__name__}: {error}"[:2000]
-    message.claimed_at = None
     if _is_permanent(error) or message.attempts >= max_attempts:
         message.status = MessageStatus.FAILED
         report.failed += 1
@@ -208,48 +243,76 @@ def _record_failure(message: Message, error: Exception, now: datetime, max_attem
         "status": message.status.value, "error": message.last_error}})
 
 
+def _worker_clock(now: datetime | None) -> Callable[[], datetime]:
+    """The time as this run sees it: from ``now`` (tests start in the future), moving on
+    with the real clock."""
+    start, started = now or utcnow(), time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - started)
+
+
 def deliver_queued(now: datetime | None = None, limit: int = 100,
                    settings: SmtpSettings | None = None) -> DeliveryReport:
-    """Send the messages that are due, over one SMTP connection. Commits as it goes."""
-    now = now or utcnow()
+    """Send the messages that are due, over one SMTP connection. Commits as it goes.
+
+    Each message's claim is renewed just before it is sent (committed with the previous
+    outcome); a message whose claim another worker took over meanwhile is skipped.
+    """
+    clock = _worker_clock(now)
     settings = settings or SmtpSettings.from_config(current_app.config)
     max_attempts = int(current_app.config["MAIL_MAX_ATTEMPTS"])
     report = DeliveryReport()
-    messages = claim_messages(now, limit)
-    if not messages:
-        return report
+    messages = claim_messages(clock(), limit)
     smtp = None
-    for message in messages:
-        try:
-            if smtp is None:
-                smtp = open_smtp(settings)
-            smtp.send_message(build_email(message, settings))
-        except (smtplib.SMTPException, OSError) as error:
-            _record_failure(message, error, now, max_attempts, report)
-            if not isinstance(error, smtplib.SMTPResponseException):
-                smtp = _close_quietly(smtp)  # the connection is gone: open a new one
+    holding = bool(messages)  # the first claim is fresh
+    for index, message in enumerate(messages):
+        if holding:
+            smtp = _send(message, smtp, settings, clock(), max_attempts, report)
+            _save_outcome(message)
         else:
-            message.status = MessageStatus.SENT
-            message.sent_at = utcnow()
-            message.claimed_at = None
-            message.last_error = ""
-            report.sent += 1
-            log.info("mail sent", extra={"fields": {
-                "message_id": message.id, "kind": message.kind, "attempts": message.attempts}})
-        _save_outcome(message)
+            report.taken_over += 1
+            log.warning("mail not sent here: another worker took over its claim", extra={
+                "fields": {"message_id": message.id, "kind": message.kind}})
+        following = messages[index + 1] if index + 1 < len(messages) else None
+        holding = following is not None and renew_claim(following, clock())
+        db.session.commit()
     _close_quietly(smtp)
     return report
 
 
+def _send(message: Message, smtp: smtplib.SMTP | None, settings: SmtpSettings,
+          now: datetime, max_attempts: int, report: DeliveryReport) -> smtplib.SMTP | None:
+    """Send one message and note the outcome on it; returns the connection to go on with."""
+    try:
+        if smtp is None:
+            smtp = open_smtp(settings)
+        smtp.send_message(build_email(message, settings))
+    except (smtplib.SMTPException, OSError) as error:
+        _record_failure(message, error, now, max_attempts, report)
+        if not isinstance(error, smtplib.SMTPResponseException):
+            smtp = _close_quietly(smtp)  # the connection is gone: open a new one
+    else:
+        message.status = MessageStatus.SENT
+        message.sent_at = utcnow()
+        message.last_error = ""
+        report.sent += 1
+        log.info("mail sent", extra={"fields": {
+            "message_id": message.id, "kind": message.kind, "attempts": message.attempts}})
+    return smtp
+
+
 def _save_outcome(message: Message) -> None:
-    """Commit one message's outcome at once: a crash re-sends at most the one in flight."""
-    db.session.execute(
-        update(Message).where(Message.id == message.id).values(
+    """Write one message's outcome (committed with the next renewal), only while this
+    worker still holds the claim."""
+    saved = db.session.execute(
+        update(Message).where(_still_ours(message)).values(
             status=message.status, sent_at=message.sent_at, claimed_at=None,
-            attempts=message.attempts, last_error=message.last_error,
+            claim_token=None, attempts=message.attempts, last_error=message.last_error,
             next_attempt_at=message.next_attempt_at)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+        .execution_options(synchronize_session=False)).rowcount
+    if not saved:  # sending took longer than the whole lease
+        log.error("mail outcome not saved: another worker took over the claim while it "
+                  "was being sent", extra={"fields": {
+                      "message_id": message.id, "status": message.status.value}})
 
 
 def _close_quietly(smtp: smtplib.SMTP | None) -> None:
@@ -261,8 +324,23 @@ def _close_quietly(smtp: smtplib.SMTP | None) -> None:
     return None
 
 
+class NotRetryable(InvalidState):
+    default_message = _l("Only an email that failed can be sent again; this one has not "
+                         "failed.")
+
+
 def queue_again(message: Message, now: datetime) -> None:
-    """The organiser's retry: a failed message goes back in the queue, due now."""
-    message.status = MessageStatus.QUEUED
-    message.next_attempt_at = now
-    message.attempts = 0
+    """The organiser's retry: a failed message goes back in the queue, due now.
+
+    Decided by the database, not by the page the organiser saw: the UPDATE only changes a
+    message that is still failed, so a double click, or a retry of a message that was
+    queued again and sent meanwhile, sends nothing twice.
+    """
+    retried = db.session.execute(
+        update(Message).where(Message.id == message.id,
+                              Message.status == MessageStatus.FAILED)
+        .values(status=MessageStatus.QUEUED, next_attempt_at=now, attempts=0)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.expire(message)
+    if not retried:
+        raise NotRetryable()

@@ -42,7 +42,10 @@ class Message(db.Model):
         enum_column(MessageStatus, "message_status"), default=MessageStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the worker that claimed it last renewed the claim.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Random per claim: only the worker holding it may send the message or save its outcome.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -50,6 +53,12 @@ class Message(db.Model):
     event: Mapped[Event | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(
         cascade="all, delete-orphan", order_by="Attachment.id")
+
+    @property
+    def can_be_retried(self) -> bool:
+        """Only a message the worker gave up on goes back in the queue: a queued, sending
+        or sent one would be sent twice."""
+        return self.status is MessageStatus.FAILED
 
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.kind} to {self.recipient} {self.status}>"

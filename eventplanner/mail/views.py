@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventplanner.auth.access import organisers_only
-from eventplanner.extensions import db, utcnow
+from eventplanner.errors import commit_or_flash
+from eventplanner.extensions import utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.mail import outbox
 from eventplanner.mail.delivery import queue_again
@@ -36,7 +37,6 @@ def show_message(message_id: int):
 @bp.route("/<int:message_id>/retry", methods=["POST"])
 def retry(message_id: int):
     message = outbox.get_message_for(current_user, message_id)
-    queue_again(message, utcnow())
-    db.session.commit()
-    flash(_("The email is back in the queue."), "success")
+    if commit_or_flash(lambda: queue_again(message, utcnow()) or True):
+        flash(_("The email is back in the queue."), "success")
     return redirect(url_for("mail.outbox_page"))

@@ -1,19 +1,23 @@
-"""Personal data: what we hold about a contact, erasing it, and forgetting old answers.
+"""Personal data: what we hold about a contact, erasing it, and forgetting old events.
 
 Erasure and the retention purge remove what identifies or describes a person (name,
 addresses, plus-ones, dietary needs, messages, comments, notes, email bodies) and keep what
-the figures need (that someone was invited, came, answered yes, gave a 9, ran 9:31), so
-attendance, NPS and results still add up.
+the figures need (that someone was invited, came, answered yes, gave a 9, ran 9:31, and
+when), so attendance, NPS and results still add up. Erasure does it to one contact; the
+purge does it to every guest of an old event: their invitation passes to an erased
+contact of its own, and the contact keeps only their newer events.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
+from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import InvalidState
 from eventplanner.events.models import Activity, Event
@@ -116,10 +120,12 @@ def anonymise_invitations(invitation_ids: list[int], now: datetime) -> int:
     db.session.execute(update(ResponseChange).where(
         ResponseChange.invitation_id.in_(invitation_ids),
         ResponseChange.field.in_(FREE_TEXT_CHANGES)).values(old_value="", new_value=""))
+    # Their times stay as they were (not "updated" now): when a guest answered is a figure.
     db.session.execute(update(Feedback).where(Feedback.invitation_id.in_(invitation_ids))
-                       .values(did_well="", do_better="", custom_answer=""))
+                       .values(did_well="", do_better="", custom_answer="",
+                               updated_at=Feedback.updated_at))
     db.session.execute(update(Goal).where(Goal.invitation_id.in_(invitation_ids))
-                       .values(aim="", organiser_comment=""))
+                       .values(aim="", organiser_comment="", updated_at=Goal.updated_at))
     messages = select(Message.id).where(Message.invitation_id.in_(invitation_ids))
     db.session.execute(delete(Attachment).where(Attachment.message_id.in_(messages)))
     db.session.execute(delete(Message).where(Message.invitation_id.in_(invitation_ids),
@@ -161,9 +167,9 @@ def request_erasure(invitation: Invitation, now: datetime) -> bool:
     if event.host_email:
         from eventplanner.urls import absolute_url
 
-        queue_email(
+        queue_email(  # the name only in the body, which erasure removes
             kind="erasure_request", to=event.host_email, to_name=event.host_name,
-            subject=_l("A guest asks to be forgotten: %(name)s", name=contact.name),
+            subject=_l("A guest of %(title)s asks to be forgotten", title=event.title),
             template="erasure_request", language=event.owner.language, event_id=event.id,
             invitation_id=invitation.id, event=event, contact=contact,
             link=absolute_url("relationships.contact_page", contact_id=contact.id))
@@ -171,12 +177,40 @@ def request_erasure(invitation: Invitation, now: datetime) -> bool:
     return True
 
 
-def purge_old_answers(now: datetime, retention_days: int) -> int:
-    """For ``flask privacy purge``: anonymise the answers to events that ended more than
-    ``retention_days`` ago. Running it again changes nothing more."""
+def purge_old_events(now: datetime, retention_days: int) -> int:
+    """For ``flask privacy purge``: erase the personal data of the guests of events that
+    ended more than ``retention_days`` ago, as erasure does, and keep the figures. Returns
+    how many invitations; running it again changes nothing more."""
     ended = (select(Activity.event_id).group_by(Activity.event_id)
              .having(func.max(Activity.ends_at) < now - timedelta(days=retention_days)))
     ids = list(db.session.scalars(select(Invitation.id).where(
         Invitation.event_id.in_(ended), Invitation.anonymised_at.is_(None))))
-    return anonymise_invitations(ids, now)
+    anonymise_invitations(ids, now)
+    _give_erased_contacts(ids, now)
+    return len(ids)
 
+
+def _give_erased_contacts(invitation_ids: list[int], now: datetime) -> None:
+    """Pass each invitation to an erased contact of its own (what erasure leaves of a
+    contact), so its answers, scores and times name nobody; the guest's own contact keeps
+    their newer events."""
+    rows = db.session.execute(
+        select(Invitation.id, Contact.organiser_id, Contact.company_id, Organiser.language)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .join(Organiser, Organiser.id == Contact.organiser_id)
+        .where(Invitation.id.in_(invitation_ids)).order_by(Invitation.id)).all()
+    if not rows:
+        return
+    names = {}
+    for language in {row.language for row in rows}:
+        with force_locale(language):
+            names[language] = str(ERASED_NAME)
+    contact_ids = db.session.scalars(
+        insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
+        [{"organiser_id": row.organiser_id, "company_id": row.company_id,
+          "name": names[row.language], "email": f"erased-invitation-{row.id}@invalid",
+          "erased_at": now} for row in rows]).all()
+    db.session.execute(update(Invitation), [
+        {"id": row.id, "contact_id": contact_id}
+        for row, contact_id in zip(rows, contact_ids, strict=True)])
+    db.session.expire_all()
