@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
@@ -36,9 +37,20 @@ RACE = CalendarEntry(
 )
 
 
+def read_with_vobject(content: bytes):
+    """The file as vobject reads it in a process that has not met its zones before.
+
+    vobject keeps the first VTIMEZONE it meets for a TZID for the life of the process and
+    converts every later file's times with it; each file here is read as a client would
+    read it on its own.
+    """
+    vars(vobject.icalendar)["__tzidMap"].clear()
+    return vobject.readOne(content.decode("utf-8"))
+
+
 def parse_both(content: bytes):
     """The same file through two parsers that share no code."""
-    return Calendar.from_ical(content), vobject.readOne(content.decode("utf-8"))
+    return Calendar.from_ical(content), read_with_vobject(content)
 
 
 def vevents(calendar: Calendar):
@@ -111,6 +123,143 @@ def test_merge_fields_are_filled_and_refolded():
     assert event["URL"] == link and link in event["DESCRIPTION"]
     assert str(event["ATTENDEE"]) == "mailto:ase@client.example"
     assert theirs.vevent.attendee.params["CN"] == ["Åse 'Bo', Nordmann-Haugen"]
+
+
+# --- time zones: the embedded VTIMEZONE against zoneinfo, and read back by vobject ----------
+
+ZONES = ["Europe/Oslo", "America/Santiago", "Australia/Sydney", "America/New_York",
+         "Asia/Kolkata", "Europe/London"]
+YEARS = [(2026, 2026), (2027, 2027), (2030, 2030), (2027, 2029)]
+
+
+def entry_at(instant: datetime, zone_name: str, uid: str = "part@eventplanner.test",
+             minutes: int = 60) -> CalendarEntry:
+    return CalendarEntry(uid=uid, sequence=0, summary="Part", starts_at=instant,
+                         ends_at=instant + timedelta(minutes=minutes), zone_name=zone_name)
+
+
+def local_instant(zone_name: str, *wall_clock: int, fold: int = 0) -> datetime:
+    return datetime(*wall_clock, tzinfo=ZoneInfo(zone_name), fold=fold).astimezone(UTC)
+
+
+def rfc_offsets(content: bytes, zone_name: str):
+    """Read the file's VTIMEZONE as RFC 5545 3.6.5 says: each observance starts at its
+    DTSTART read with its TZOFFSETFROM and sets the clock to TZOFFSETTO. Returns the
+    observances' (onset in UTC, offset before, offset after), in time order."""
+    [vtimezone] = [tz for tz in Calendar.from_ical(content).walk("VTIMEZONE")
+                   if tz["TZID"] == zone_name]
+    onsets = []
+    for observance in vtimezone.subcomponents:
+        offset_from = observance.decoded("TZOFFSETFROM")
+        start = observance.decoded("DTSTART")
+        assert start.tzinfo is None, "an observance's DTSTART is a local time"
+        onsets.append(((start - offset_from).replace(tzinfo=UTC), offset_from,
+                       observance.decoded("TZOFFSETTO")))
+    return sorted(onsets)
+
+
+def offset_by_rfc(onsets, instant: datetime) -> timedelta:
+    return [after for onset, _before, after in onsets if onset <= instant][-1]
+
+
+def zoneinfo_changes(zone_name: str, first: datetime, last: datetime) -> list[datetime]:
+    """Every instant in [first, last) where zoneinfo's offset changes, to the minute."""
+    tz, changes, moment = ZoneInfo(zone_name), [], first
+    while moment < last:
+        if moment.astimezone(tz).utcoffset() != (moment - timedelta(minutes=1)).astimezone(
+                tz).utcoffset():
+            changes.append(moment)
+        moment += timedelta(minutes=30 if moment.minute % 30 == 0 else 1)
+    return changes
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+@pytest.mark.parametrize("first_year, last_year", YEARS)
+def test_the_vtimezone_reads_like_zoneinfo_at_every_moment_of_its_years(
+        zone_name, first_year, last_year):
+    """Every half hour of the years the file covers, the offset that the embedded VTIMEZONE
+    gives (read as the RFC says) is zoneinfo's; each change happens at zoneinfo's instant,
+    from zoneinfo's offset before it."""
+    tz = ZoneInfo(zone_name)
+    first = local_instant(zone_name, first_year, 1, 1)
+    last = local_instant(zone_name, last_year + 1, 1, 1)
+    content = build_calendar([entry_at(first + timedelta(hours=12), zone_name, "a@x"),
+                              entry_at(last - timedelta(hours=12), zone_name, "b@x")])
+    onsets = rfc_offsets(content, zone_name)
+    assert onsets[0][0] <= first, "the VTIMEZONE covers the file's first local day"
+    moment = first
+    while moment < last:
+        assert offset_by_rfc(onsets, moment) == moment.astimezone(tz).utcoffset(), moment
+        moment += timedelta(minutes=30)
+    changes = [onset for onset, before, after in onsets[1:]]
+    assert changes == zoneinfo_changes(zone_name, first, last)
+    for onset, before, after in onsets[1:]:
+        assert (onset - timedelta(seconds=1)).astimezone(tz).utcoffset() == before
+        assert onset.astimezone(tz).utcoffset() == after
+
+
+def test_an_observance_starts_at_the_local_time_before_the_change():
+    """Europe/Oslo 2027: summer time from 02:00 CET, winter time from 03:00 CEST."""
+    content = build_calendar([entry_at(datetime(2027, 6, 1, 12, tzinfo=UTC), OSLO)])
+    [vtimezone] = Calendar.from_ical(content).walk("VTIMEZONE")
+    changes = [(o.name, o.decoded("DTSTART"), o["TZOFFSETFROM"].to_ical(),
+                o["TZOFFSETTO"].to_ical()) for o in vtimezone.subcomponents][1:]
+    assert changes == [("DAYLIGHT", datetime(2027, 3, 28, 2, 0), "+0100", "+0200"),
+                       ("STANDARD", datetime(2027, 10, 31, 3, 0), "+0200", "+0100")]
+
+
+def test_new_years_eve_in_santiago_is_covered_by_its_own_years_vtimezone():
+    """31 December 22:00 in Santiago is 01:00 UTC on 1 January: the VTIMEZONE still starts
+    in December's year, so vobject (which reads it) shows 22:00, not 23:00."""
+    instant = local_instant("America/Santiago", 2027, 12, 31, 22)
+    assert instant.year == 2028
+    content = build_calendar([entry_at(instant, "America/Santiago")])
+    start = read_with_vobject(content).vevent.dtstart.value
+    assert start == instant and start.utcoffset() == timedelta(hours=-3)
+    assert rfc_offsets(content, "America/Santiago")[0][0] <= instant - timedelta(hours=2)
+
+
+def moments_to_check(zone_name: str, year: int) -> list[datetime]:
+    """Noon on the 1st of each month, 22:00-23:59 local on New Year's Eve, and every quarter
+    of an hour on each day whose offset changes (both sides of each change)."""
+    tz = ZoneInfo(zone_name)
+    moments = [local_instant(zone_name, year, month, 1, 12) for month in range(1, 13)]
+    moments += [local_instant(zone_name, year, 12, 31, 22, minute) for minute in (0, 30, 59)]
+    day = local_instant(zone_name, year, 1, 1)
+    while day.astimezone(tz).year == year:
+        next_day = day + timedelta(days=1)
+        if day.astimezone(tz).utcoffset() != next_day.astimezone(tz).utcoffset():
+            moments += [day + timedelta(minutes=15 * n) for n in range(4 * 24 + 1)]
+        day = next_day
+    return moments
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+@pytest.mark.parametrize("year", [2026, 2027, 2031])
+def test_vobject_reads_every_part_at_zoneinfos_instant(zone_name, year):
+    """vobject converts with the embedded VTIMEZONE, not the zone's name: each start and
+    end, including both occurrences of the repeated hour, is the instant we stored."""
+    moments = moments_to_check(zone_name, year)
+    entries = [entry_at(moment, zone_name, f"part-{n}@x", minutes=30)
+               for n, moment in enumerate(moments)]
+    calendar = read_with_vobject(build_calendar(entries))
+    read = {vevent.uid.value: (vevent.dtstart.value, vevent.dtend.value)
+            for vevent in calendar.vevent_list}
+    for entry in entries:
+        start, end = read[entry.uid]
+        assert (start, end) == (entry.starts_at, entry.ends_at), (zone_name, entry.starts_at)
+
+
+@pytest.mark.parametrize("instant", [datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
+                                     datetime(2027, 10, 31, 1, 30, tzinfo=UTC)],
+                         ids=["first 02:30 (CEST)", "second 02:30 (CET)"])
+def test_either_occurrence_of_the_repeated_hour_is_written_in_utc(instant):
+    """With a TZID, 02:30 on 31 October can only mean the first one (RFC 5545 3.3.5)."""
+    content = build_calendar([entry_at(instant, OSLO)])
+    [event] = vevents(Calendar.from_ical(content))
+    assert "TZID" not in event["DTSTART"].params
+    assert event.decoded("DTSTART") == instant
+    assert read_with_vobject(content).vevent.dtstart.value == instant
 
 
 # --- through the application -------------------------------------------------------------
