@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from eventplanner.auth.models import Organiser
+from eventplanner.auth.services import update_profile
 from eventplanner.calendar.ics import (
     CalendarEntry,
     Method,
@@ -19,7 +22,11 @@ from eventplanner.calendar.ics import (
     build_calendar,
     merge_calendar,
 )
-from eventplanner.extensions import db
+from eventplanner.calendar.services import feed, feed_version
+from eventplanner.events.models import Activity, Event, EventStatus
+from eventplanner.events.services import activity_details_of, event_details_of
+from eventplanner.extensions import db, utcnow
+from eventplanner.invitations.updates import change_event, change_part
 from eventplanner.mail.models import Message
 from tests.conftest import activity_ids, next_year_at, personal_link_in
 
@@ -482,3 +489,135 @@ def test_the_private_feed_can_be_subscribed_renewed_and_turned_off(
     browser.submit("/calendar/feed/off")
     assert "Create my calendar feed" in browser.get("/").get_data(as_text=True)
     assert app.test_client().get("/calendar/feed/" + "x" * 43 + ".ics").status_code == 404
+
+
+# --- conditional requests: unchanged content answers 304 ----------------------------------
+
+def feed_path(browser) -> str:
+    browser.submit("/calendar/feed/renew")
+    page = browser.get("/").get_data(as_text=True)
+    return "/" + page.split('value="webcal://')[1].split('"')[0].split("/", 1)[1]
+
+
+def change_the_first_part(app, event):
+    with app.app_context():
+        activity = db.session.get(Activity, activity_ids(app, event)[0])
+        details = activity_details_of(activity)
+        change_part(activity, replace(details, starts_at=details.starts_at + timedelta(
+            minutes=15)), utcnow())
+        db.session.commit()
+
+
+def change_the_event(app, event, **changes):
+    with app.app_context():
+        stored = db.session.get(Event, event.id)
+        change_event(stored, replace(event_details_of(stored), **changes), utcnow())
+        db.session.commit()
+
+
+def rename_the_organiser(app, event, name):
+    with app.app_context():
+        organiser = db.session.get(Organiser, event.owner_id)
+        update_profile(organiser, name, organiser.language)
+        db.session.commit()
+
+
+def test_the_feed_answers_304_until_anything_in_it_changes(app, event, log_in,
+                                                           make_event, make_activity):
+    """Calendar programs poll the feed: the same data gives the same bytes and ETag, and
+    If-None-Match answers 304 with no body; every change to what the feed shows gives new
+    bytes and a new ETag."""
+    other = make_event(owner=event.owner, title="Autumn dinner", status="published")
+    make_activity(other, name="Dinner", kind="standard", starts_at=next_year_at(11, 5, 19))
+    path = feed_path(log_in(event.owner))
+    poller = app.test_client()
+    first = poller.get(path)
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    again = poller.get(path, headers={"Accept-Language": "de"})
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    not_modified = poller.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304 and not_modified.data == b""
+    assert not_modified.headers["ETag"] == first.headers["ETag"]
+
+    changes = {
+        "a part moves": lambda: change_the_first_part(app, event),
+        "the event is renamed": lambda: change_the_event(app, event, title="Stoltzen 2"),
+        "the description changes": lambda: change_the_event(app, event, description="Bring shoes"),
+        "an alarm is added": lambda: change_the_event(app, event, alarm_minutes_before=30),
+        "the event is cancelled": lambda: change_the_event(
+            app, event, status=EventStatus.CANCELLED),
+        "another event goes back to draft": lambda: change_the_event(
+            app, other, status=EventStatus.DRAFT),
+        "the organiser is renamed": lambda: rename_the_organiser(app, event, "Ingrid H."),
+    }
+    seen = {first.headers["ETag"]}
+    etag = first.headers["ETag"]
+    for change, make_change in changes.items():
+        make_change()
+        response = poller.get(path, headers={"If-None-Match": etag})
+        assert response.status_code == 200, change
+        assert response.headers["ETag"] not in seen, change
+        etag = response.headers["ETag"]
+        seen.add(etag)
+        assert poller.get(path, headers={"If-None-Match": etag}).status_code == 304, change
+
+
+def test_the_feed_stamps_each_part_with_its_events_last_change(app, event, log_in):
+    changed = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with app.app_context():
+        db.session.execute(update(Event).where(Event.id == event.id).values(updated_at=changed))
+        db.session.commit()
+    path = feed_path(log_in(event.owner))
+    calendar = Calendar.from_ical(app.test_client().get(path).data)
+    assert {e.decoded("DTSTAMP") for e in vevents(calendar)} == {changed}
+
+
+def test_the_feed_answers_if_modified_since_with_the_time_its_content_first_appeared(
+        app, event, log_in):
+    path = feed_path(log_in(event.owner))
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    with app.app_context():
+        organiser = db.session.get(Organiser, event.owner_id)
+        feed_version(organiser, feed(organiser), an_hour_ago)  # first served an hour ago
+        db.session.commit()
+    poller = app.test_client()
+    response = poller.get(path)
+    assert response.last_modified == an_hour_ago.replace(microsecond=0)
+    since = response.headers["Last-Modified"]
+    assert poller.get(path, headers={"If-Modified-Since": since}).status_code == 304
+
+    change_the_first_part(app, event)
+    changed = poller.get(path, headers={"If-Modified-Since": since})
+    assert changed.status_code == 200 and changed.data != response.data
+    assert "Last-Modified" not in changed.headers, "changed this very second: no date yet"
+
+
+def test_a_last_modified_date_is_given_only_once_its_second_has_passed(app_ctx,
+                                                                       make_organiser):
+    """HTTP dates have whole seconds: content that changed at 10:00:00.2 and again at
+    10:00:00.7 must not both be "10:00:00", or a poller would miss the second change."""
+    from eventplanner.calendar.services import feed_version
+
+    organiser = db.session.merge(make_organiser())
+    start = datetime(2027, 1, 1, 10, 0, 0, 200_000, tzinfo=UTC)
+    assert feed_version(organiser, b"one", start).last_modified is None
+    assert feed_version(organiser, b"two", start + timedelta(milliseconds=500)) \
+        .last_modified is None
+    later = feed_version(organiser, b"two", start + timedelta(seconds=3))
+    assert later.last_modified == datetime(2027, 1, 1, 10, 0, 0, tzinfo=UTC)
+    assert later.etag == feed_version(organiser, b"two", start + timedelta(hours=1)).etag
+
+
+def test_the_downloads_answer_304_while_unchanged(app, event, log_in, make_contact,
+                                                  make_invitation):
+    token = make_invitation(event, make_contact(event.owner), send=True).token
+    organiser = log_in(event.owner)
+    guest = app.test_client()
+    for client, path in ((organiser, f"/events/{event.id}/calendar.ics"),
+                         (guest, f"/r/{token}/calendar.ics")):
+        first = client.get(path)
+        assert first.status_code == 200 and first.headers["ETag"], path
+        assert client.get(path).data == first.data, "no clock in the file"
+        response = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert response.status_code == 304 and response.data == b"", path

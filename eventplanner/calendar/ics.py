@@ -70,8 +70,9 @@ def build_calendar(entries: Iterable[CalendarEntry], method: Method = Method.PUB
                    name: str = "", stamp: datetime | None = None) -> bytes:
     """The .ics file: CRLF line ends, lines folded at 75 octets, text escaped.
 
-    DTSTAMP is ``stamp`` when given (a scheduling message says when it was written), else
-    each entry's ``changed_at``, else now.
+    DTSTAMP is ``stamp`` when given; else a published file takes each entry's
+    ``changed_at`` (the same data, the same bytes) and a scheduling message the time it is
+    written (RFC 5546: clients order the messages they receive by it).
     """
     entries = list(entries)
     calendar = Calendar()
@@ -83,7 +84,8 @@ def build_calendar(entries: Iterable[CalendarEntry], method: Method = Method.PUB
         calendar.add("x-wr-calname", name)
     now = datetime.now(UTC)
     for entry in entries:
-        calendar.add_component(_vevent(entry, method, stamp or entry.changed_at or now))
+        published = entry.changed_at if method is Method.PUBLISH else None
+        calendar.add_component(_vevent(entry, method, stamp or published or now))
     content = calendar.to_ical()
     if not entries:
         return content
