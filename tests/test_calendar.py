@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
+from dateutil.rrule import rrulestr
 from icalendar import Calendar
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -149,10 +150,11 @@ def local_instant(zone_name: str, *wall_clock: int, fold: int = 0) -> datetime:
     return datetime(*wall_clock, tzinfo=ZoneInfo(zone_name), fold=fold).astimezone(UTC)
 
 
-def rfc_offsets(content: bytes, zone_name: str):
+def rfc_offsets(content: bytes, zone_name: str, until: datetime):
     """Read the file's VTIMEZONE as RFC 5545 3.6.5 says: each observance starts at its
-    DTSTART read with its TZOFFSETFROM and sets the clock to TZOFFSETTO. Returns the
-    observances' (onset in UTC, offset before, offset after), in time order."""
+    DTSTART (and at each RRULE occurrence) read with its TZOFFSETFROM and sets the clock
+    to TZOFFSETTO. Returns the onsets up to ``until`` as (onset in UTC, offset before,
+    offset after), in time order. dateutil expands the RRULEs; nothing of ours."""
     [vtimezone] = [tz for tz in Calendar.from_ical(content).walk("VTIMEZONE")
                    if tz["TZID"] == zone_name]
     onsets = []
@@ -160,9 +162,14 @@ def rfc_offsets(content: bytes, zone_name: str):
         offset_from = observance.decoded("TZOFFSETFROM")
         start = observance.decoded("DTSTART")
         assert start.tzinfo is None, "an observance's DTSTART is a local time"
-        onsets.append(((start - offset_from).replace(tzinfo=UTC), offset_from,
-                       observance.decoded("TZOFFSETTO")))
-    return sorted(onsets)
+        local_starts = [start]
+        if "RRULE" in observance:
+            rule = rrulestr("RRULE:" + observance["RRULE"].to_ical().decode(), dtstart=start,
+                            ignoretz=True)
+            local_starts = rule.between(start, until.replace(tzinfo=None), inc=True)
+        onsets += [((local - offset_from).replace(tzinfo=UTC), offset_from,
+                    observance.decoded("TZOFFSETTO")) for local in local_starts]
+    return sorted(onset for onset in onsets if onset[0] < until)
 
 
 def offset_by_rfc(onsets, instant: datetime) -> timedelta:
@@ -184,35 +191,59 @@ def zoneinfo_changes(zone_name: str, first: datetime, last: datetime) -> list[da
 @pytest.mark.parametrize("first_year, last_year", YEARS)
 def test_the_vtimezone_reads_like_zoneinfo_at_every_moment_of_its_years(
         zone_name, first_year, last_year):
-    """Every half hour of the years the file covers, the offset that the embedded VTIMEZONE
-    gives (read as the RFC says) is zoneinfo's; each change happens at zoneinfo's instant,
-    from zoneinfo's offset before it."""
+    """Every half hour of the years the file covers, and of the two years after (its last
+    rules go on), the offset that the embedded VTIMEZONE gives (read as the RFC says) is
+    zoneinfo's; each change happens at zoneinfo's instant, from zoneinfo's offset before."""
     tz = ZoneInfo(zone_name)
     first = local_instant(zone_name, first_year, 1, 1)
     last = local_instant(zone_name, last_year + 1, 1, 1)
     content = build_calendar([entry_at(first + timedelta(hours=12), zone_name, "a@x"),
                               entry_at(last - timedelta(hours=12), zone_name, "b@x")])
-    onsets = rfc_offsets(content, zone_name)
+    until = local_instant(zone_name, last_year + 3, 1, 1)
+    onsets = rfc_offsets(content, zone_name, until)
     assert onsets[0][0] <= first, "the VTIMEZONE covers the file's first local day"
     moment = first
-    while moment < last:
+    while moment < until:
         assert offset_by_rfc(onsets, moment) == moment.astimezone(tz).utcoffset(), moment
         moment += timedelta(minutes=30)
-    changes = [onset for onset, before, after in onsets[1:]]
-    assert changes == zoneinfo_changes(zone_name, first, last)
+    changes = [onset for onset, before, after in onsets if first <= onset]
+    assert changes == zoneinfo_changes(zone_name, first, until)
     for onset, before, after in onsets[1:]:
         assert (onset - timedelta(seconds=1)).astimezone(tz).utcoffset() == before
         assert onset.astimezone(tz).utcoffset() == after
 
 
 def test_an_observance_starts_at_the_local_time_before_the_change():
-    """Europe/Oslo 2027: summer time from 02:00 CET, winter time from 03:00 CEST."""
+    """Europe/Oslo: summer time from 02:00 CET (01:00 UTC), winter time from 03:00 CEST
+    (01:00 UTC), every year on the last Sunday of March and October."""
     content = build_calendar([entry_at(datetime(2027, 6, 1, 12, tzinfo=UTC), OSLO)])
     [vtimezone] = Calendar.from_ical(content).walk("VTIMEZONE")
-    changes = [(o.name, o.decoded("DTSTART"), o["TZOFFSETFROM"].to_ical(),
-                o["TZOFFSETTO"].to_ical()) for o in vtimezone.subcomponents][1:]
-    assert changes == [("DAYLIGHT", datetime(2027, 3, 28, 2, 0), "+0100", "+0200"),
-                       ("STANDARD", datetime(2027, 10, 31, 3, 0), "+0200", "+0100")]
+    changes = [(o.name, o.decoded("DTSTART").time(), o["TZOFFSETFROM"].to_ical(),
+                o["TZOFFSETTO"].to_ical(), dict(o["RRULE"]))
+               for o in vtimezone.subcomponents if "RRULE" in o]
+    assert changes == [
+        ("DAYLIGHT", time(2, 0), "+0100", "+0200",
+         {"FREQ": ["YEARLY"], "BYMONTH": [3], "BYDAY": ["-1SU"]}),
+        ("STANDARD", time(3, 0), "+0200", "+0100",
+         {"FREQ": ["YEARLY"], "BYMONTH": [10], "BYDAY": ["-1SU"]})]
+    onsets = rfc_offsets(content, OSLO, datetime(2028, 1, 1, tzinfo=UTC))
+    assert [onset for onset in onsets if onset[0].year == 2027] == [
+        (datetime(2027, 3, 28, 1, 0, tzinfo=UTC), timedelta(hours=1), timedelta(hours=2)),
+        (datetime(2027, 10, 31, 1, 0, tzinfo=UTC), timedelta(hours=2), timedelta(hours=1))]
+
+
+def test_a_zones_vtimezone_is_the_same_in_every_file():
+    """vobject keeps the first VTIMEZONE it reads for a TZID and converts later files with
+    it: a file of 2026 and one of 2029 must carry the same one, right for both."""
+    files = [build_calendar([entry_at(datetime(year, 6, 1, 12, tzinfo=UTC), zone_name)])
+             for year in (2026, 2029) for zone_name in (OSLO, "America/Santiago")]
+    zones = [[tz.to_ical() for tz in Calendar.from_ical(content).walk("VTIMEZONE")]
+             for content in files]
+    assert zones[0] == zones[2] and zones[1] == zones[3]
+    vars(vobject.icalendar)["__tzidMap"].clear()
+    for content in files:  # one process, as a CalDAV server or client reads them
+        start = vobject.readOne(content.decode()).vevent.dtstart.value
+        assert start == Calendar.from_ical(content).walk("VEVENT")[0].decoded("DTSTART")
 
 
 def test_new_years_eve_in_santiago_is_covered_by_its_own_years_vtimezone():
@@ -223,7 +254,7 @@ def test_new_years_eve_in_santiago_is_covered_by_its_own_years_vtimezone():
     content = build_calendar([entry_at(instant, "America/Santiago")])
     start = read_with_vobject(content).vevent.dtstart.value
     assert start == instant and start.utcoffset() == timedelta(hours=-3)
-    assert rfc_offsets(content, "America/Santiago")[0][0] <= instant - timedelta(hours=2)
+    assert rfc_offsets(content, "America/Santiago", instant)[0][0] <= instant - timedelta(hours=2)
 
 
 def moments_to_check(zone_name: str, year: int) -> list[datetime]:
