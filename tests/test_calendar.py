@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import http.client
+import re
+import socket
+import subprocess
+import sys
+import time as time_module
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,7 +37,7 @@ from eventplanner.events.services import activity_details_of, event_details_of
 from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.updates import change_event, change_part
 from eventplanner.mail.models import Message
-from tests.conftest import activity_ids, next_year_at, personal_link_in
+from tests.conftest import activity_ids, free_port, next_year_at, personal_link_in
 
 OSLO = "Europe/Oslo"
 RACE = CalendarEntry(
@@ -652,3 +660,99 @@ def test_the_downloads_answer_304_while_unchanged(app, event, log_in, make_conta
         assert client.get(path).data == first.data, "no clock in the file"
         response = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
         assert response.status_code == 304 and response.data == b"", path
+
+
+# --- a CalDAV server stores the parts and finds them at the right hour ----------------------
+
+class CalDAV:
+    """A calendar collection on a Radicale server (on loopback), spoken to over HTTP."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.path = "/organiser/events/"
+
+    def request(self, method: str, path: str, body: bytes = b"", **headers):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        auth = base64.b64encode(b"organiser:x").decode()
+        connection.request(method, path, body, {"Authorization": f"Basic {auth}", **headers})
+        response = connection.getresponse()
+        content = response.read()
+        connection.close()
+        return response.status, content
+
+    def put(self, name: str, content: bytes) -> int:
+        return self.request("PUT", self.path + name, content,
+                            **{"Content-Type": "text/calendar; charset=utf-8"})[0]
+
+    def found_between(self, start: datetime, end: datetime) -> set[str]:
+        """The objects a calendar-query with this time range finds (RFC 4791 7.8)."""
+        query = f"""<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+ <D:prop><D:getetag/></D:prop>
+ <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">
+  <C:time-range start="{start:%Y%m%dT%H%M%SZ}" end="{end:%Y%m%dT%H%M%SZ}"/>
+ </C:comp-filter></C:comp-filter></C:filter>
+</C:calendar-query>""".encode()
+        status, content = self.request("REPORT", self.path, query, Depth="1",
+                                       **{"Content-Type": "application/xml"})
+        assert status == 207, content
+        return {href.rsplit("/", 1)[1].removesuffix(".ics") for href in
+                re.findall(r"<(?:\w+:)?href>([^<]+\.ics)</(?:\w+:)?href>", content.decode())}
+
+
+@pytest.fixture
+def caldav(tmp_path) -> Iterator[CalDAV]:
+    pytest.importorskip("radicale")
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+         "--storage-filesystem-folder", str(tmp_path / "collections"), "--auth-type", "none",
+         "--logging-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time_module.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time_module.monotonic() < deadline, "Radicale did not start"
+                time_module.sleep(0.1)
+        client = CalDAV(port)
+        assert client.request("MKCALENDAR", client.path)[0] == 201
+        yield client
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_caldav_server_stores_each_part_and_finds_it_at_its_own_hour(caldav):
+    """Radicale reads the embedded VTIMEZONEs (through vobject) when it answers a time-range
+    query: each part, one object per UID as RFC 4791 4.1 wants, is found in the minute it
+    starts, not in the minute it ends, and reads back at the same instants."""
+    parts = {
+        "oslo-summer": entry_at(local_instant(OSLO, 2027, 6, 11, 16), OSLO),
+        "oslo-first-0230": entry_at(datetime(2027, 10, 31, 0, 30, tzinfo=UTC), OSLO),
+        "oslo-second-0230": entry_at(datetime(2027, 10, 31, 1, 30, tzinfo=UTC), OSLO),
+        "oslo-over-the-change": entry_at(datetime(2027, 10, 31, 0, 15, tzinfo=UTC), OSLO,
+                                         minutes=120),
+        "santiago-new-years-eve": entry_at(local_instant("America/Santiago", 2027, 12, 31, 22),
+                                           "America/Santiago"),
+        "sydney-autumn": entry_at(local_instant("Australia/Sydney", 2028, 4, 2, 2, 30, fold=1),
+                                  "Australia/Sydney"),
+        "new-york-2031": entry_at(local_instant("America/New_York", 2031, 3, 9, 3, 30),
+                                  "America/New_York"),
+    }
+    for name, entry in parts.items():
+        one_part = replace(entry, uid=f"{name}@eventplanner.test")
+        assert caldav.put(f"{name}.ics", build_calendar([one_part])) == 201, name
+    for name, entry in parts.items():
+        minute = timedelta(minutes=1)
+        assert name in caldav.found_between(entry.starts_at, entry.starts_at + minute), name
+        assert name not in caldav.found_between(entry.ends_at, entry.ends_at + minute), name
+        status, stored = caldav.request("GET", f"{caldav.path}{name}.ics")
+        [event] = vevents(Calendar.from_ical(stored))
+        assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (
+            entry.starts_at, entry.ends_at), name
+    assert caldav.found_between(datetime(2027, 10, 31, 1, 0, tzinfo=UTC),
+                                datetime(2027, 10, 31, 1, 1, tzinfo=UTC)) == {
+        "oslo-first-0230", "oslo-over-the-change"}, "02:00-02:59 CEST holds these two only"
