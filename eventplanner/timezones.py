@@ -58,6 +58,13 @@ def is_ambiguous(wall_clock: datetime, zone_name: str) -> bool:
     return len(instants_showing(wall_clock, zone_name)) == 2
 
 
+def falls_in_repeated_hour(moment: datetime, zone_name: str) -> bool:
+    """The zone's clock shows ``moment``'s reading twice. (A real instant's reading is never
+    a skipped one, so two different offsets for it mean the repeated hour.)"""
+    local = moment.astimezone(zone(zone_name))
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+
+
 def local_to_utc(wall_clock: datetime, zone_name: str) -> datetime:
     """Turn a naive wall-clock time in ``zone_name`` into an aware UTC datetime.
 

@@ -4,6 +4,7 @@ import pytest
 
 from eventplanner.timezones import (
     NonexistentLocalTime,
+    falls_in_repeated_hour,
     instants_showing,
     is_ambiguous,
     is_known_zone,
@@ -62,6 +63,8 @@ def test_the_instants_a_clock_shows_a_time(zone_name, wall, instants):
     found = instants_showing(wall, zone_name)
     assert [f"{instant:%H:%M}" for instant in found] == instants
     assert is_ambiguous(wall, zone_name) is (len(instants) == 2)
+    assert all(falls_in_repeated_hour(instant, zone_name) is (len(instants) == 2)
+               for instant in found)
 
 
 @pytest.mark.parametrize("name, known", [

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Alarm, Calendar, Event, vCalAddress
 
 from eventplanner.calendar.vtimezone import vtimezone
-from eventplanner.timezones import is_ambiguous, zone
+from eventplanner.timezones import falls_in_repeated_hour, zone
 
 PRODUCT_ID = "-//eventplanner//eventplanner 1.0//EN"
 
@@ -109,10 +109,9 @@ def _moment(moment: datetime, zone_name: str) -> datetime:
     time twice. RFC 5545 3.3.5 reads a TZID time in the repeated hour as its first
     occurrence, so only UTC can name the second; and some clients (khal) read the first
     one as the second, so UTC names either one for every client."""
-    local = moment.astimezone(zone(zone_name))
-    if is_ambiguous(local.replace(tzinfo=None), zone_name):
+    if falls_in_repeated_hour(moment, zone_name):
         return moment.astimezone(UTC)
-    return local
+    return moment.astimezone(zone(zone_name))
 
 
 def _vevent(entry: CalendarEntry, method: Method, stamp: datetime) -> Event:
