@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -158,8 +157,7 @@ def renew_feed(organiser: Organiser, now: datetime) -> str:
     """Turn the feed on with a new secret address; any old address stops working."""
     organiser.feed_nonce = new_nonce()
     organiser.feed_token_digest = token_digest(feed_token(organiser))
-    if db.session.get(CalendarFeed, organiser.id) is None:
-        db.session.add(CalendarFeed(organiser_id=organiser.id, changed_at=now))
+    _feed_state(organiser, now)
     db.session.flush()
     return feed_link(organiser)
 
@@ -205,26 +203,25 @@ def content_digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-@dataclass(frozen=True)
-class FeedVersion:
-    etag: str
-    #: When this content was first served; None while that was this very second (HTTP
-    #: dates have whole seconds: a change later in the same second would look unchanged).
-    last_modified: datetime | None
-
-
-def feed_version(organiser: Organiser, content: bytes, now: datetime) -> FeedVersion:
-    """Note the content served now; its first serving is its Last-Modified."""
-    digest = content_digest(content)
+def _feed_state(organiser: Organiser, now: datetime) -> CalendarFeed:
     state = db.session.get(CalendarFeed, organiser.id)
     if state is None:
         state = CalendarFeed(organiser_id=organiser.id, content_digest="", changed_at=now)
         db.session.add(state)
+    return state
+
+
+def feed_last_modified(organiser: Organiser, content: bytes, now: datetime) -> datetime | None:
+    """Note the feed's content served now, and say since when it has been served (its
+    Last-Modified). None while that is this very second: HTTP dates have whole seconds,
+    and content changed again later in the second would look unchanged."""
+    state = _feed_state(organiser, now)
+    digest = content_digest(content)
     if state.content_digest != digest:
         state.content_digest, state.changed_at = digest, now
         db.session.flush()
     changed = state.changed_at.replace(microsecond=0)
-    return FeedVersion(digest, changed if changed < now.replace(microsecond=0) else None)
+    return changed if changed < now.replace(microsecond=0) else None
 
 
 # --- "add to" links and file names --------------------------------------------------------

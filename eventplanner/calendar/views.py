@@ -46,9 +46,9 @@ def feed(token: str):
         rate_limits.count("RATELIMIT_BAD_TOKENS", client_address())
         raise
     content = services.feed(organiser)
-    version = services.feed_version(organiser, content, utcnow())
+    last_modified = services.feed_last_modified(organiser, content, utcnow())
     db.session.commit()
-    response = ics_response(content, organiser.name, version.last_modified)
+    response = ics_response(content, organiser.name, last_modified)
     response.headers["Content-Disposition"] = "inline"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -34,6 +34,7 @@ from eventplanner.form_fields import Form, email_address_field
 from eventplanner.timezones import (
     NonexistentLocalTime,
     instants_showing,
+    is_ambiguous,
     is_known_zone,
     local_to_utc,
     zone,
@@ -273,8 +274,8 @@ class ActivityForm(Form):
 
     def asks_which(self, time) -> bool:
         """The clock shows this time twice: the form asks which one is meant."""
-        return time.data is not None and is_known_zone(self.zone_name) and len(
-            instants_showing(time.data, self.zone_name)) == 2
+        return time.data is not None and is_known_zone(self.zone_name) and is_ambiguous(
+            time.data, self.zone_name)
 
     def chosen(self, time, fold) -> datetime | None:
         """The wall-clock time with its occurrence: ``fold`` 1 for the second one."""
