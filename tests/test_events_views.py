@@ -240,13 +240,25 @@ def test_pages_need_a_login(client, make_event):
 
 # --- the hour repeated when clocks go back -------------------------------------------------
 
-def clocks_go_back_in_oslo(year: int) -> str:
-    """The last Sunday of October: 02:00-02:59 happens twice in Europe/Oslo."""
-    day = date(year, 10, 31)
+def last_sunday(year: int, month: int, last_day: int) -> str:
+    day = date(year, month, last_day)
     return (day - timedelta(days=(day.weekday() + 1) % 7)).isoformat()
 
 
-FALL_BACK = clocks_go_back_in_oslo(NEXT_YEAR)
+#: The last Sunday of October: 02:00-02:59 happens twice in Europe/Oslo; of March: never.
+FALL_BACK, SPRING_FORWARD = last_sunday(NEXT_YEAR, 10, 31), last_sunday(NEXT_YEAR, 3, 31)
+
+
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+def test_a_time_in_the_skipped_hour_is_refused_with_a_clear_message(
+        app, browser, organiser, make_event, field):
+    event = make_event(owner=organiser)
+    times = {"starts_at": f"{SPRING_FORWARD}T01:00", "ends_at": f"{SPRING_FORWARD}T04:00",
+             field: f"{SPRING_FORWARD}T02:30"}
+    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(**times))
+    assert response.status_code == 422 and count(app, Activity) == 0
+    assert "02:30 does not exist in Europe/Oslo: the clocks skip that hour." in \
+        response.get_data(as_text=True)
 
 
 def stored_times(app) -> tuple[datetime, datetime]:
