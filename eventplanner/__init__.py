@@ -80,6 +80,7 @@ def _add_health_check(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     # Import the models so that the metadata knows every table (migrations, create_all).
     from .auth import models as _auth_models  # noqa: F401
+    from .calendar import models as _calendar_models  # noqa: F401
     from .checkin import models as _checkin_models  # noqa: F401
     from .contacts import models as _contact_models  # noqa: F401
     from .events import models as _event_models  # noqa: F401

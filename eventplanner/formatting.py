@@ -60,11 +60,26 @@ def format_time_since(moment: datetime | None, now: datetime) -> str:
 
 
 def format_time_range(start: datetime, end: datetime, zone_name: str) -> str:
-    """A part's time: "16:00–17:30", with dates when it spans days."""
+    """A part's time: "16:00–17:30", with dates when it spans days, and with each end's
+    zone when the clocks change in between ("02:30 CEST–03:30 CET" lasts two hours)."""
     tz = zone(zone_name)
-    if utc_to_local(start, zone_name).date() == utc_to_local(end, zone_name).date():
-        return format_interval(start, end, "Hm", tzinfo=tz, locale=_locale())
-    return format_interval(start, end, "yMMMdHm", tzinfo=tz, locale=_locale())
+    local_start, local_end = utc_to_local(start, zone_name), utc_to_local(end, zone_name)
+    skeleton = "Hm" if local_start.date() == local_end.date() else "yMMMdHm"
+    if local_start.utcoffset() != local_end.utcoffset():
+        locale = Locale.parse(_locale())
+        ends = [_clock_with_zone(moment, zone_name, locale, with_day=skeleton != "Hm")
+                for moment in (local_start, local_end)]
+        return locale.interval_formats[None].format(*ends)
+    return format_interval(start, end, skeleton, tzinfo=tz, locale=_locale())
+
+
+def _clock_with_zone(local: datetime, zone_name: str, locale: Locale, with_day: bool) -> str:
+    """"02:30 CEST", or "31 Oct 2027, 02:30 CEST" with the day."""
+    clock = format_skeleton("Hm", local, locale=locale)
+    if with_day:
+        clock = locale.datetime_formats["medium"].format(
+            clock, format_skeleton("yMMMd", local, locale=locale))
+    return f"{clock} {zone_abbreviation(local, zone_name)}"
 
 
 def format_date_range(start: datetime | None, end: datetime | None, zone_name: str) -> str:

@@ -1,8 +1,9 @@
 """Wall-clock times in an event's time zone, and their UTC equivalents.
 
 Organisers type times as they read them on a clock in the event's city; the database keeps
-UTC. These functions convert between the two and refuse times a clock never shows (the hour
-skipped when summer time starts).
+UTC. These functions convert between the two, refuse times a clock never shows (the hour
+skipped when summer time starts) and tell which times it shows twice (the hour repeated when
+it ends); ``datetime.fold`` says which of the two is meant.
 """
 
 from __future__ import annotations
@@ -38,18 +39,43 @@ def zone(name: str) -> ZoneInfo:
         raise KeyError(name) from exc
 
 
+def instants_showing(wall_clock: datetime, zone_name: str) -> list[datetime]:
+    """The UTC instants at which a clock in ``zone_name`` shows ``wall_clock``, earliest
+    first: none in the hour skipped when clocks go forward, two in the hour repeated when
+    they go back, else one."""
+    tz = zone(zone_name)
+    instants: list[datetime] = []
+    for fold in (0, 1):
+        instant = wall_clock.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+        shown = instant.astimezone(tz).replace(tzinfo=None)
+        if shown == wall_clock and instant not in instants:
+            instants.append(instant)
+    return sorted(instants)
+
+
+def is_ambiguous(wall_clock: datetime, zone_name: str) -> bool:
+    """The clock shows this time twice (the repeated hour when clocks go back)."""
+    return len(instants_showing(wall_clock, zone_name)) == 2
+
+
+def falls_in_repeated_hour(moment: datetime, zone_name: str) -> bool:
+    """The zone's clock shows ``moment``'s reading twice. (A real instant's reading is never
+    a skipped one, so two different offsets for it mean the repeated hour.)"""
+    local = moment.astimezone(zone(zone_name))
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+
+
 def local_to_utc(wall_clock: datetime, zone_name: str) -> datetime:
     """Turn a naive wall-clock time in ``zone_name`` into an aware UTC datetime.
 
-    In the repeated hour when clocks go back, the first occurrence is taken.
+    In the repeated hour when clocks go back, ``wall_clock.fold`` chooses: 0 the first
+    occurrence (before the change), 1 the second (PEP 495).
     Raises ``NonexistentLocalTime`` for a time inside the skipped hour.
     """
-    tz = zone(zone_name)
-    local = wall_clock.replace(tzinfo=tz, fold=0)
-    as_utc = local.astimezone(UTC)
-    if as_utc.astimezone(tz).replace(tzinfo=None) != wall_clock.replace(fold=0):
+    instants = instants_showing(wall_clock, zone_name)
+    if not instants:
         raise NonexistentLocalTime(wall_clock.isoformat())
-    return as_utc
+    return instants[-1] if wall_clock.fold else instants[0]
 
 
 def utc_to_local(moment: datetime, zone_name: str) -> datetime:

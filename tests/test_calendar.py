@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import base64
+import http.client
+import re
+import socket
+import subprocess
+import sys
+import time as time_module
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
+from dateutil.rrule import rrulestr
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from eventplanner.auth.models import Organiser
+from eventplanner.auth.services import update_profile
 from eventplanner.calendar.ics import (
     CalendarEntry,
     Method,
@@ -18,9 +31,13 @@ from eventplanner.calendar.ics import (
     build_calendar,
     merge_calendar,
 )
-from eventplanner.extensions import db
+from eventplanner.calendar.services import feed, feed_last_modified
+from eventplanner.events.models import Activity, Event, EventStatus
+from eventplanner.events.services import activity_details_of, event_details_of
+from eventplanner.extensions import db, utcnow
+from eventplanner.invitations.updates import change_event, change_part
 from eventplanner.mail.models import Message
-from tests.conftest import activity_ids, next_year_at, personal_link_in
+from tests.conftest import activity_ids, free_port, next_year_at, personal_link_in
 
 OSLO = "Europe/Oslo"
 RACE = CalendarEntry(
@@ -36,9 +53,20 @@ RACE = CalendarEntry(
 )
 
 
+def read_with_vobject(content: bytes):
+    """The file as vobject reads it in a process that has not met its zones before.
+
+    vobject keeps the first VTIMEZONE it meets for a TZID for the life of the process and
+    converts every later file's times with it; each file here is read as a client would
+    read it on its own.
+    """
+    vars(vobject.icalendar)["__tzidMap"].clear()
+    return vobject.readOne(content.decode("utf-8"))
+
+
 def parse_both(content: bytes):
     """The same file through two parsers that share no code."""
-    return Calendar.from_ical(content), vobject.readOne(content.decode("utf-8"))
+    return Calendar.from_ical(content), read_with_vobject(content)
 
 
 def vevents(calendar: Calendar):
@@ -111,6 +139,173 @@ def test_merge_fields_are_filled_and_refolded():
     assert event["URL"] == link and link in event["DESCRIPTION"]
     assert str(event["ATTENDEE"]) == "mailto:ase@client.example"
     assert theirs.vevent.attendee.params["CN"] == ["Åse 'Bo', Nordmann-Haugen"]
+
+
+# --- time zones: the embedded VTIMEZONE against zoneinfo, and read back by vobject ----------
+
+ZONES = ["Europe/Oslo", "America/Santiago", "Australia/Sydney", "America/New_York",
+         "Asia/Kolkata", "Europe/London"]
+YEARS = [(2026, 2026), (2027, 2027), (2030, 2030), (2027, 2029)]
+
+
+def entry_at(instant: datetime, zone_name: str, uid: str = "part@eventplanner.test",
+             minutes: int = 60) -> CalendarEntry:
+    return CalendarEntry(uid=uid, sequence=0, summary="Part", starts_at=instant,
+                         ends_at=instant + timedelta(minutes=minutes), zone_name=zone_name)
+
+
+def local_instant(zone_name: str, *wall_clock: int, fold: int = 0) -> datetime:
+    return datetime(*wall_clock, tzinfo=ZoneInfo(zone_name), fold=fold).astimezone(UTC)
+
+
+def rfc_offsets(content: bytes, zone_name: str, until: datetime):
+    """Read the file's VTIMEZONE as RFC 5545 3.6.5 says: each observance starts at its
+    DTSTART (and at each RRULE occurrence) read with its TZOFFSETFROM and sets the clock
+    to TZOFFSETTO. Returns the onsets up to ``until`` as (onset in UTC, offset before,
+    offset after), in time order. dateutil expands the RRULEs; nothing of ours."""
+    [vtimezone] = [tz for tz in Calendar.from_ical(content).walk("VTIMEZONE")
+                   if tz["TZID"] == zone_name]
+    onsets = []
+    for observance in vtimezone.subcomponents:
+        offset_from = observance.decoded("TZOFFSETFROM")
+        start = observance.decoded("DTSTART")
+        assert start.tzinfo is None, "an observance's DTSTART is a local time"
+        local_starts = [start]
+        if "RRULE" in observance:
+            rule = rrulestr("RRULE:" + observance["RRULE"].to_ical().decode(), dtstart=start,
+                            ignoretz=True)
+            local_starts = rule.between(start, until.replace(tzinfo=None), inc=True)
+        onsets += [((local - offset_from).replace(tzinfo=UTC), offset_from,
+                    observance.decoded("TZOFFSETTO")) for local in local_starts]
+    return sorted(onset for onset in onsets if onset[0] < until)
+
+
+def offset_by_rfc(onsets, instant: datetime) -> timedelta:
+    return [after for onset, _before, after in onsets if onset <= instant][-1]
+
+
+def zoneinfo_changes(zone_name: str, first: datetime, last: datetime) -> list[datetime]:
+    """Every instant in [first, last) where zoneinfo's offset changes, to the minute."""
+    tz, changes, moment = ZoneInfo(zone_name), [], first
+    while moment < last:
+        if moment.astimezone(tz).utcoffset() != (moment - timedelta(minutes=1)).astimezone(
+                tz).utcoffset():
+            changes.append(moment)
+        moment += timedelta(minutes=30 if moment.minute % 30 == 0 else 1)
+    return changes
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+@pytest.mark.parametrize("first_year, last_year", YEARS)
+def test_the_vtimezone_reads_like_zoneinfo_at_every_moment_of_its_years(
+        zone_name, first_year, last_year):
+    """Every half hour of the years the file covers, and of the two years after (its last
+    rules go on), the offset that the embedded VTIMEZONE gives (read as the RFC says) is
+    zoneinfo's; each change happens at zoneinfo's instant, from zoneinfo's offset before."""
+    tz = ZoneInfo(zone_name)
+    first = local_instant(zone_name, first_year, 1, 1)
+    last = local_instant(zone_name, last_year + 1, 1, 1)
+    content = build_calendar([entry_at(first + timedelta(hours=12), zone_name, "a@x"),
+                              entry_at(last - timedelta(hours=12), zone_name, "b@x")])
+    until = local_instant(zone_name, last_year + 3, 1, 1)
+    onsets = rfc_offsets(content, zone_name, until)
+    assert onsets[0][0] <= first, "the VTIMEZONE covers the file's first local day"
+    moment = first
+    while moment < until:
+        assert offset_by_rfc(onsets, moment) == moment.astimezone(tz).utcoffset(), moment
+        moment += timedelta(minutes=30)
+    changes = [onset for onset, before, after in onsets if first <= onset]
+    assert changes == zoneinfo_changes(zone_name, first, until)
+    for onset, before, after in onsets[1:]:
+        assert (onset - timedelta(seconds=1)).astimezone(tz).utcoffset() == before
+        assert onset.astimezone(tz).utcoffset() == after
+
+
+def test_an_observance_starts_at_the_local_time_before_the_change():
+    """Europe/Oslo: summer time from 02:00 CET (01:00 UTC), winter time from 03:00 CEST
+    (01:00 UTC), every year on the last Sunday of March and October."""
+    content = build_calendar([entry_at(datetime(2027, 6, 1, 12, tzinfo=UTC), OSLO)])
+    [vtimezone] = Calendar.from_ical(content).walk("VTIMEZONE")
+    changes = [(o.name, o.decoded("DTSTART").time(), o["TZOFFSETFROM"].to_ical(),
+                o["TZOFFSETTO"].to_ical(), dict(o["RRULE"]))
+               for o in vtimezone.subcomponents if "RRULE" in o]
+    assert changes == [
+        ("DAYLIGHT", time(2, 0), "+0100", "+0200",
+         {"FREQ": ["YEARLY"], "BYMONTH": [3], "BYDAY": ["-1SU"]}),
+        ("STANDARD", time(3, 0), "+0200", "+0100",
+         {"FREQ": ["YEARLY"], "BYMONTH": [10], "BYDAY": ["-1SU"]})]
+    onsets = rfc_offsets(content, OSLO, datetime(2028, 1, 1, tzinfo=UTC))
+    assert [onset for onset in onsets if onset[0].year == 2027] == [
+        (datetime(2027, 3, 28, 1, 0, tzinfo=UTC), timedelta(hours=1), timedelta(hours=2)),
+        (datetime(2027, 10, 31, 1, 0, tzinfo=UTC), timedelta(hours=2), timedelta(hours=1))]
+
+
+def test_a_zones_vtimezone_is_the_same_in_every_file():
+    """vobject keeps the first VTIMEZONE it reads for a TZID and converts later files with
+    it: a file of 2026 and one of 2029 must carry the same one, right for both."""
+    files = [build_calendar([entry_at(datetime(year, 6, 1, 12, tzinfo=UTC), zone_name)])
+             for year in (2026, 2029) for zone_name in (OSLO, "America/Santiago")]
+    zones = [[tz.to_ical() for tz in Calendar.from_ical(content).walk("VTIMEZONE")]
+             for content in files]
+    assert zones[0] == zones[2] and zones[1] == zones[3]
+    vars(vobject.icalendar)["__tzidMap"].clear()
+    for content in files:  # one process, as a CalDAV server or client reads them
+        start = vobject.readOne(content.decode()).vevent.dtstart.value
+        assert start == Calendar.from_ical(content).walk("VEVENT")[0].decoded("DTSTART")
+
+
+def test_new_years_eve_in_santiago_is_covered_by_its_own_years_vtimezone():
+    """31 December 22:00 in Santiago is 01:00 UTC on 1 January: the VTIMEZONE still starts
+    in December's year, so vobject (which reads it) shows 22:00, not 23:00."""
+    instant = local_instant("America/Santiago", 2027, 12, 31, 22)
+    assert instant.year == 2028
+    content = build_calendar([entry_at(instant, "America/Santiago")])
+    start = read_with_vobject(content).vevent.dtstart.value
+    assert start == instant and start.utcoffset() == timedelta(hours=-3)
+    assert rfc_offsets(content, "America/Santiago", instant)[0][0] <= instant - timedelta(hours=2)
+
+
+def moments_to_check(zone_name: str, year: int) -> list[datetime]:
+    """Noon on the 1st of each month, 22:00-23:59 local on New Year's Eve, and every quarter
+    of an hour on each day whose offset changes (both sides of each change)."""
+    tz = ZoneInfo(zone_name)
+    moments = [local_instant(zone_name, year, month, 1, 12) for month in range(1, 13)]
+    moments += [local_instant(zone_name, year, 12, 31, 22, minute) for minute in (0, 30, 59)]
+    day = local_instant(zone_name, year, 1, 1)
+    while day.astimezone(tz).year == year:
+        next_day = day + timedelta(days=1)
+        if day.astimezone(tz).utcoffset() != next_day.astimezone(tz).utcoffset():
+            moments += [day + timedelta(minutes=15 * n) for n in range(4 * 24 + 1)]
+        day = next_day
+    return moments
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+@pytest.mark.parametrize("year", [2026, 2027, 2031])
+def test_vobject_reads_every_part_at_zoneinfos_instant(zone_name, year):
+    """vobject converts with the embedded VTIMEZONE, not the zone's name: each start and
+    end, including both occurrences of the repeated hour, is the instant we stored."""
+    moments = moments_to_check(zone_name, year)
+    entries = [entry_at(moment, zone_name, f"part-{n}@x", minutes=30)
+               for n, moment in enumerate(moments)]
+    calendar = read_with_vobject(build_calendar(entries))
+    read = {vevent.uid.value: (vevent.dtstart.value, vevent.dtend.value)
+            for vevent in calendar.vevent_list}
+    for entry in entries:
+        start, end = read[entry.uid]
+        assert (start, end) == (entry.starts_at, entry.ends_at), (zone_name, entry.starts_at)
+
+
+@pytest.mark.parametrize("instant", [datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
+                                     datetime(2027, 10, 31, 1, 30, tzinfo=UTC)],
+                         ids=["first 02:30 (CEST)", "second 02:30 (CET)"])
+def test_either_occurrence_of_the_repeated_hour_is_written_in_utc(instant):
+    """With a TZID, 02:30 on 31 October can only mean the first one (RFC 5545 3.3.5)."""
+    content = build_calendar([entry_at(instant, OSLO)])
+    [event] = vevents(Calendar.from_ical(content))
+    assert "TZID" not in event["DTSTART"].params
+    assert event.decoded("DTSTART") == instant
+    assert read_with_vobject(content).vevent.dtstart.value == instant
 
 
 # --- through the application -------------------------------------------------------------
@@ -333,3 +528,231 @@ def test_the_private_feed_can_be_subscribed_renewed_and_turned_off(
     browser.submit("/calendar/feed/off")
     assert "Create my calendar feed" in browser.get("/").get_data(as_text=True)
     assert app.test_client().get("/calendar/feed/" + "x" * 43 + ".ics").status_code == 404
+
+
+# --- conditional requests: unchanged content answers 304 ----------------------------------
+
+def feed_path(browser) -> str:
+    browser.submit("/calendar/feed/renew")
+    page = browser.get("/").get_data(as_text=True)
+    return "/" + page.split('value="webcal://')[1].split('"')[0].split("/", 1)[1]
+
+
+def change_the_first_part(app, event):
+    with app.app_context():
+        activity = db.session.get(Activity, activity_ids(app, event)[0])
+        details = activity_details_of(activity)
+        change_part(activity, replace(details, starts_at=details.starts_at + timedelta(
+            minutes=15)), utcnow())
+        db.session.commit()
+
+
+def change_the_event(app, event, **changes):
+    with app.app_context():
+        stored = db.session.get(Event, event.id)
+        change_event(stored, replace(event_details_of(stored), **changes), utcnow())
+        db.session.commit()
+
+
+def rename_the_organiser(app, event, name):
+    with app.app_context():
+        organiser = db.session.get(Organiser, event.owner_id)
+        update_profile(organiser, name, organiser.language)
+        db.session.commit()
+
+
+def test_the_feed_answers_304_until_anything_in_it_changes(app, event, log_in,
+                                                           make_event, make_activity):
+    """Calendar programs poll the feed: the same data gives the same bytes and ETag, and
+    If-None-Match answers 304 with no body; every change to what the feed shows gives new
+    bytes and a new ETag."""
+    other = make_event(owner=event.owner, title="Autumn dinner", status="published")
+    make_activity(other, name="Dinner", kind="standard", starts_at=next_year_at(11, 5, 19))
+    path = feed_path(log_in(event.owner))
+    poller = app.test_client()
+    first = poller.get(path)
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    again = poller.get(path, headers={"Accept-Language": "de"})
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    not_modified = poller.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304 and not_modified.data == b""
+    assert not_modified.headers["ETag"] == first.headers["ETag"]
+
+    changes = {
+        "a part moves": lambda: change_the_first_part(app, event),
+        "the event is renamed": lambda: change_the_event(app, event, title="Stoltzen 2"),
+        "the description changes": lambda: change_the_event(app, event, description="Bring shoes"),
+        "an alarm is added": lambda: change_the_event(app, event, alarm_minutes_before=30),
+        "the event is cancelled": lambda: change_the_event(
+            app, event, status=EventStatus.CANCELLED),
+        "another event goes back to draft": lambda: change_the_event(
+            app, other, status=EventStatus.DRAFT),
+        "the organiser is renamed": lambda: rename_the_organiser(app, event, "Ingrid H."),
+    }
+    seen = {first.headers["ETag"]}
+    etag = first.headers["ETag"]
+    for change, make_change in changes.items():
+        make_change()
+        response = poller.get(path, headers={"If-None-Match": etag})
+        assert response.status_code == 200, change
+        assert response.headers["ETag"] not in seen, change
+        etag = response.headers["ETag"]
+        seen.add(etag)
+        assert poller.get(path, headers={"If-None-Match": etag}).status_code == 304, change
+
+
+def test_the_feed_stamps_each_part_with_its_events_last_change(app, event, log_in):
+    changed = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with app.app_context():
+        db.session.execute(update(Event).where(Event.id == event.id).values(updated_at=changed))
+        db.session.commit()
+    path = feed_path(log_in(event.owner))
+    calendar = Calendar.from_ical(app.test_client().get(path).data)
+    assert {e.decoded("DTSTAMP") for e in vevents(calendar)} == {changed}
+
+
+def test_the_feed_answers_if_modified_since_with_the_time_its_content_first_appeared(
+        app, event, log_in):
+    path = feed_path(log_in(event.owner))
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    with app.app_context():
+        organiser = db.session.get(Organiser, event.owner_id)
+        feed_last_modified(organiser, feed(organiser), an_hour_ago)  # served an hour ago
+        db.session.commit()
+    poller = app.test_client()
+    response = poller.get(path)
+    assert response.last_modified == an_hour_ago.replace(microsecond=0)
+    since = response.headers["Last-Modified"]
+    assert poller.get(path, headers={"If-Modified-Since": since}).status_code == 304
+
+    change_the_first_part(app, event)
+    changed = poller.get(path, headers={"If-Modified-Since": since})
+    assert changed.status_code == 200 and changed.data != response.data
+    assert "Last-Modified" not in changed.headers, "changed this very second: no date yet"
+
+
+def test_a_last_modified_date_is_given_only_once_its_second_has_passed(app_ctx,
+                                                                       make_organiser):
+    """HTTP dates have whole seconds: content that changed at 10:00:00.2 and again at
+    10:00:00.7 must not both be "10:00:00", or a poller would miss the second change."""
+
+    organiser = db.session.merge(make_organiser())
+    start = datetime(2027, 1, 1, 10, 0, 0, 200_000, tzinfo=UTC)
+    assert feed_last_modified(organiser, b"one", start) is None
+    assert feed_last_modified(organiser, b"two", start + timedelta(milliseconds=500)) is None
+    assert feed_last_modified(organiser, b"two", start + timedelta(seconds=3)) == datetime(
+        2027, 1, 1, 10, 0, 0, tzinfo=UTC)
+    assert feed_last_modified(organiser, b"three", start + timedelta(seconds=4)) is None
+    assert feed_last_modified(organiser, b"three", start + timedelta(hours=1)) == datetime(
+        2027, 1, 1, 10, 0, 4, tzinfo=UTC)
+
+
+def test_the_downloads_answer_304_while_unchanged(app, event, log_in, make_contact,
+                                                  make_invitation):
+    token = make_invitation(event, make_contact(event.owner), send=True).token
+    organiser = log_in(event.owner)
+    guest = app.test_client()
+    for client, path in ((organiser, f"/events/{event.id}/calendar.ics"),
+                         (guest, f"/r/{token}/calendar.ics")):
+        first = client.get(path)
+        assert first.status_code == 200 and first.headers["ETag"], path
+        assert client.get(path).data == first.data, "no clock in the file"
+        response = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert response.status_code == 304 and response.data == b"", path
+
+
+# --- a CalDAV server stores the parts and finds them at the right hour ----------------------
+
+class CalDAV:
+    """A calendar collection on a Radicale server (on loopback), spoken to over HTTP."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.path = "/organiser/events/"
+
+    def request(self, method: str, path: str, body: bytes = b"", **headers):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        auth = base64.b64encode(b"organiser:x").decode()
+        connection.request(method, path, body, {"Authorization": f"Basic {auth}", **headers})
+        response = connection.getresponse()
+        content = response.read()
+        connection.close()
+        return response.status, content
+
+    def put(self, name: str, content: bytes) -> int:
+        return self.request("PUT", self.path + name, content,
+                            **{"Content-Type": "text/calendar; charset=utf-8"})[0]
+
+    def found_between(self, start: datetime, end: datetime) -> set[str]:
+        """The objects a calendar-query with this time range finds (RFC 4791 7.8)."""
+        query = f"""<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+ <D:prop><D:getetag/></D:prop>
+ <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">
+  <C:time-range start="{start:%Y%m%dT%H%M%SZ}" end="{end:%Y%m%dT%H%M%SZ}"/>
+ </C:comp-filter></C:comp-filter></C:filter>
+</C:calendar-query>""".encode()
+        status, content = self.request("REPORT", self.path, query, Depth="1",
+                                       **{"Content-Type": "application/xml"})
+        assert status == 207, content
+        return {href.rsplit("/", 1)[1].removesuffix(".ics") for href in
+                re.findall(r"<(?:\w+:)?href>([^<]+\.ics)</(?:\w+:)?href>", content.decode())}
+
+
+@pytest.fixture
+def caldav(tmp_path) -> Iterator[CalDAV]:
+    # Radicale is in the test extra: a real CalDAV server, started on loopback.
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+         "--storage-filesystem-folder", str(tmp_path / "collections"), "--auth-type", "none",
+         "--logging-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time_module.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time_module.monotonic() < deadline, "Radicale did not start"
+                time_module.sleep(0.1)
+        client = CalDAV(port)
+        assert client.request("MKCALENDAR", client.path)[0] == 201
+        yield client
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_caldav_server_stores_each_part_and_finds_it_at_its_own_hour(caldav):
+    """Radicale reads the embedded VTIMEZONEs (through vobject) when it answers a time-range
+    query: each part, one object per UID as RFC 4791 4.1 wants, is found in the minute it
+    starts, not in the minute it ends, and reads back at the same instants."""
+    parts = {
+        "oslo-summer": entry_at(local_instant(OSLO, 2027, 6, 11, 16), OSLO),
+        "oslo-first-0230": entry_at(datetime(2027, 10, 31, 0, 30, tzinfo=UTC), OSLO),
+        "oslo-second-0230": entry_at(datetime(2027, 10, 31, 1, 30, tzinfo=UTC), OSLO),
+        "oslo-over-the-change": entry_at(datetime(2027, 10, 31, 0, 15, tzinfo=UTC), OSLO,
+                                         minutes=120),
+        "santiago-new-years-eve": entry_at(local_instant("America/Santiago", 2027, 12, 31, 22),
+                                           "America/Santiago"),
+        "sydney-autumn": entry_at(local_instant("Australia/Sydney", 2028, 4, 2, 2, 30, fold=1),
+                                  "Australia/Sydney"),
+        "new-york-2031": entry_at(local_instant("America/New_York", 2031, 3, 9, 3, 30),
+                                  "America/New_York"),
+    }
+    for name, entry in parts.items():
+        one_part = replace(entry, uid=f"{name}@eventplanner.test")
+        assert caldav.put(f"{name}.ics", build_calendar([one_part])) == 201, name
+    for name, entry in parts.items():
+        minute = timedelta(minutes=1)
+        assert name in caldav.found_between(entry.starts_at, entry.starts_at + minute), name
+        assert name not in caldav.found_between(entry.ends_at, entry.ends_at + minute), name
+        status, stored = caldav.request("GET", f"{caldav.path}{name}.ics")
+        [event] = vevents(Calendar.from_ical(stored))
+        assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (
+            entry.starts_at, entry.ends_at), name
+    assert caldav.found_between(datetime(2027, 10, 31, 1, 0, tzinfo=UTC),
+                                datetime(2027, 10, 31, 1, 1, tzinfo=UTC)) == {
+        "oslo-first-0230", "oslo-over-the-change"}, "02:00-02:59 CEST holds these two only"

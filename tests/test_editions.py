@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from eventplanner.events.models import Event, EventStatus
+from eventplanner.events.services import same_weekday_a_year_on
 from eventplanner.extensions import db
 from eventplanner.invitations.models import Invitation
 from eventplanner.timezones import wall_clock
@@ -40,7 +42,8 @@ def test_the_next_edition_keeps_the_times_of_day_the_series_and_the_guests(
     browser = log_in(owner)
     form = browser.get(f"/events/{event.id}/next-edition").get_data(as_text=True)
     year = next_year_at(1, 1, 0).year
-    assert f'value="{year + 1}-10-01"' in form
+    proposed = date(year, 10, 1) + timedelta(weeks=52)
+    assert f'value="{proposed.isoformat()}"' in form, "the same weekday a year on"
     # October is summer time in Oslo, December winter time: 16:00 must stay 16:00.
     response = browser.submit(f"/events/{event.id}/next-edition", {
         "title": "Stoltzen Christmas edition", "first_day": f"{year + 1}-12-03",
@@ -69,3 +72,17 @@ def test_an_event_without_parts_cannot_be_copied(log_in, make_organiser, make_ev
         "title": "Again", "first_day": "2030-10-04"})
     assert response.status_code == 422
     assert "Add the parts before copying the event." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("day, proposed", [
+    (date(2027, 10, 1), date(2028, 9, 29)),    # a Friday race stays on a Friday (leap year)
+    (date(2026, 9, 18), date(2027, 9, 17)),    # Friday, no leap day between
+    (date(2028, 2, 29), date(2029, 2, 27)),    # 29 February: Tuesday to Tuesday
+    (date(2027, 3, 1), date(2028, 2, 28)),     # across a 29 February: Monday to Monday
+    (date(2027, 12, 31), date(2028, 12, 29)),  # New Year's Eve: Friday to Friday
+    (date(2027, 1, 1), date(2027, 12, 31)),    # may fall in the same year
+])
+def test_the_next_edition_falls_on_the_same_weekday_nearest_the_anniversary(day, proposed):
+    found = same_weekday_a_year_on(day)
+    assert found == proposed
+    assert found.weekday() == day.weekday() and found - day == timedelta(weeks=52)

@@ -1,11 +1,12 @@
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from eventplanner.events.models import Activity, ActivityKind, Event, EventStatus
 from eventplanner.extensions import db
-from tests.conftest import next_year_at
+from tests.conftest import activity_ids, next_year_at
 
 NEXT_YEAR = next_year_at(1, 1, 0).year
 
@@ -235,3 +236,91 @@ def test_pages_need_a_login(client, make_event):
         response = client.get(url)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/auth/login")
+
+
+# --- the hour repeated when clocks go back -------------------------------------------------
+
+def last_sunday(year: int, month: int, last_day: int) -> str:
+    day = date(year, month, last_day)
+    return (day - timedelta(days=(day.weekday() + 1) % 7)).isoformat()
+
+
+#: The last Sunday of October: 02:00-02:59 happens twice in Europe/Oslo; of March: never.
+FALL_BACK, SPRING_FORWARD = last_sunday(NEXT_YEAR, 10, 31), last_sunday(NEXT_YEAR, 3, 31)
+
+
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+def test_a_time_in_the_skipped_hour_is_refused_with_a_clear_message(
+        app, browser, organiser, make_event, field):
+    event = make_event(owner=organiser)
+    times = {"starts_at": f"{SPRING_FORWARD}T01:00", "ends_at": f"{SPRING_FORWARD}T04:00",
+             field: f"{SPRING_FORWARD}T02:30"}
+    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(**times))
+    assert response.status_code == 422 and count(app, Activity) == 0
+    assert "02:30 does not exist in Europe/Oslo: the clocks skip that hour." in \
+        response.get_data(as_text=True)
+
+
+def stored_times(app) -> tuple[datetime, datetime]:
+    with app.app_context():
+        activity = db.session.scalars(select(Activity)).one()
+        return activity.starts_at, activity.ends_at
+
+
+def checked_choice(page: str, name: str) -> str | None:
+    for tag in re.findall(r"<input[^>]*>", page):
+        if f'name="{name}"' in tag and "checked" in tag:
+            return re.search(r'value="([^"]*)"', tag).group(1)
+    return None
+
+
+def test_a_start_in_the_repeated_hour_asks_which_one_with_both_offsets(
+        app, browser, organiser, make_event):
+    event = make_event(owner=organiser)
+    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+        starts_at=f"{FALL_BACK}T02:30", ends_at=f"{FALL_BACK}T03:30"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and count(app, Activity) == 0
+    assert f"02:30 happens twice on {FALL_BACK} in Europe/Oslo" in page
+    assert "02:30 (CEST, UTC+02:00): the first time, before the clocks go back" in page
+    assert "02:30 (CET, UTC+01:00): the second time, after the clocks go back" in page
+    assert 'name="ends_at_fold"' not in page, "03:30 happens once: no question"
+
+
+@pytest.mark.parametrize("fold, starts_at_utc, shown", [
+    ("0", "00:30", "02:30 CEST – 03:30 CET"),
+    ("1", "01:30", "02:30 – 03:30"),
+])
+def test_the_organiser_chooses_which_0230_and_sees_the_right_offsets(
+        app, browser, organiser, make_event, fold, starts_at_utc, shown):
+    event = make_event(owner=organiser)
+    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+        starts_at=f"{FALL_BACK}T02:30", starts_at_fold=fold, ends_at=f"{FALL_BACK}T03:30"))
+    assert response.status_code == 302
+    starts_at, ends_at = stored_times(app)
+    assert f"{starts_at:%H:%M}" == starts_at_utc and f"{ends_at:%H:%M}" == "02:30"
+    page = browser.get(f"/events/{event.id}").get_data(as_text=True)
+    assert shown in page.replace("\u2009", " ")
+
+    form = browser.get(f"/events/{event.id}/activities/{activity_ids(app, event)[0]}/edit")
+    assert checked_choice(form.get_data(as_text=True), "starts_at_fold") == fold, \
+        "the edit form shows which one is stored"
+    saved = browser.submit(f"/events/{event.id}/activities/{activity_ids(app, event)[0]}/edit",
+                           activity_form(name="Night run", starts_at=f"{FALL_BACK}T02:30",
+                                         starts_at_fold=fold, ends_at=f"{FALL_BACK}T03:30"))
+    assert saved.status_code == 302 and stored_times(app) == (starts_at, ends_at)
+
+
+def test_a_part_can_end_in_the_second_0215_after_starting_at_the_first_0245(
+        app, browser, organiser, make_event):
+    event = make_event(owner=organiser)
+    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+        starts_at=f"{FALL_BACK}T02:45", starts_at_fold="0",
+        ends_at=f"{FALL_BACK}T02:15", ends_at_fold="1"))
+    assert response.status_code == 302
+    starts_at, ends_at = stored_times(app)
+    assert ends_at - starts_at == timedelta(minutes=30)
+    refused = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+        starts_at=f"{FALL_BACK}T02:45", starts_at_fold="1",
+        ends_at=f"{FALL_BACK}T02:15", ends_at_fold="1"))
+    assert "The end must be after the start." in refused.get_data(as_text=True)

@@ -3,7 +3,10 @@
 RFC 5545 and RFC 5546 (iTIP) through the icalendar package: stable UIDs, SEQUENCE for
 updates, METHOD:REQUEST for an invitation to one guest, METHOD:CANCEL for cancellations,
 METHOD:PUBLISH for files that anyone may see (no ATTENDEE, no personal links). Times carry
-the event's TZID with a VTIMEZONE bounded to the years the file needs.
+the event's TZID with a VTIMEZONE (``vtimezone.py``) covering the local years the file needs;
+a time the zone's clock shows twice is written in UTC, the one form that names either
+occurrence. A file's DTSTAMPs come from the data's last change, so the same data gives the
+same bytes (a feed can answer 304 Not Modified).
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
 
-from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress
+from icalendar import Alarm, Calendar, Event, vCalAddress
 
-from eventplanner.timezones import zone
+from eventplanner.calendar.vtimezone import vtimezone
+from eventplanner.timezones import falls_in_repeated_hour, zone
 
 PRODUCT_ID = "-//eventplanner//eventplanner 1.0//EN"
 
@@ -59,11 +62,18 @@ class CalendarEntry:
     organizer: Person | None = None
     attendee: Person | None = None
     partstat: PartStat = PartStat.NEEDS_ACTION
+    #: When the part or its event last changed: the DTSTAMP of a file that publishes it.
+    changed_at: datetime | None = None
 
 
 def build_calendar(entries: Iterable[CalendarEntry], method: Method = Method.PUBLISH,
                    name: str = "", stamp: datetime | None = None) -> bytes:
-    """The .ics file: CRLF line ends, lines folded at 75 octets, text escaped."""
+    """The .ics file: CRLF line ends, lines folded at 75 octets, text escaped.
+
+    DTSTAMP is ``stamp`` when given; else a published file takes each entry's
+    ``changed_at`` (the same data, the same bytes) and a scheduling message the time it is
+    written (RFC 5546: clients order the messages they receive by it).
+    """
     entries = list(entries)
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
@@ -72,38 +82,45 @@ def build_calendar(entries: Iterable[CalendarEntry], method: Method = Method.PUB
     calendar.add("method", method.value)
     if name:
         calendar.add("x-wr-calname", name)
-    stamp = stamp or datetime.now(zone("UTC"))
+    now = datetime.now(UTC)
     for entry in entries:
-        calendar.add_component(_vevent(entry, method, stamp))
+        published = entry.changed_at if method is Method.PUBLISH else None
+        calendar.add_component(_vevent(entry, method, stamp or published or now))
     content = calendar.to_ical()
     if not entries:
         return content
-    first = min(entry.starts_at for entry in entries).year
-    last = max(entry.ends_at for entry in entries).year
-    zones = b"".join(_vtimezone(name, first, last)
-                     for name in sorted({entry.zone_name for entry in entries}))
+    zones = b"".join(vtimezone(zone_name, *_local_years(entries, zone_name))
+                     for zone_name in sorted({entry.zone_name for entry in entries}))
     head, separator, rest = content.partition(b"BEGIN:VEVENT\r\n")
     return head + zones + separator + rest
 
 
-@lru_cache(maxsize=256)
-def _vtimezone(zone_name: str, first_year: int, last_year: int) -> bytes:
-    """The VTIMEZONE for the years a file covers: computed once, then reused.
+def _local_years(entries: list[CalendarEntry], zone_name: str) -> tuple[int, int]:
+    """The first and last year of the entries in ``zone_name``, on that zone's clock (31
+    December 22:00 in Santiago is already the next year in UTC)."""
+    tz = zone(zone_name)
+    mine = [entry for entry in entries if entry.zone_name == zone_name]
+    return (min(entry.starts_at.astimezone(tz).year for entry in mine),
+            max(entry.ends_at.astimezone(tz).year for entry in mine))
 
-    Bounded to those years it is a tenth of the size of the default 1970-2038 one.
-    """
-    return Timezone.from_tzid(zone_name, first_date=date(first_year, 1, 1),
-                              last_date=date(last_year + 1, 1, 1)).to_ical()
+
+def _moment(moment: datetime, zone_name: str) -> datetime:
+    """A DTSTART or DTEND: on the zone's clock (TZID), or in UTC when that clock shows the
+    time twice. RFC 5545 3.3.5 reads a TZID time in the repeated hour as its first
+    occurrence, so only UTC can name the second; and some clients (khal) read the first
+    one as the second, so UTC names either one for every client."""
+    if falls_in_repeated_hour(moment, zone_name):
+        return moment.astimezone(UTC)
+    return moment.astimezone(zone(zone_name))
 
 
 def _vevent(entry: CalendarEntry, method: Method, stamp: datetime) -> Event:
-    tz = zone(entry.zone_name)
     event = Event()
     event.add("uid", entry.uid)
     event.add("dtstamp", stamp)
     event.add("sequence", entry.sequence)
-    event.add("dtstart", entry.starts_at.astimezone(tz))
-    event.add("dtend", entry.ends_at.astimezone(tz))
+    event.add("dtstart", _moment(entry.starts_at, entry.zone_name))
+    event.add("dtend", _moment(entry.ends_at, entry.zone_name))
     event.add("summary", entry.summary)
     if entry.location:
         event.add("location", entry.location)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Iterable
-from datetime import UTC
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode, urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventplanner.auth.models import Organiser
 from eventplanner.calendar.ics import CalendarEntry, Method, PartStat, Person, build_calendar
+from eventplanner.calendar.models import CalendarFeed
 from eventplanner.errors import InvalidState, NotFound
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.events.services import visible_event_ids
@@ -69,7 +72,8 @@ def entry_for(activity: Activity, *, description: str = "", url: str = "",
         location=activity.location, description=description, url=url, geo=geo,
         cancelled=cancelled or event.status is EventStatus.CANCELLED,
         alarm_minutes_before=event.alarm_minutes_before,
-        organizer=host_of(event) if attendee else None, attendee=attendee, partstat=partstat)
+        organizer=host_of(event) if attendee else None, attendee=attendee, partstat=partstat,
+        changed_at=event.updated_at)
 
 
 def _part_description(activity: Activity, link: str = "") -> str:
@@ -149,16 +153,20 @@ def feed_link(organiser: Organiser) -> str | None:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def renew_feed(organiser: Organiser) -> str:
+def renew_feed(organiser: Organiser, now: datetime) -> str:
     """Turn the feed on with a new secret address; any old address stops working."""
     organiser.feed_nonce = new_nonce()
     organiser.feed_token_digest = token_digest(feed_token(organiser))
+    _feed_state(organiser, now)
     db.session.flush()
     return feed_link(organiser)
 
 
 def turn_off_feed(organiser: Organiser) -> None:
     organiser.feed_nonce = organiser.feed_token_digest = None
+    state = db.session.get(CalendarFeed, organiser.id)
+    if state is not None:
+        db.session.delete(state)
     db.session.flush()
 
 
@@ -173,15 +181,47 @@ def feed_owner(token: str) -> Organiser:
 
 
 def feed(organiser: Organiser) -> bytes:
-    """Every part of every event the organiser runs: PUBLISH, nothing personal."""
+    """Every part of every event the organiser runs: PUBLISH, nothing personal.
+
+    The same data gives the same bytes: events in a fixed order, each part stamped with its
+    event's last change, the name in the organiser's language (not the polling program's).
+    """
     events = db.session.scalars(
         select(Event).where(Event.id.in_(visible_event_ids(organiser)),
                             Event.status != EventStatus.DRAFT)
+        .order_by(Event.id)
         .options(selectinload(Event.activities), selectinload(Event.owner))).all()
-    entries = [entry_for(activity, description=_part_description(activity))
-               for event in events for activity in event.activities]
-    return build_calendar(entries, Method.PUBLISH, name=_("Events: %(name)s",
-                                                          name=organiser.name))
+    with force_locale(organiser.language):
+        entries = [entry_for(activity, description=_part_description(activity))
+                   for event in events for activity in event.activities]
+        name = _("Events: %(name)s", name=organiser.name)
+    return build_calendar(entries, Method.PUBLISH, name=name)
+
+
+def content_digest(content: bytes) -> str:
+    """The file's strong validator (its ETag): any change to the bytes changes it."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def _feed_state(organiser: Organiser, now: datetime) -> CalendarFeed:
+    state = db.session.get(CalendarFeed, organiser.id)
+    if state is None:
+        state = CalendarFeed(organiser_id=organiser.id, content_digest="", changed_at=now)
+        db.session.add(state)
+    return state
+
+
+def feed_last_modified(organiser: Organiser, content: bytes, now: datetime) -> datetime | None:
+    """Note the feed's content served now, and say since when it has been served (its
+    Last-Modified). None while that is this very second: HTTP dates have whole seconds,
+    and content changed again later in the second would look unchanged."""
+    state = _feed_state(organiser, now)
+    digest = content_digest(content)
+    if state.content_digest != digest:
+        state.content_digest, state.changed_at = digest, now
+        db.session.flush()
+    changed = state.changed_at.replace(microsecond=0)
+    return changed if changed < now.replace(microsecond=0) else None
 
 
 # --- "add to" links and file names --------------------------------------------------------

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, url_for
+from datetime import datetime
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from eventplanner.calendar import services
 from eventplanner.errors import NotFound
-from eventplanner.extensions import csrf, db
+from eventplanner.extensions import csrf, db, utcnow
 from eventplanner.security import check_link, client_address, rate_limits
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 
-def ics_response(content: bytes, title: str) -> Response:
-    """A .ics download: ``text/calendar; charset=utf-8``, named after the event."""
-    return Response(content, mimetype="text/calendar", headers={
+def ics_response(content: bytes, title: str, last_modified: datetime | None = None) -> Response:
+    """A .ics download: ``text/calendar; charset=utf-8``, named after the event.
+
+    Its ETag is the content's digest, so a program that asks again with If-None-Match (or
+    If-Modified-Since, where ``last_modified`` is known) gets 304 Not Modified and no body
+    while nothing changed. ``private``: no shared cache keeps it; ``no-cache``: a browser
+    that keeps it asks first.
+    """
+    response = Response(content, mimetype="text/calendar", headers={
         "Content-Type": "text/calendar; charset=utf-8",
         "Content-Disposition": services.attachment_disposition(title),
-        "Cache-Control": "no-store",
+        "Cache-Control": "private, no-cache",
     })
+    response.set_etag(services.content_digest(content))
+    if last_modified is not None:
+        response.last_modified = last_modified
+    return response.make_conditional(request)
 
 
 @bp.route("/feed/<token>.ics")
@@ -33,7 +45,10 @@ def feed(token: str):
     except NotFound:
         rate_limits.count("RATELIMIT_BAD_TOKENS", client_address())
         raise
-    response = ics_response(services.feed(organiser), organiser.name)
+    content = services.feed(organiser)
+    last_modified = services.feed_last_modified(organiser, content, utcnow())
+    db.session.commit()
+    response = ics_response(content, organiser.name, last_modified)
     response.headers["Content-Disposition"] = "inline"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -44,7 +59,7 @@ def feed(token: str):
 @login_required
 def renew_feed():
     had_a_feed = current_user.feed_nonce is not None  # CSRF was checked by CSRFProtect
-    services.renew_feed(current_user)
+    services.renew_feed(current_user, utcnow())
     db.session.commit()
     if had_a_feed:
         flash(_("Your calendar feed has a new address; the old one no longer works."),

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -8,6 +11,7 @@ from wtforms import (
     DateTimeLocalField,
     FloatField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -27,7 +31,15 @@ from wtforms.validators import (
 from eventplanner.events.models import ActivityKind, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails
 from eventplanner.form_fields import Form, email_address_field
-from eventplanner.timezones import NonexistentLocalTime, is_known_zone, local_to_utc, zone_names
+from eventplanner.timezones import (
+    NonexistentLocalTime,
+    instants_showing,
+    is_ambiguous,
+    is_known_zone,
+    local_to_utc,
+    zone,
+    zone_names,
+)
 
 WALL_CLOCK_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 STATUS_LABELS = {
@@ -177,8 +189,34 @@ class EventForm(Form):
         )
 
 
+def utc_offset_text(instant: datetime, zone_name: str) -> str:
+    """"CEST, UTC+02:00": the zone's short name (when it has a real one) and its offset."""
+    local = instant.astimezone(zone(zone_name))
+    minutes = int(local.utcoffset().total_seconds()) // 60
+    offset = f"UTC{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    name = local.tzname() or ""
+    return offset if name.startswith(("+", "-")) or not name else f"{name}, {offset}"
+
+
+def occurrence_choices(wall_clock: datetime, zone_name: str) -> list[SelectChoice]:
+    """The two readings of a time the clock shows twice, with their offsets."""
+    first, second = instants_showing(wall_clock, zone_name)
+    time = wall_clock.strftime("%H:%M")
+    return [
+        SelectChoice("0", _l("%(time)s (%(offset)s): the first time, before the clocks go back",
+                             time=time, offset=utc_offset_text(first, zone_name))),
+        SelectChoice("1", _l("%(time)s (%(offset)s): the second time, after the clocks go back",
+                             time=time, offset=utc_offset_text(second, zone_name))),
+    ]
+
+
 class ActivityForm(Form):
-    """A part of an event. ``zone_name`` is the event's zone, for the times' checks."""
+    """A part of an event. ``zone_name`` is the event's zone, for the times' checks.
+
+    A time that the zone's clock shows twice (the hour repeated when clocks go back) needs
+    the organiser's choice of which one: ``starts_at_fold`` and ``ends_at_fold`` appear
+    on the form for such a time only, with each one's offset.
+    """
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(
@@ -187,7 +225,9 @@ class ActivityForm(Form):
         default=ActivityKind.STANDARD.value,
     )
     starts_at = WallClockField(_l("Starts"), validators=[InputRequired()])
+    starts_at_fold = RadioField(_l("Which start?"), choices=[], validate_choice=False)
     ends_at = WallClockField(_l("Ends"), validators=[InputRequired()])
+    ends_at_fold = RadioField(_l("Which end?"), choices=[], validate_choice=False)
     place_name = StringField(_l("Place"), validators=[Length(max=200)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
     map_url = URLField(
@@ -220,25 +260,59 @@ class ActivityForm(Form):
     def __init__(self, *args, zone_name: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.zone_name = zone_name
+        for time, fold in ((self.starts_at, self.starts_at_fold),
+                           (self.ends_at, self.ends_at_fold)):
+            if self.asks_which(time):
+                fold.choices = occurrence_choices(time.data, zone_name)
+
+    @classmethod
+    def for_part(cls, details: ActivityDetails, zone_name: str) -> ActivityForm:
+        """The form filled with a part as stored, each time's occurrence chosen."""
+        return cls(zone_name=zone_name, data=asdict(details) | {
+            "kind": details.kind.value, "starts_at_fold": str(details.starts_at.fold),
+            "ends_at_fold": str(details.ends_at.fold)})
+
+    def asks_which(self, time) -> bool:
+        """The clock shows this time twice: the form asks which one is meant."""
+        return time.data is not None and is_known_zone(self.zone_name) and is_ambiguous(
+            time.data, self.zone_name)
+
+    def chosen(self, time, fold) -> datetime | None:
+        """The wall-clock time with its occurrence: ``fold`` 1 for the second one."""
+        if time.data is None:
+            return None
+        return time.data.replace(fold=1 if self.asks_which(time) and fold.data == "1" else 0)
+
+    def _check_time(self, time, fold) -> None:
+        check_wall_clock_exists(self.zone_name, time)
+        if self.asks_which(time) and fold.data not in ("0", "1"):
+            raise ValidationError(_l(
+                "%(time)s happens twice on %(day)s in %(zone)s: the clocks go back an hour. "
+                "Choose which one below.", time=time.data.strftime("%H:%M"),
+                day=time.data.strftime("%Y-%m-%d"), zone=self.zone_name))
 
     def validate_starts_at(self, field) -> None:
-        check_wall_clock_exists(self.zone_name, field)
+        self._check_time(field, self.starts_at_fold)
 
     def validate_longitude(self, field) -> None:
         if (field.data is None) != (self.latitude.data is None):
             raise ValidationError(_l("Give both latitude and longitude, or neither."))
 
     def validate_ends_at(self, field) -> None:
-        check_wall_clock_exists(self.zone_name, field)
-        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+        self._check_time(field, self.ends_at_fold)
+        if self.starts_at.errors or not (self.starts_at.data and field.data):
+            return
+        start = local_to_utc(self.chosen(self.starts_at, self.starts_at_fold), self.zone_name)
+        end = local_to_utc(self.chosen(field, self.ends_at_fold), self.zone_name)
+        if end <= start:
             raise ValidationError(_l("The end must be after the start."))
 
     def details(self) -> ActivityDetails:
         return ActivityDetails(
             name=self.name.data,
             kind=ActivityKind(self.kind.data),
-            starts_at=self.starts_at.data,
-            ends_at=self.ends_at.data,
+            starts_at=self.chosen(self.starts_at, self.starts_at_fold),
+            ends_at=self.chosen(self.ends_at, self.ends_at_fold),
             place_name=self.place_name.data or "",
             address=self.address.data or "",
             map_url=(self.map_url.data or "").strip(),

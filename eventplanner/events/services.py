@@ -6,7 +6,7 @@ Services take model objects and plain data, add and flush; the caller commits.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
@@ -232,9 +232,9 @@ def update_activity(activity: Activity, details: ActivityDetails) -> Activity:
 
 
 def _check_activity_details(details: ActivityDetails, zone_name: str) -> None:
-    _to_utc(details.starts_at, zone_name)
-    _to_utc(details.ends_at, zone_name)
-    if details.ends_at <= details.starts_at:
+    """The times exist, and the end comes after the start in time, not only on the clock
+    (02:15 after the clocks go back comes after 02:45 before)."""
+    if _to_utc(details.ends_at, zone_name) <= _to_utc(details.starts_at, zone_name):
         raise InvalidState(_l("A part must end after it starts."))
     if details.capacity is not None and details.capacity < 1:
         raise InvalidState(_l("Capacity must be at least 1, or left empty for no limit."))
@@ -300,6 +300,22 @@ def remove_co_organiser(event: Event, by: Organiser, organiser_id: int) -> None:
             db.session.flush()
             return
     raise NotFound()
+
+
+def same_weekday_a_year_on(day: date) -> date:
+    """The day nearest ``day``'s anniversary that falls on the same weekday: a Friday race
+    stays on a Friday (always 52 weeks on). 29 February's anniversary is 28 February."""
+    anniversary = date(day.year + 1, day.month, 28 if (day.month, day.day) == (2, 29)
+                       else day.day)
+    shift = (day.weekday() - anniversary.weekday() + 3) % 7 - 3
+    return anniversary + timedelta(days=shift)
+
+
+def next_edition_day(event: Event) -> date | None:
+    """The day proposed for the next edition's first part; None while there are no parts."""
+    if event.starts_at is None:
+        return None
+    return same_weekday_a_year_on(wall_clock(event.starts_at, event.timezone).date())
 
 
 def copy_to_next_edition(event: Event, title: str, first_day: date) -> Event:

@@ -33,7 +33,6 @@ from eventplanner.invitations.updates import (
     change_part,
     remove_part,
 )
-from eventplanner.timezones import wall_clock
 
 bp = organisers_only(Blueprint("events", __name__))
 T = TypeVar("T")
@@ -126,9 +125,7 @@ def add_activity(event_id: int):
 def edit_activity(event_id: int, activity_id: int):
     activity = services.get_activity_for(current_user, event_id, activity_id)
     event = activity.event
-    details = services.activity_details_of(activity)
-    form = ActivityForm(zone_name=event.timezone,
-                        data=asdict(details) | {"kind": details.kind.value})
+    form = ActivityForm.for_part(services.activity_details_of(activity), event.timezone)
     saved = form.validate_on_submit() and _saved(
         form, lambda: change_part(activity, form.details(), utcnow()))
     if saved:
@@ -200,9 +197,7 @@ def next_edition(event_id: int):
     event = services.get_event_for(current_user, event_id)
     form = NextEditionForm()
     if request.method == "GET" and event.starts_at:
-        start = wall_clock(event.starts_at, event.timezone).date()
-        form.first_day.data = start.replace(year=start.year + 1) if not (
-            start.month == 2 and start.day == 29) else start.replace(year=start.year + 1, day=28)
+        form.first_day.data = services.next_edition_day(event)
         form.title.data = event.title
     if form.validate_on_submit():
         def copy():
