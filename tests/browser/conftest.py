@@ -52,15 +52,19 @@ def apt_get(*arguments: str) -> list[str]:
     return ["apt-get", "-o", f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}", *arguments]
 
 
+def install_chromium() -> None:
+    install = apt_get("install", "-y", "--no-install-recommends", "chromium")
+    try:
+        _install(install)
+    except subprocess.CalledProcessError:
+        _install(apt_get("update"))
+        _install(install)
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not Path(CHROMIUM).exists() and shutil.which("apt-get"):
-        install = apt_get("install", "-y", "--no-install-recommends", "chromium")
-        try:
-            _install(install)
-        except subprocess.CalledProcessError:
-            _install(apt_get("update"))
-            _install(install)
+        install_chromium()
     if not Path(CHROMIUM).exists():
         pytest.fail("The browser tests need Debian's Chromium: apt-get install chromium")
     return CHROMIUM
