@@ -200,3 +200,21 @@ def test_every_page_fits_the_screen_and_passes_axe(screens, demo_site, rule, siz
     problems = screens[size, logged_in].visit(url, rule.endpoint,
                                               EXPECTED_STATUS.get(rule.endpoint, 200))
     assert problems == [], f"{rule.endpoint} ({url}) on a {size}: {problems}"
+
+
+def test_a_rejected_form_puts_the_cursor_on_its_first_field_in_error(screens, demo_site):
+    """Any form drawn with the shared field macro: the first field in error has the focus,
+    and each field in error says so and names the text that explains it."""
+    page = screens["desktop", True].page
+    page.goto(f"{demo_site.base}/contacts/new")
+    page.get_by_label("Email").fill("kari@")  # the name left empty
+    with page.expect_navigation():
+        page.get_by_label("Email").press("Enter")
+    focused = page.evaluate("document.activeElement.name")
+    assert focused == "name", "the cursor is on the first field in error"
+    for name, explanation in (("name", "This field is required."),
+                              ("email", "Enter a valid email address.")):
+        field = page.locator(f'[name="{name}"]')
+        assert field.get_attribute("aria-invalid") == "true"
+        described_by = field.get_attribute("aria-describedby")
+        assert page.locator(f"#{described_by}").inner_text() == explanation
