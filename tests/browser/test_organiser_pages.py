@@ -125,7 +125,9 @@ def _demo_ids() -> dict[str, int | str]:
            "message_id": db.session.scalar(select(Message.id).where(
                Message.invitation_id == invitation.id).order_by(Message.id)),
            "helper_token": helper_token(helper),
-           "feedback_token": _client_visit_last_week(event.owner, kari)}
+           "feedback_token": _client_visit_last_week(event.owner, kari),
+           "unanswered_token": invitation_token(db.session.scalar(select(Invitation).where(
+               Invitation.event_id == event.id, Invitation.answered_at.is_(None))))}
     db.session.commit()
     return ids
 
@@ -218,3 +220,20 @@ def test_a_rejected_form_puts_the_cursor_on_its_first_field_in_error(screens, de
         assert field.get_attribute("aria-invalid") == "true"
         described_by = field.get_attribute("aria-describedby")
         assert page.locator(f"#{described_by}").inner_text() == explanation
+
+
+def test_a_guest_who_forgets_a_part_gets_the_cursor_on_it(screens, demo_site):
+    """The guest's form: the yes / no / maybe groups say they are in error, name the text
+    that explains why, take the cursor, and pass axe on a phone in that state too."""
+    page = screens["phone", False].page
+    page.goto(f"{demo_site.base}/r/{demo_site.ids['unanswered_token']}")
+    with page.expect_navigation():
+        page.locator("form button.primary.wide").click()  # nothing chosen
+    first_part = page.locator('input[name^="part_"]').first
+    name = first_part.get_attribute("name")
+    assert page.evaluate("document.activeElement.name") == name
+    for option in page.locator(f'input[name="{name}"]').all():
+        assert option.get_attribute("aria-invalid") == "true"
+        explanation = page.locator("#" + option.get_attribute("aria-describedby"))
+        assert explanation.inner_text().strip()
+    assert page_problems(page, SIZES["phone"]["width"]) == []
