@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
@@ -212,8 +213,8 @@ def test_a_rejected_form_puts_the_cursor_on_its_first_field_in_error(screens, de
     page.get_by_label("Email").fill("kari@")  # the name left empty
     with page.expect_navigation():
         page.get_by_label("Email").press("Enter")
-    focused = page.evaluate("document.activeElement.name")
-    assert focused == "name", "the cursor is on the first field in error"
+    expect(page.locator('[name="name"]'), "the cursor is on the first field in error"
+           ).to_be_focused(timeout=2000)
     for name, explanation in (("name", "This field is required."),
                               ("email", "Enter a valid email address.")):
         field = page.locator(f'[name="{name}"]')
@@ -231,7 +232,7 @@ def test_a_guest_who_forgets_a_part_gets_the_cursor_on_it(screens, demo_site):
         page.locator("form button.primary.wide").click()  # nothing chosen
     first_part = page.locator('input[name^="part_"]').first
     name = first_part.get_attribute("name")
-    assert page.evaluate("document.activeElement.name") == name
+    expect(first_part, "the cursor is on the first part").to_be_focused(timeout=2000)
     for option in page.locator(f'input[name="{name}"]').all():
         assert option.get_attribute("aria-invalid") == "true"
         explanation = page.locator("#" + option.get_attribute("aria-describedby"))

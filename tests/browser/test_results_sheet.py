@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from eventplanner.extensions import db, utcnow
@@ -38,9 +39,10 @@ def stored_results(app) -> dict[str, tuple[str, int | None]]:
                 for result in db.session.scalars(select(Result))}
 
 
-def focused_line(page) -> str:
-    """The accessible name of the input that has the keyboard's focus."""
-    return page.evaluate("document.activeElement.getAttribute('aria-label') || ''")
+def assert_focus_on(page, line: str, why: str = "") -> None:
+    """The input named ``line`` has the keyboard's focus (browsers autofocus just after
+    the page loads, so this waits a moment for it)."""
+    expect(page.get_by_label(line), why).to_be_focused(timeout=2000)
 
 
 def submit_with_enter(page) -> None:
@@ -64,16 +66,16 @@ def test_the_organiser_types_results_with_the_keyboard_only(
     submit_with_enter(page)
     page.goto(live_server + sheet)
 
-    assert focused_line(page) == "Time for Anna Berg"
+    assert_focus_on(page, "Time for Anna Berg")
     page.keyboard.type("9:41")
     submit_with_enter(page)
     assert page.get_by_text("1 result saved.").is_visible()
     assert stored_results(app) == {"Anna Berg": ("finished", 581)}
-    assert focused_line(page) == "Time for Bjørn Dahl", "the next empty line is ready"
+    assert_focus_on(page, "Time for Bjørn Dahl", "the next empty line is ready")
 
     page.keyboard.type("9:71")  # a slip of the finger
     submit_with_enter(page)
-    assert focused_line(page) == "Time for Bjørn Dahl", "the cursor is on the line in error"
+    assert_focus_on(page, "Time for Bjørn Dahl", "the cursor is on the line in error")
     line = page.get_by_label("Time for Bjørn Dahl")
     assert line.get_attribute("aria-invalid") == "true"
     explanation = page.locator("#" + line.get_attribute("aria-describedby"))
@@ -85,7 +87,7 @@ def test_the_organiser_types_results_with_the_keyboard_only(
     page.keyboard.type("10:05")
     submit_with_enter(page)
     assert page.get_by_text("2 results saved.").is_visible(), "Anna's line is saved again"
-    assert focused_line(page) == "Time for Cecilie Lunde"
+    assert_focus_on(page, "Time for Cecilie Lunde")
     assert stored_results(app) == {"Anna Berg": ("finished", 581),
                                    "Bjørn Dahl": ("finished", 605)}
 
