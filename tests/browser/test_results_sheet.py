@@ -60,7 +60,8 @@ def test_the_organiser_types_results_with_the_keyboard_only(
     errors = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))  # but the 422
     page.goto(f"{live_server}/auth/login")
-    page.keyboard.type(owner.email)  # the email field has the cursor
+    assert_focus_on(page, "Email")
+    page.keyboard.type(owner.email)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     submit_with_enter(page)
