@@ -205,6 +205,37 @@ def test_every_page_fits_the_screen_and_passes_axe(screens, demo_site, rule, siz
     assert problems == [], f"{rule.endpoint} ({url}) on a {size}: {problems}"
 
 
+#: Pages that answer a form rather than a link: (name, page, file field, file, button).
+PREVIEWS = [
+    ("contacts.import_preview", "/contacts/import", "CSV file",
+     "name;email;company;language\nKari Nordmann;kari.nordmann@nordlys-shipping.example;"
+     "Nordlys Shipping AS;nb\nNew Person;not-an-email;;fr\n", "Check the file"),
+    ("goals.import_preview", "/events/{event_id}/parts/{activity_id}/results",
+     "Results from a timing system (CSV)",
+     "name,time,status\nKari Nordmann,9:41,\nJürgen Weiß,,dnf\nNobody Known,10:00,\n",
+     "Check the file"),
+]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name, address, field, content, button", PREVIEWS,
+                         ids=[preview[0] for preview in PREVIEWS])
+def test_every_import_preview_fits_the_screen_and_passes_axe(
+        screens, demo_site, size, name, address, field, content, button):
+    """The pages an upload answers with (a good row, a known contact, a bad row)."""
+    screen = screens[size, True]
+    url = demo_site.base + address.format(**demo_site.ids)
+    screen.page.goto(url)
+    screen.page.get_by_label(field).set_input_files(files=[{
+        "name": "import.csv", "mimeType": "text/csv", "buffer": content.encode()}])
+    screen.errors.clear()
+    with screen.page.expect_navigation():
+        screen.page.get_by_role("button", name=button).click()
+    screen.page.screenshot(path=OUTPUT / "pages" / size / f"{name}.png", full_page=True)
+    problems = page_problems(screen.page, SIZES[size]["width"]) + screen.errors
+    assert problems == [], f"{name} (after {url}) on a {size}: {problems}"
+
+
 def test_a_rejected_form_puts_the_cursor_on_its_first_field_in_error(screens, demo_site):
     """Any form drawn with the shared field macro: the first field in error has the focus,
     and each field in error says so and names the text that explains it."""
