@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -337,3 +338,67 @@ def test_a_co_organiser_of_this_years_race_sees_nothing_from_the_owners_earlier_
         assert page.status_code == 200 and "Kari" in text
         assert "9:58" not in text and "Private Stoltzen" not in text
         assert "First time" in text
+
+
+class SheetForm(HTMLParser):
+    """What a browser sends for the results sheet as it is shown: each time input's value
+    and each status select's selected option (the first one when none is selected)."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.inputs: dict[str, dict[str, str | None]] = {}
+        self._select: str | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        name = attributes.get("name") or ""
+        if tag == "input" and name.startswith(("time-", "csrf_token")):
+            self.fields[name] = attributes.get("value") or ""
+            self.inputs[name] = attributes
+        elif tag == "select" and name.startswith("status-"):
+            self._select = name
+        elif tag == "option" and self._select:
+            if self._select not in self.fields or "selected" in attributes:
+                self.fields[self._select] = attributes.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def test_a_time_typed_in_one_line_is_saved_and_the_empty_lines_are_skipped(
+        app, log_in, event, parts, field):
+    from eventplanner.goals.models import Result
+
+    organiser = log_in(event.owner)
+    url = results_url(event, parts)
+    sheet = SheetForm(organiser.get(url).get_data(as_text=True))
+    [focused] = [name for name, input in sheet.inputs.items() if "autofocus" in input]
+    assert focused == f"time-{field['Anna'].id}"
+    response = organiser.post(url, data={**sheet.fields, focused: "9:41"})
+    assert response.status_code == 303, "the empty lines stopped the sheet"
+    with app.app_context():
+        [result] = db.session.scalars(select(Result))
+        assert (result.invitation_id, result.time_seconds) == (field["Anna"].id, 581)
+
+    sheet = SheetForm(organiser.get(url).get_data(as_text=True))
+    [focused] = [name for name, input in sheet.inputs.items() if "autofocus" in input]
+    assert focused == f"time-{field['Bjørn'].id}", "the next empty line waits for a time"
+
+
+def test_a_rejected_sheet_puts_the_cursor_on_the_line_in_error_and_ties_the_error_to_it(
+        app, log_in, event, parts, field):
+    organiser = log_in(event.owner)
+    url = results_url(event, parts)
+    sheet = SheetForm(organiser.get(url).get_data(as_text=True))
+    bjørn = f"time-{field['Bjørn'].id}"
+    response = organiser.post(url, data={**sheet.fields, bjørn: "9:71"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    inputs = SheetForm(page).inputs
+    assert [name for name, input in inputs.items() if "autofocus" in input] == [bjørn]
+    assert [name for name, input in inputs.items() if input.get("aria-invalid")] == [bjørn]
+    error_id = inputs[bjørn]["aria-describedby"]
+    assert re.search(rf'<p class="error" id="{error_id}">[^<]*71 seconds', page)

@@ -15,6 +15,7 @@ from eventplanner.calendar.services import (
     NoParts,
     google_calendar_link,
     guest_download,
+    guest_parts,
     outlook_calendar_link,
 )
 from eventplanner.calendar.views import ics_response
@@ -109,6 +110,7 @@ def _render(invitation, token: str, form=None, error: DomainError | None = None,
         waitlist_positions=services.waitlist_positions(invitation.id),
         contact=invitation.contact, link=services.invitation_link(invitation),
         google_link=google_calendar_link, outlook_link=outlook_calendar_link,
+        calendar_parts=guest_parts(invitation),
         goal_cards=cards, goal_forms=goal_forms, results=goals.published_results(event),
         check_in_code=check_in_code(invitation)
         if guest_needs_check_in_code(invitation, now) else None,

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,14 @@ from tests.conftest import ROOT, Backend, free_port, migrate_to_head
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / ".cache" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
 OUTPUT = ROOT / "test-output"
+APT_LOCK_TIMEOUT = 600  # seconds
+#: axe-core's rules for WCAG 2.1 A and AA, each violation named with its first elements.
+AXE_WCAG_21_AA = """async () => {
+    const result = await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+    return result.violations.map(v => `${v.id}: ${v.help} (${v.nodes.length}) `
+        + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+}"""
 
 
 @pytest.fixture(scope="session")
@@ -37,14 +46,25 @@ def _install(command: list[str]) -> None:
                    timeout=900)
 
 
+def apt_get(*arguments: str) -> list[str]:
+    """An apt-get command that waits (up to ten minutes) for another apt or dpkg to finish,
+    instead of failing at once on the lock, as on a fresh machine that updates itself."""
+    return ["apt-get", "-o", f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}", *arguments]
+
+
+def install_chromium() -> None:
+    install = apt_get("install", "-y", "--no-install-recommends", "chromium")
+    try:
+        _install(install)
+    except subprocess.CalledProcessError:
+        _install(apt_get("update"))
+        _install(install)
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not Path(CHROMIUM).exists() and shutil.which("apt-get"):
-        try:
-            _install(["apt-get", "install", "-y", "--no-install-recommends", "chromium"])
-        except subprocess.CalledProcessError:
-            _install(["apt-get", "update"])
-            _install(["apt-get", "install", "-y", "--no-install-recommends", "chromium"])
+        install_chromium()
     if not Path(CHROMIUM).exists():
         pytest.fail("The browser tests need Debian's Chromium: apt-get install chromium")
     return CHROMIUM
@@ -71,18 +91,26 @@ def browser(chromium_path):
         browser.close()
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app on a free loopback port, in a thread; emails link to it."""
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """The app on a free loopback port, in a thread, while the block runs; emails link to it."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     app.config.update(BASE_URL=base)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield base
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    with serve(app) as base:
+        yield base
 
 
 @pytest.fixture
@@ -92,3 +120,13 @@ def screenshots(request) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
+
+
+def page_problems(page, viewport_width: int) -> list[str]:
+    """What is wrong with the page on screen: sideways scrolling, and axe-core's WCAG 2.1
+    A/AA violations (the page must have loaded axe-core as an init script)."""
+    problems = []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > viewport_width:
+        problems.append(f"{width}px wide on a {viewport_width}px screen: scrolls sideways")
+    return problems + page.evaluate(AXE_WCAG_21_AA)

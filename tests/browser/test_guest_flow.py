@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from icalendar import Calendar
 
+from tests.browser.conftest import page_problems
 from tests.conftest import PASSWORD, activity_ids, next_year_at
 
 PHONE = {"width": 390, "height": 844}
@@ -40,15 +41,7 @@ class Visit:
         page.wait_for_load_state("load")
         self.step += 1
         page.screenshot(path=self.folder / f"{self.step:02d}-{name}.png", full_page=True)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{name}: {width}px wide, scrolls sideways"
-        violations = page.evaluate("""async () => {
-            const result = await axe.run(document, {runOnly: {type: 'tag',
-                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-            return result.violations.map(v => `${v.id}: ${v.help} (${v.nodes.length}) `
-                + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
-        }""")
-        assert violations == [], f"{name}: {violations}"
+        assert page_problems(page, PHONE["width"]) == [], name
         assert self.errors == [], f"{name}: {self.errors}"
 
 
