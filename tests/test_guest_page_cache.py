@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import itertools
+import multiprocessing
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,7 +31,13 @@ from eventplanner.checkin.services import check_in
 from eventplanner.contacts.models import Company, Contact
 from eventplanner.contacts.services import ContactDetails, create_contact, update_contact
 from eventplanner.errors import DomainError
-from eventplanner.events.models import Activity, ActivityKind, Event, EventStatus
+from eventplanner.events.models import (
+    Activity,
+    ActivityKind,
+    Event,
+    EventStatus,
+    GuestPageVersion,
+)
 from eventplanner.events.services import (
     ActivityDetails,
     EventDetails,
@@ -76,8 +83,9 @@ def local(moment: datetime) -> datetime:
 
 
 class GuestPagesStayFresh(RuleBasedStateMachine):
-    """One organiser, a series with last year's edition (results published) and this
-    year's (a timed race for two and a dinner), four guests of one company in both."""
+    """One organiser, a series with last year's edition (three finishers, results
+    published) and this year's (a timed race for two, which three said yes to, and a
+    dinner), four guests of one company."""
 
     def __init__(self, app: Flask) -> None:
         super().__init__()
@@ -109,6 +117,9 @@ class GuestPagesStayFresh(RuleBasedStateMachine):
         ids = [contact.id for contact in contacts]
         invite_contacts(earlier, owner, ids[:3], 0, send=False, now=now)
         invite_contacts(current, owner, ids, 1, send=False, now=now)
+        [race] = [part for part in current.activities if part.is_timed]
+        for invitation in self._invitations(current)[:3]:  # two in, the third waits
+            respond_to_invitation(invitation, GuestAnswer({race.id: AnswerStatus.YES}), now)
         for number, invitation in enumerate(self._invitations(earlier)):
             respond_to_invitation(invitation, GuestAnswer({earlier_race.id: AnswerStatus.YES}),
                                   now, changed_by="organiser")
@@ -347,3 +358,64 @@ def test_every_table_a_guest_page_reads_moves_the_version(app):
             for table in re.findall(r'\b(?:FROM|JOIN)\s+"?(\w+)', statement)}
     assert {"result", "goal", "contact"} <= read, "the pages showed results and goals"
     assert read <= {model.__tablename__ for model in WATCHED} | {"guest_page_version"}
+
+
+def version_of(app: Flask, event_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(GuestPageVersion.version).where(
+            GuestPageVersion.event_id == event_id)) or 0
+
+
+def test_a_guests_first_visit_leaves_the_other_guests_pages_in_the_cache(app):
+    """Opening a link notes ``opened_at``, which no page shows: no version moves."""
+    machine = GuestPagesStayFresh(app)
+    try:
+        first, *others = machine._links()[1:5]
+        pages = app.extensions["guest_pages"]
+        for link in others:
+            machine.client.get(link)
+        version, hits = version_of(app, machine.current_id), pages.hits
+        machine.client.get(first)
+        for link in others:
+            machine.client.get(link)
+        assert version_of(app, machine.current_id) == version
+        assert pages.hits == hits + len(others)
+    finally:
+        machine.teardown()
+
+
+PROCESSES, CHANGES = 3, 15
+
+
+def switch_languages(url: str, invitation_id: int, start) -> None:
+    """In its own process: the guest switches language ``CHANGES`` times, one commit each."""
+    from tests.conftest import app_for
+
+    app = app_for(url)
+    start.wait()
+    for number in range(CHANGES):
+        with app.app_context():
+            invitation = db.session.get(Invitation, invitation_id)
+            choose_guest_language(invitation, ("nb", "da")[number % 2], utcnow())
+            db.session.commit()
+
+
+def test_versions_lose_no_change_when_processes_commit_at_once(app):
+    """Guests in several processes change their own rows of one event at the same time:
+    the version moves once per commit, none is lost and no transaction deadlocks."""
+    machine = GuestPagesStayFresh(app)
+    machine.teardown()  # the other processes keep the real clock
+    with app.app_context():
+        ids = [invitation.id for invitation in machine._invitations(
+            db.session.get(Event, machine.current_id))][:PROCESSES]
+    before = version_of(app, machine.current_id)
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(PROCESSES)
+    workers = [spawn.Process(target=switch_languages, args=(
+        app.config["SQLALCHEMY_DATABASE_URI"], invitation_id, start)) for invitation_id in ids]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [worker.exitcode for worker in workers] == [0] * PROCESSES
+    assert version_of(app, machine.current_id) == before + PROCESSES * CHANGES

@@ -229,19 +229,18 @@ def _set_columns(model: type, statement, rows: list[dict]) -> set:
 
 
 def _rows_referred_to(model: type, statement, rows: list[dict]):
-    """A condition met by the rows a bulk INSERT writes: the rows that refer to the same
-    events, invitations or contacts."""
+    """A condition met by the rows a bulk INSERT writes: the rows of the same events (or
+    invitations). A new row that belongs to neither (a contact, an event) is on no page
+    until something that is (an invitation, a part) refers to it."""
     table = model.__table__
     values = [dict(row) for row in rows]
     for key, value in (getattr(statement, "_values", None) or {}).items():
         for row in values:
             row[getattr(key, "key", key)] = getattr(value, "value", value)
-    keys = {name for row in values for name in row
-            if name in table.c and table.c[name].foreign_keys}
-    if not keys:
-        return None
-    return or_(*(table.c[name].in_(sorted({row[name] for row in values if name in row}))
-                 for name in sorted(keys)))
+    for name in ("event_id", "invitation_id"):
+        if name in table.c and any(name in row for row in values):
+            return table.c[name].in_(sorted({row[name] for row in values if name in row}))
+    return None
 
 
 def _resolve_after(state: ORMExecuteState, model: type, condition) -> None:
