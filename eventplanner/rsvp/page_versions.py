@@ -149,13 +149,15 @@ def _by_id(model: type, objects) -> object:
     return model.id.in_(sorted(obj.id for obj in objects))
 
 
-def _watched(objects) -> dict[type, list]:
+def _by_model(objects) -> dict[type, list]:
     grouped: dict[type, list] = {}
     for obj in objects:
-        model = type(obj)
-        if model in WATCHED:
-            grouped.setdefault(model, []).append(obj)
+        grouped.setdefault(type(obj), []).append(obj)
     return grouped
+
+
+def _watched(objects) -> list:
+    return [obj for obj in objects if type(obj) in WATCHED]
 
 
 def _shown_change(obj) -> bool:
@@ -182,16 +184,17 @@ def _moves(obj) -> bool:
 # --- the session's hooks ---------------------------------------------------------------
 
 def _before_flush(session: Session, flush_context, instances) -> None:
-    going = list(session.deleted) + [obj for obj in session.dirty if _moves(obj)]
-    conditions = [(model, _by_id(model, objects))
-                  for model, objects in _watched(going).items()]
-    _resolve_now(session, conditions)
+    going = _watched(session.deleted) + [
+        obj for obj in _watched(session.dirty) if _moves(obj)]
+    _resolve_now(session, [(model, _by_id(model, objects))
+                           for model, objects in _by_model(going).items()])
 
 
 def _after_flush(session: Session, flush_context) -> None:
-    changed = [obj for obj in session.new if not isinstance(obj, _ROOTS)] + [
-        obj for obj in session.dirty if session.is_modified(obj) and _shown_change(obj)]
-    for model, objects in _watched(changed).items():
+    changed = [obj for obj in _watched(session.new) if not isinstance(obj, _ROOTS)] + [
+        obj for obj in _watched(session.dirty)
+        if session.is_modified(obj) and _shown_change(obj)]
+    for model, objects in _by_model(changed).items():
         _note_keys(session, model, (obj.id for obj in objects))
 
 
@@ -228,9 +231,8 @@ def _set_columns(model: type, statement, rows: list[dict]) -> set:
     table = model.__table__
     names = {getattr(key, "key", key) for key in getattr(statement, "_values", None) or {}}
     names |= {key for row in rows for key in row if key != "id"}
-    unknown = [name for name in names if name not in table.c]
-    if unknown:  # something we cannot name: count it as shown
-        return set(table.c)
+    if not names or any(name not in table.c for name in names):
+        return set(table.c)  # what we cannot name counts as shown
     return {table.c[name] for name in names}
 
 
@@ -249,7 +251,7 @@ def _rows_referred_to(model: type, statement, rows: list[dict]):
     return None
 
 
-def _resolve_after(state: ORMExecuteState, model: type, condition) -> None:
+def _resolve_after(state: ORMExecuteState, model: type, condition):
     """Run the statement, then note the events of the rows it wrote."""
     result = state.invoke_statement()
     if condition is not None:
