@@ -154,8 +154,10 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(rsvp_bp)
 
     from .rsvp.page_cache import RenderedPages
+    from .rsvp.page_versions import watch_guest_page_rows
 
     app.extensions["guest_pages"] = RenderedPages(app.config["GUEST_PAGE_CACHE_SIZE"])
+    watch_guest_page_rows(db.session)  # the pages' key moves with every change they show
 
 
 def _register_template_helpers(app: Flask) -> None:

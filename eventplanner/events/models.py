@@ -133,6 +133,21 @@ class Event(db.Model):
         return f"<Event {self.id} {self.title!r}>"
 
 
+class GuestPageVersion(db.Model):
+    """A counter per event that moves, in the same transaction, with every change to a row
+    that the event's guest pages show (``rsvp.page_versions``): the guest page cache's key.
+    No row yet reads as version 0."""
+
+    __tablename__ = "guest_page_version"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<GuestPageVersion event={self.event_id} {self.version}>"
+
+
 class Activity(db.Model):
     """One part of an event with its own time, place and capacity."""
 

@@ -22,7 +22,7 @@ from eventplanner.calendar.services import batch_request_template, guest_request
 from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import contact_ids_with_tag, delete_contact
 from eventplanner.errors import DeadlinePassed, DomainError, Full, InvalidState, NotFound
-from eventplanner.events.models import Activity, Event, EventStatus
+from eventplanner.events.models import Activity, Event, EventStatus, GuestPageVersion
 from eventplanner.extensions import db
 from eventplanner.invitations.models import (
     AnswerStatus,
@@ -167,32 +167,25 @@ def record_opened(invitation_id: int, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class LinkState:
-    """What decides a guest page's content, read in one light query (for the page cache)."""
+    """What decides a guest page's content, read in one light query (for the page cache):
+    the invitation, and its event's guest page version, which moves in the same
+    transaction as every change to a row the page shows (``rsvp.page_versions``)."""
 
     invitation_id: int
     opened: bool
-    versions: tuple
-    event_status: EventStatus
-    rsvp_deadline: datetime | None
-    waitlisted: bool
+    version: int
 
-    def page_key(self, now: datetime, *extra) -> tuple:
-        open_for_answers = self.event_status is EventStatus.PUBLISHED and (
-            self.rsvp_deadline is None or now <= self.rsvp_deadline)
-        return (self.invitation_id, self.versions, open_for_answers, *extra)
+    def page_key(self, *variant) -> tuple:
+        return (self.invitation_id, self.version, *variant)
 
 
 def _link_state_query():
-    # The one parameter is the digest: the waitlist status is written into the SQL, so the
-    # statement runs on a bare DB-API cursor (see ``link_state``).
-    waitlisted = select(Response.id).where(
-        Response.invitation_id == Invitation.id,
-        Response.status == literal_column(f"'{AnswerStatus.WAITLISTED.value}'")).exists()
+    # The one parameter is the digest, so the statement runs on a bare DB-API cursor (see
+    # ``link_state``). An event without a version row yet is at version 0.
     return (
-        select(Invitation.id, Invitation.opened_at, Invitation.updated_at, Contact.updated_at,
-               Event.updated_at, Event.status, Event.rsvp_deadline, waitlisted)
-        .join(Contact, Contact.id == Invitation.contact_id)
-        .join(Event, Event.id == Invitation.event_id)
+        select(Invitation.id, Invitation.opened_at,
+               func.coalesce(GuestPageVersion.version, literal_column("0")))
+        .outerjoin(GuestPageVersion, GuestPageVersion.event_id == Invitation.event_id)
         .where(Invitation.token_digest == bindparam("digest"),
                Invitation.revoked_at.is_(None))
     )
@@ -245,11 +238,8 @@ def link_state(token: str) -> LinkState:
     row = statement.fetch_row(engine, token_digest(token))
     if row is None:
         raise LinkNotValid()
-    (invitation_id, opened_at, invitation_version, contact_version, event_version, status,
-     deadline, has_waitlisted) = row
-    return LinkState(invitation_id, opened_at is not None,
-                     (invitation_version, contact_version, event_version),
-                     EventStatus(status), deadline, bool(has_waitlisted))
+    invitation_id, opened_at, version = row
+    return LinkState(invitation_id, opened_at is not None, version)
 
 
 def waitlist_positions(invitation_id: int) -> dict[int, int]:

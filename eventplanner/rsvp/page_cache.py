@@ -1,35 +1,57 @@
 """Rendered guest pages, kept per worker process, keyed by everything they show.
 
-A key holds the invitation's, contact's and event's ``updated_at`` (every change that a
-guest page shows moves one of them), whether answers are still open, the guest's places
-in line, and the page's variant. A changed invitation simply gets a new key, so no entry
-is ever served stale; the oldest entries make room for new ones.
+A key holds the invitation, its event's guest page version (a counter that moves in the
+same transaction as every change to a row the page shows: see ``page_versions``) and the
+page's variant. A page also changes with time alone (the answer deadline passes, a part
+starts or ends), so each entry is kept until the next such moment. A change simply gives
+a new key, so no entry is ever served stale; the oldest entries make room for new ones.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import datetime
+
+
+def next_change(event, now: datetime) -> datetime | None:
+    """The first moment from ``now`` on at which the event's guest pages may change with
+    no row changing: the answer deadline, or a part starting or ending (the check-in code
+    shows until the part ends). None: never."""
+    moments = [event.rsvp_deadline] + [moment for activity in event.activities
+                                       for moment in (activity.starts_at, activity.ends_at)]
+    return min((moment for moment in moments if moment is not None and moment >= now),
+               default=None)
 
 
 class RenderedPages:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._pages: OrderedDict[tuple, str] = OrderedDict()
+        self._pages: OrderedDict[tuple, tuple[str, datetime | None]] = OrderedDict()
         self._lock = threading.Lock()
+        #: Pages served from the cache so far.
+        self.hits = 0
 
-    def get(self, key: tuple) -> str | None:
+    def get(self, key: tuple, now: datetime) -> str | None:
+        """The page kept under ``key``, unless it is gone or time has changed it."""
         with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
+            entry = self._pages.get(key)
+            if entry is None:
+                return None
+            page, valid_until = entry
+            if valid_until is not None and now >= valid_until:
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            self.hits += 1
             return page
 
-    def put(self, key: tuple, page: str) -> None:
+    def put(self, key: tuple, page: str, valid_until: datetime | None) -> None:
+        """Keep ``page`` under ``key`` until ``valid_until`` (None: as long as there is room)."""
         if self.capacity <= 0:
             return
         with self._lock:
-            self._pages[key] = page
+            self._pages[key] = (page, valid_until)
             self._pages.move_to_end(key)
             while len(self._pages) > self.capacity:
                 self._pages.popitem(last=False)

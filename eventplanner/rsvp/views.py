@@ -1,7 +1,8 @@
 """The guest's pages, reached through the personal link: no account, no cookie.
 
-The page is rendered once per state of the invitation and served from a per-process cache
-after that (see ``page_cache``): a GET costs one light query.
+The page is rendered once per version of its event's guest pages and served from a
+per-process cache after that (see ``page_cache`` and ``page_versions``): a GET costs one
+light query.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from eventplanner.rsvp.forms import (
     guest_button_form,
     language_form_for,
 )
+from eventplanner.rsvp.page_cache import next_change
 from eventplanner.security import private_link_pages
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
@@ -125,15 +127,14 @@ def guest_page(token: str):
         services.record_opened(state.invitation_id, now)
         db.session.commit()
     saved = request.args.get("saved") == "1"
-    positions = services.waitlist_positions(state.invitation_id) if state.waitlisted else {}
-    key = state.page_key(now, saved, tuple(sorted(positions.items())))
+    key = state.page_key(saved)
     pages = current_app.extensions["guest_pages"]
-    page = pages.get(key)
+    page = pages.get(key, now)
     if page is None:
         invitation = _load(token)
         page = _render(invitation, token, answer_form_for(invitation, formdata=None),
                        saved=saved)
-        pages.put(key, page)
+        pages.put(key, page, next_change(invitation.event, now))
     return page
 
 

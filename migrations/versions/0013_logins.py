@@ -1,7 +1,7 @@
 """logins: one row per logged-in browser, ended by logging out
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-11-30 10:00:00
 
 Cookies from before this revision carry the account's id instead of a login's token and
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

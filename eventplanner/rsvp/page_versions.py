@@ -1,0 +1,291 @@
+"""Guest page versions: one counter per event, moved in the same transaction as every change
+to a row that the event's guest pages show. The guest page cache keys on it (``views``).
+
+What a guest page of event E shows, and so what moves E's counter:
+
+- E, its parts, every invitation to E with its answers, goals and results (the waiting
+  line, the published results), and the contacts invited to E (their names);
+- for "your best time so far", "last time you aimed for" and "personal best", the parts,
+  results, goals and invitations of the other editions in E's series.
+
+So a change to a row that belongs to event F moves the counter of F and of every edition
+in F's series; a change to a contact moves it for every event the contact is invited to,
+with their series. ``WATCHED`` names the tables; a test renders pages and fails if one reads
+a table that is not watched.
+
+How the changes are found, whatever way they are made through the session:
+
+- objects the unit of work inserts, changes or deletes (``after_flush`` notes their keys;
+  a deleted row, or one that moves to another event, is looked up before the flush while
+  it is still there);
+- bulk UPDATE and DELETE statements (``do_orm_execute``), looked up by their WHERE clause
+  or the primary keys they are given, and bulk INSERTs by the keys they refer to.
+
+Writes that bypass the session (a raw connection, a textual SQL statement, another
+program) are not seen: the app writes only through ``db.session``'s statements.
+
+At commit, one statement moves the counters (``version = version + 1``, so two
+transactions never lose a bump), in event id order and after every other lock the
+transaction takes, so that two transactions cannot deadlock on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Select, inspect, literal_column, or_, select, true, union
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm.interfaces import MANYTOONE
+
+from eventplanner.contacts.models import Contact
+from eventplanner.events.models import Activity, Event, GuestPageVersion
+from eventplanner.goals.models import Goal, Result
+from eventplanner.invitations.models import Invitation, Response
+
+
+def _events_of_events(criterion) -> Select:
+    return select(Event.id).where(criterion)
+
+
+def _events_of_parts(criterion) -> Select:
+    return select(Activity.event_id).where(criterion)
+
+
+def _events_of_invitations(criterion) -> Select:
+    return select(Invitation.event_id).where(criterion)
+
+
+def _events_of_contacts(criterion) -> Select:
+    return select(Invitation.event_id).join(Contact, Contact.id == Invitation.contact_id) \
+        .where(criterion)
+
+
+def _events_through_invitation(model):
+    def events_of(criterion) -> Select:
+        return select(Invitation.event_id).join(model, model.invitation_id == Invitation.id) \
+            .where(criterion)
+    return events_of
+
+
+#: Every table a guest page reads, with the events whose pages show a row of it: a query
+#: of event ids given a condition on the table's rows.
+WATCHED = {
+    Event: _events_of_events,
+    Activity: _events_of_parts,
+    Invitation: _events_of_invitations,
+    Contact: _events_of_contacts,
+    Response: _events_through_invitation(Response),
+    Goal: _events_through_invitation(Goal),
+    Result: _events_through_invitation(Result),
+}
+_MODEL_OF_TABLE = {model.__table__: model for model in WATCHED}
+#: A new event or contact is on no page until a part or an invitation refers to it (and
+#: that row, new too, moves the counters); an import of 5,000 contacts moves none.
+_ROOTS = (Event, Contact)
+
+#: Columns no guest page shows: a change to these alone moves no counter. A guest's first
+#: visit notes ``opened_at``, and must not make every other guest's page render again.
+UNSHOWN = frozenset({Invitation.__table__.c.opened_at, Invitation.__table__.c.updated_at})
+
+_EVENT_IDS = "guest_page_event_ids"  # session.info: events resolved so far
+_KEYS = "guest_page_keys"  # session.info: model -> primary keys, resolved at commit
+_BUMPED = "guest_page_bumped"  # session.info: the commit has moved the counters
+
+
+def watch_guest_page_rows(session_factory) -> None:
+    """Listen to the sessions of ``session_factory`` (``db.session``). Idempotent."""
+    from sqlalchemy import event
+
+    for name, listener in (("before_flush", _before_flush), ("after_flush", _after_flush),
+                           ("do_orm_execute", _bulk_statement),
+                           ("before_commit", _before_commit),
+                           ("after_transaction_end", _after_transaction_end)):
+        if not event.contains(session_factory, name, listener):
+            event.listen(session_factory, name, listener)
+
+
+# --- finding the events ----------------------------------------------------------------
+
+def _editions_of(event_ids) -> Select:
+    """The events ``event_ids`` (a query) and every edition in their series."""
+    series = select(Event.series_id).where(Event.id.in_(event_ids)).correlate(None)
+    return select(Event.id).where(or_(Event.id.in_(event_ids), Event.series_id.in_(series))) \
+        .correlate(None)
+
+
+def _touched(conditions: Iterable[tuple[type, object]], event_ids: Iterable[int] = ()):
+    """Event ids (a query) whose rows meet the conditions, plus ``event_ids``."""
+    queries = [WATCHED[model](condition).correlate(None) for model, condition in conditions]
+    event_ids = sorted(event_ids)
+    if event_ids:
+        queries.append(select(Event.id).where(Event.id.in_(event_ids)).correlate(None))
+    return union(*queries) if len(queries) > 1 else queries[0] if queries else None
+
+
+def _resolve_now(session: Session, conditions: list[tuple[type, object]]) -> None:
+    """Note the events (with their series) of rows as they are now, before they change."""
+    touched = _touched(conditions)
+    if touched is None:
+        return
+    found = session.connection().execute(_editions_of(touched))
+    session.info.setdefault(_EVENT_IDS, set()).update(found.scalars())
+    _bump_again_if_committing(session)
+
+
+def _note_keys(session: Session, model: type, keys: Iterable[int]) -> None:
+    session.info.setdefault(_KEYS, {}).setdefault(model, set()).update(keys)
+    _bump_again_if_committing(session)
+
+
+def _bump_again_if_committing(session: Session) -> None:
+    """A change noted after the commit's bump (another hook's flush): bump it too."""
+    if session.info.get(_BUMPED):
+        _bump(session)
+
+
+def _by_id(model: type, objects) -> object:
+    return model.id.in_(sorted(obj.id for obj in objects))
+
+
+def _by_model(objects) -> dict[type, list]:
+    grouped: dict[type, list] = {}
+    for obj in objects:
+        grouped.setdefault(type(obj), []).append(obj)
+    return grouped
+
+
+def _watched(objects) -> list:
+    return [obj for obj in objects if type(obj) in WATCHED]
+
+
+def _shown_change(obj) -> bool:
+    """Whether a changed object changed anything but ``UNSHOWN`` columns."""
+    state = inspect(obj)
+    for attribute in state.mapper.attrs:
+        if not state.attrs[attribute.key].history.has_changes():
+            continue
+        columns = getattr(attribute, "columns", ())
+        if not columns or not all(column in UNSHOWN for column in columns):
+            return True
+    return False
+
+
+def _moves(obj) -> bool:
+    """Whether a changed object moves to another event, contact or invitation (a changed
+    foreign key), so the events it showed on before must be found before the flush."""
+    state = inspect(obj)
+    keys = [r.key for r in state.mapper.relationships if r.direction is MANYTOONE] + [
+        c.key for c in state.mapper.column_attrs if any(col.foreign_keys for col in c.columns)]
+    return any(state.attrs[key].history.has_changes() for key in keys)
+
+
+# --- the session's hooks ---------------------------------------------------------------
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    going = _watched(session.deleted) + [
+        obj for obj in _watched(session.dirty) if _moves(obj)]
+    _resolve_now(session, [(model, _by_id(model, objects))
+                           for model, objects in _by_model(going).items()])
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    changed = [obj for obj in _watched(session.new) if not isinstance(obj, _ROOTS)] + [
+        obj for obj in _watched(session.dirty)
+        if session.is_modified(obj) and _shown_change(obj)]
+    for model, objects in _by_model(changed).items():
+        _note_keys(session, model, (obj.id for obj in objects))
+
+
+def _bulk_statement(state: ORMExecuteState):
+    """An INSERT, UPDATE or DELETE statement run through the session: note the events of
+    the rows it changes. Returns its result when it had to run it here."""
+    if state.is_select or not (state.is_update or state.is_delete or state.is_insert):
+        return None
+    statement = state.statement
+    model = _MODEL_OF_TABLE.get(getattr(statement, "table", None))
+    if model is None:
+        return None
+    rows = state.parameters if isinstance(state.parameters, list) else [
+        state.parameters or {}]
+    if state.is_insert:
+        return _resolve_after(state, model, _rows_referred_to(model, statement, rows))
+    columns = _set_columns(model, statement, rows) if state.is_update else set()
+    if state.is_update and columns <= UNSHOWN:
+        return None
+    if statement.whereclause is not None:
+        condition = statement.whereclause
+    elif rows and all("id" in row for row in rows):  # bulk UPDATE by primary key
+        condition = model.id.in_(sorted(row["id"] for row in rows))
+    else:
+        condition = true()
+    _resolve_now(state.session, [(model, condition)])
+    if any(column.foreign_keys for column in columns):  # rows move: where to, too
+        return _resolve_after(state, model, condition)
+    return None
+
+
+def _set_columns(model: type, statement, rows: list[dict]) -> set:
+    """The columns an UPDATE sets (from its VALUES, or the keys of its rows)."""
+    table = model.__table__
+    names = {getattr(key, "key", key) for key in getattr(statement, "_values", None) or {}}
+    names |= {key for row in rows for key in row if key != "id"}
+    if not names or any(name not in table.c for name in names):
+        return set(table.c)  # what we cannot name counts as shown
+    return {table.c[name] for name in names}
+
+
+def _rows_referred_to(model: type, statement, rows: list[dict]):
+    """A condition met by the rows a bulk INSERT writes: the rows of the same events (or
+    invitations). A new row that belongs to neither (a contact, an event) is on no page
+    until something that is (an invitation, a part) refers to it."""
+    table = model.__table__
+    values = [dict(row) for row in rows]
+    for key, value in (getattr(statement, "_values", None) or {}).items():
+        for row in values:
+            row[getattr(key, "key", key)] = getattr(value, "value", value)
+    for name in ("event_id", "invitation_id"):
+        if name in table.c and any(name in row for row in values):
+            return table.c[name].in_(sorted({row[name] for row in values if name in row}))
+    return None
+
+
+def _resolve_after(state: ORMExecuteState, model: type, condition):
+    """Run the statement, then note the events of the rows it wrote."""
+    result = state.invoke_statement()
+    if condition is not None:
+        _resolve_now(state.session, [(model, condition)])
+    return result
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint: the transaction goes on
+        return
+    session.flush()
+    _bump(session)
+    session.info[_BUMPED] = True
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        for key in (_EVENT_IDS, _KEYS, _BUMPED):
+            session.info.pop(key, None)
+
+
+def _bump(session: Session) -> None:
+    """Move the counters of every event noted so far (and their editions): one statement."""
+    event_ids = session.info.pop(_EVENT_IDS, set())
+    keys = session.info.pop(_KEYS, {})
+    touched = _touched([(model, model.id.in_(sorted(ids))) for model, ids in keys.items()],
+                       event_ids)
+    if touched is None:
+        return
+    editions = _editions_of(touched)
+    rows = select(Event.id, literal_column("1")).where(Event.id.in_(editions)).order_by(Event.id)
+    connection = session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(GuestPageVersion).from_select(["event_id", "version"], rows)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[GuestPageVersion.event_id],
+        set_={"version": GuestPageVersion.version + 1}))
