@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -380,3 +381,43 @@ def personal_link_in(message: EmailMessage) -> str:
     match = LINK.search(text)
     assert match, text
     return match.group(1)
+
+
+def held_while(app: Flask, first_change: Callable[[], object],
+               second_change: Callable[[], None]) -> None:
+    """A race played out exactly: ``first_change`` runs in one thread and is flushed but
+    not committed while ``second_change`` (which opens its own app context and commits)
+    starts in another; then the first commits. A second change that does not wait for the
+    first's locks finishes before that commit."""
+    changed, commit = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with app.app_context():
+                first_change()
+                db.session.flush()
+                changed.set()
+                commit.wait(10)
+                db.session.commit()
+        except BaseException as error:  # handed to the test's thread
+            errors.append(error)
+            changed.set()
+
+    def second() -> None:
+        try:
+            second_change()
+        except BaseException as error:
+            errors.append(error)
+
+    first_thread = threading.Thread(target=first)
+    first_thread.start()
+    assert changed.wait(10)
+    second_thread = threading.Thread(target=second)
+    second_thread.start()
+    second_thread.join(0.5)
+    commit.set()
+    first_thread.join(10)
+    second_thread.join(10)
+    if errors:
+        raise errors[0]

@@ -7,8 +7,6 @@ thread while a guest answers in another; then the organiser commits.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -26,6 +24,7 @@ from eventplanner.invitations.services import GuestAnswer, LinkNotValid, NotOpen
 from eventplanner.invitations.updates import change_event, change_part
 from eventplanner.mail.models import Message
 from eventplanner.privacy.services import erase_contact
+from tests.conftest import held_while
 
 YES, NO = AnswerStatus.YES, AnswerStatus.NO
 
@@ -35,44 +34,6 @@ def answer(app, invitation_id: int, part_id: int, status: AnswerStatus) -> None:
         invitation = db.session.get(Invitation, invitation_id)
         services.respond_to_invitation(invitation, GuestAnswer({part_id: status}), utcnow())
         db.session.commit()
-
-
-def held_while(app, organiser_change: Callable[[], object],
-               guest_change: Callable[[], None]) -> None:
-    """The organiser's change, flushed but not committed, while the guest acts; then the
-    organiser commits. A guest who does not wait for the organiser finishes first."""
-    changed, commit = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def organiser() -> None:
-        try:
-            with app.app_context():
-                organiser_change()
-                db.session.flush()
-                changed.set()
-                commit.wait(10)
-                db.session.commit()
-        except BaseException as error:  # handed to the test's thread
-            errors.append(error)
-            changed.set()
-
-    def guest() -> None:
-        try:
-            guest_change()
-        except BaseException as error:
-            errors.append(error)
-
-    first = threading.Thread(target=organiser)
-    first.start()
-    assert changed.wait(10)
-    second = threading.Thread(target=guest)
-    second.start()
-    second.join(0.5)
-    commit.set()
-    first.join(10)
-    second.join(10)
-    if errors:
-        raise errors[0]
 
 
 def set_capacity(app, part_id: int, capacity: int | None):

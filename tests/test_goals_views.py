@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from eventplanner.extensions import db
 from eventplanner.goals.models import Goal
-from tests.conftest import activity_ids, next_year_at
+from tests.conftest import activity_ids, held_while, next_year_at
 
 
 @pytest.fixture
@@ -250,6 +250,32 @@ def test_each_timed_part_emails_its_own_results(
     assert sorted(m["Subject"] for m in smtp_server.to("Anna")
                   if m["Subject"].startswith("Your result")) == [
         "Your result: Sprint", "Your result: Stair race"]
+
+
+def test_two_clicks_at_the_same_moment_email_each_result_once(app, log_in, event, parts,
+                                                              field):
+    from eventplanner.events.models import Activity
+    from eventplanner.extensions import utcnow
+    from eventplanner.goals.services import email_results
+    from eventplanner.mail.models import Message
+
+    organiser = log_in(event.owner)
+    organiser.submit(results_url(event, parts), {f"time-{field['Anna'].id}": "9:30",
+                                                 f"time-{field['Bjørn'].id}": "9:10"})
+    organiser.submit(f"/events/{event.id}/results/publish", {"show_names": "y"})
+
+    def click() -> None:
+        email_results(db.session.get(Activity, parts[0]), utcnow())
+
+    def click_again() -> None:
+        with app.app_context():
+            click()
+            db.session.commit()
+
+    held_while(app, click, click_again)
+    with app.app_context():
+        assert len(db.session.scalars(select(Message).where(Message.kind == "results")).all()) \
+            == 2
 
 
 def upload_results(organiser, event, parts, content: str):
