@@ -79,7 +79,8 @@ def _clock_with_zone(local: datetime, zone_name: str, locale: Locale, with_day: 
     if with_day:
         clock = locale.datetime_formats["medium"].format(
             clock, format_skeleton("yMMMd", local, locale=locale))
-    return f"{clock} {zone_abbreviation(local, zone_name)}"
+    # Both ends of a part across a clock change must differ: an offset where no name does.
+    return f"{clock} {short_zone_name(local, zone_name) or utc_offset(local, zone_name)}"
 
 
 def format_date_range(start: datetime | None, end: datetime | None, zone_name: str) -> str:
@@ -92,7 +93,19 @@ def format_date_range(start: datetime | None, end: datetime | None, zone_name: s
     return format_interval(start, end, "yMMMd", tzinfo=tz, locale=_locale())
 
 
+def short_zone_name(moment: datetime, zone_name: str) -> str | None:
+    """The zone's short name at that moment (CEST, CET); None where it has only a number
+    ("-03" in Santiago)."""
+    name = utc_to_local(moment, zone_name).tzname() or ""
+    return None if not name or name.startswith(("+", "-")) else name
+
+
+def utc_offset(moment: datetime, zone_name: str) -> str:
+    """"UTC+02:00": how far the zone's clock is from UTC at that moment."""
+    minutes = int(utc_to_local(moment, zone_name).utcoffset().total_seconds()) // 60
+    return f"UTC{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def zone_abbreviation(moment: datetime, zone_name: str) -> str:
     """The zone's short name at that moment (CEST, CET), or its name when it has none."""
-    abbreviation = utc_to_local(moment, zone_name).tzname() or zone_name
-    return zone_name if abbreviation.startswith(("+", "-")) else abbreviation
+    return short_zone_name(moment, zone_name) or zone_name

@@ -84,9 +84,14 @@ class RateLimits:
                 self._strategy().hit(limit, setting, *key)
 
     def use(self, setting: str, *key: str) -> None:
-        """Count one and refuse (429) once over a limit."""
-        self.check(setting, *key)
-        self.count(setting, *key)
+        """Count one and refuse (429) once over a limit. Each limit takes one atomic hit,
+        so requests that arrive together cannot all slip under it."""
+        if not current_app.config["RATELIMIT_ENABLED"]:
+            return
+        strategy = self._strategy()
+        over = [not strategy.hit(limit, setting, *key) for limit in self._limits(setting)]
+        if any(over):
+            raise TooManyRequests(retry_after=max(self.seconds_to_wait(setting, *key), 1))
 
     def forget(self, setting: str, *key: str) -> None:
         """Start counting ``key`` afresh (a password that was right after all)."""

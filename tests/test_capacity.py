@@ -200,9 +200,13 @@ def test_a_draft_event_takes_no_answers_and_sends_nothing(
     page = client.get(f"/r/{invitation.token}").get_data(as_text=True)
     assert "not open for answers yet" in page
     assert f'name="part_{part.id}"' not in page
+    with app.app_context():
+        csrf = services.guest_form_secret(db.session.get(Invitation, invitation.id))
     response = client.post(f"/r/{invitation.token}", data={
-        "csrf_token": "irrelevant", f"part_{part.id}": "yes"})
-    assert response.status_code in (400, 409)
+        "csrf_token": csrf, f"part_{part.id}": "yes", "dietary_needs": "",
+        "message_to_host": ""})
+    assert response.status_code == 409
+    assert "not open for answers yet" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Message)) == 0
         assert db.session.scalar(select(func.count()).select_from(Response)) == 0

@@ -2,6 +2,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from babel import dates as babel_dates
 from sqlalchemy import func, select
 
 from eventplanner.events.models import Activity, ActivityKind, Event, EventStatus
@@ -281,7 +282,8 @@ def test_a_start_in_the_repeated_hour_asks_which_one_with_both_offsets(
         starts_at=f"{FALL_BACK}T02:30", ends_at=f"{FALL_BACK}T03:30"))
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and count(app, Activity) == 0
-    assert f"02:30 happens twice on {FALL_BACK} in Europe/Oslo" in page
+    day = babel_dates.format_date(date.fromisoformat(FALL_BACK), "long", locale="en")
+    assert f"02:30 happens twice on {day} in Europe/Oslo" in page
     assert "02:30 (CEST, UTC+02:00): the first time, before the clocks go back" in page
     assert "02:30 (CET, UTC+01:00): the second time, after the clocks go back" in page
     assert 'name="ends_at_fold"' not in page, "03:30 happens once: no question"
@@ -324,3 +326,13 @@ def test_a_part_can_end_in_the_second_0215_after_starting_at_the_first_0245(
         starts_at=f"{FALL_BACK}T02:45", starts_at_fold="1",
         ends_at=f"{FALL_BACK}T02:15", ends_at_fold="1"))
     assert "The end must be after the start." in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:30", "0001-01-01T00:30"])
+def test_a_date_outside_the_years_a_clock_can_work_out_is_refused(
+        app, browser, organiser, make_event, moment):
+    event = make_event(owner=organiser, timezone="America/Santiago")
+    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+        starts_at=moment, ends_at=moment))
+    assert response.status_code == 422 and count(app, Activity) == 0
+    assert "Enter a date and time that exist" in response.get_data(as_text=True)

@@ -41,3 +41,13 @@ def test_an_event_over_several_days_shows_its_date_range(app_ctx):
         text = format_date_range(RACE_START, datetime(2027, 10, 3, 12, tzinfo=UTC),
                                  "Europe/Oslo")
     assert text.startswith("1.") and "3. okt. 2027" in text
+
+
+def test_a_part_across_a_clock_change_in_a_zone_without_short_names_shows_each_offset(
+        app_ctx):
+    """Santiago's zone has no letters ("-03", "-04"): the offsets tell the two ends apart,
+    so 23:30-23:30 reads as the hour it lasts."""
+    start = datetime(2027, 4, 4, 2, 30, tzinfo=UTC)  # 23:30 on 3 April, summer time (-03)
+    with force_locale("en"):
+        assert format_time_range(start, start.replace(hour=3), "America/Santiago") == (
+            f"23:30 UTC-03:00{DASH}23:30 UTC-04:00")

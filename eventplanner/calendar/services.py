@@ -14,12 +14,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from eventplanner.auth.access import visible_event_ids
 from eventplanner.auth.models import Organiser
 from eventplanner.calendar.ics import CalendarEntry, Method, PartStat, Person, build_calendar
 from eventplanner.calendar.models import CalendarFeed
 from eventplanner.errors import InvalidState, NotFound
 from eventplanner.events.models import Activity, Event, EventStatus
-from eventplanner.events.services import visible_event_ids
 from eventplanner.extensions import db
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.invitations.tokens import looks_like_token, make_token, new_nonce, token_digest

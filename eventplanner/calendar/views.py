@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from eventplanner.calendar import services
 from eventplanner.errors import NotFound
@@ -21,13 +22,13 @@ def ics_response(content: bytes, title: str, last_modified: datetime | None = No
 
     Its ETag is the content's digest, so a program that asks again with If-None-Match (or
     If-Modified-Since, where ``last_modified`` is known) gets 304 Not Modified and no body
-    while nothing changed. ``private``: no shared cache keeps it; ``no-cache``: a browser
-    that keeps it asks first.
+    while nothing changed. ``no-store``: its address is secret, so no cache (a shared
+    computer's browser included) keeps a copy; programs that poll keep the ETag themselves.
     """
     response = Response(content, mimetype="text/calendar", headers={
         "Content-Type": "text/calendar; charset=utf-8",
         "Content-Disposition": services.attachment_disposition(title),
-        "Cache-Control": "private, no-cache",
+        "Cache-Control": "no-store",
     })
     response.set_etag(services.content_digest(content))
     if last_modified is not None:
@@ -47,7 +48,11 @@ def feed(token: str):
         raise
     content = services.feed(organiser)
     last_modified = services.feed_last_modified(organiser, content, utcnow())
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # two first polls noted the feed at once: the other one did
+        db.session.rollback()
+        last_modified = None
     response = ics_response(content, organiser.name, last_modified)
     response.headers["Content-Disposition"] = "inline"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"

@@ -115,6 +115,7 @@ def confirm_import():
     """Check the same file again and write its valid rows, all in one transaction."""
     form = CheckedUploadForm()
     if not form.validate_on_submit():
+        flash(str(uploads.UploadGone().message), "error")
         return redirect(url_for("contacts.import_contacts"))
     try:
         data = uploads.take_upload(current_user, IMPORT_PURPOSE, form.upload.data, utcnow())

@@ -4,6 +4,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -31,13 +32,13 @@ from wtforms.validators import (
 from eventplanner.events.models import ActivityKind, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails
 from eventplanner.form_fields import Form, email_address_field
+from eventplanner.formatting import short_zone_name, utc_offset
 from eventplanner.timezones import (
     NonexistentLocalTime,
     instants_showing,
     is_ambiguous,
     is_known_zone,
     local_to_utc,
-    zone,
     zone_names,
 )
 
@@ -64,9 +65,15 @@ class WallClockField(DateTimeLocalField):
     def __init__(self, label=None, validators=None, **kwargs) -> None:
         super().__init__(label, validators, format=WALL_CLOCK_FORMATS, **kwargs)
 
+    #: Years a zone's rules can be worked out for (beyond them Python's clock overflows).
+    YEARS = range(1900, 2201)
+
     def process_formdata(self, valuelist) -> None:
         try:
             super().process_formdata(valuelist)
+            if self.data is not None and self.data.year not in self.YEARS:
+                self.data = None
+                raise ValueError
         except ValueError:
             raise ValueError(
                 _l("Enter a date and time that exist, e.g. 2027-10-01 16:00.")
@@ -191,11 +198,8 @@ class EventForm(Form):
 
 def utc_offset_text(instant: datetime, zone_name: str) -> str:
     """"CEST, UTC+02:00": the zone's short name (when it has a real one) and its offset."""
-    local = instant.astimezone(zone(zone_name))
-    minutes = int(local.utcoffset().total_seconds()) // 60
-    offset = f"UTC{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    name = local.tzname() or ""
-    return offset if name.startswith(("+", "-")) or not name else f"{name}, {offset}"
+    name, offset = short_zone_name(instant, zone_name), utc_offset(instant, zone_name)
+    return f"{name}, {offset}" if name else offset
 
 
 def occurrence_choices(wall_clock: datetime, zone_name: str) -> list[SelectChoice]:
@@ -289,7 +293,7 @@ class ActivityForm(Form):
             raise ValidationError(_l(
                 "%(time)s happens twice on %(day)s in %(zone)s: the clocks go back an hour. "
                 "Choose which one below.", time=time.data.strftime("%H:%M"),
-                day=time.data.strftime("%Y-%m-%d"), zone=self.zone_name))
+                day=format_date(time.data, "long"), zone=self.zone_name))
 
     def validate_starts_at(self, field) -> None:
         self._check_time(field, self.starts_at_fold)

@@ -114,6 +114,11 @@ class Event(db.Model):
         return self.ends_at is not None and self.ends_at < now
 
     @property
+    def is_draft(self) -> bool:
+        """Not published yet: its links show the event but take no answers."""
+        return self.status is EventStatus.DRAFT
+
+    @property
     def is_cancelled(self) -> bool:
         return self.status is EventStatus.CANCELLED
 

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.auth.access import event_visible_to
-from eventplanner.auth.access import visible_event_ids as visible_event_ids  # calendar, mail
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import find_organiser_by_email
 from eventplanner.errors import Forbidden, InvalidState, NotFound
@@ -303,12 +302,9 @@ def remove_co_organiser(event: Event, by: Organiser, organiser_id: int) -> None:
 
 
 def same_weekday_a_year_on(day: date) -> date:
-    """The day nearest ``day``'s anniversary that falls on the same weekday: a Friday race
-    stays on a Friday (always 52 weeks on). 29 February's anniversary is 28 February."""
-    anniversary = date(day.year + 1, day.month, 28 if (day.month, day.day) == (2, 29)
-                       else day.day)
-    shift = (day.weekday() - anniversary.weekday() + 3) % 7 - 3
-    return anniversary + timedelta(days=shift)
+    """The day nearest ``day``'s anniversary that falls on the same weekday, so a Friday
+    race stays on a Friday: 52 weeks on (a year is 52 weeks and one or two days)."""
+    return day + timedelta(weeks=52)
 
 
 def next_edition_day(event: Event) -> date | None:

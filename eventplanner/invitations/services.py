@@ -474,7 +474,7 @@ def refuse_unless_open_for_answers(event: Event, now: datetime) -> None:
     """Answers are taken while the event is published and the deadline has not passed."""
     if event.is_cancelled:
         raise EventCancelled()
-    if event.status is EventStatus.DRAFT:
+    if event.is_draft:
         raise NotOpenYet()
     if not event.accepts_answers(now):
         raise DeadlinePassed(_l("The deadline for answers has passed."))

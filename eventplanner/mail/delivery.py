@@ -329,7 +329,7 @@ class NotRetryable(InvalidState):
                          "failed.")
 
 
-def queue_again(message: Message, now: datetime) -> None:
+def queue_again(message: Message, now: datetime) -> Message:
     """The organiser's retry: a failed message goes back in the queue, due now.
 
     Decided by the database, not by the page the organiser saw: the UPDATE only changes a
@@ -344,3 +344,4 @@ def queue_again(message: Message, now: datetime) -> None:
     db.session.expire(message)
     if not retried:
         raise NotRetryable()
+    return message

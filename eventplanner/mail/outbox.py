@@ -179,7 +179,7 @@ def queue_email(
 
 
 def _visible_messages(organiser):
-    from eventplanner.events.services import visible_event_ids
+    from eventplanner.auth.access import visible_event_ids
 
     return select(Message).where(Message.event_id.in_(visible_event_ids(organiser)))
 

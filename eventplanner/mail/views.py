@@ -37,6 +37,6 @@ def show_message(message_id: int):
 @bp.route("/<int:message_id>/retry", methods=["POST"])
 def retry(message_id: int):
     message = outbox.get_message_for(current_user, message_id)
-    if commit_or_flash(lambda: queue_again(message, utcnow()) or True):
+    if commit_or_flash(lambda: queue_again(message, utcnow())):
         flash(_("The email is back in the queue."), "success")
     return redirect(url_for("mail.outbox_page"))

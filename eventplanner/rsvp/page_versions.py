@@ -86,8 +86,10 @@ _MODEL_OF_TABLE = {model.__table__: model for model in WATCHED}
 _ROOTS = (Event, Contact)
 
 #: Columns no guest page shows: a change to these alone moves no counter. A guest's first
-#: visit notes ``opened_at``, and must not make every other guest's page render again.
-UNSHOWN = frozenset({Invitation.__table__.c.opened_at, Invitation.__table__.c.updated_at})
+#: visit notes ``opened_at``, and must not make every other guest's page render again; the
+#: answer lock on SQLite rewrites ``event.updated_at``; a results email notes ``emailed_at``.
+UNSHOWN = frozenset({Invitation.__table__.c.opened_at, Invitation.__table__.c.updated_at,
+                     Event.__table__.c.updated_at, Result.__table__.c.emailed_at})
 
 _EVENT_IDS = "guest_page_event_ids"  # session.info: events resolved so far
 _KEYS = "guest_page_keys"  # session.info: model -> primary keys, resolved at commit

@@ -9,7 +9,6 @@ when the next file is kept and by ``flask privacy purge``.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -19,6 +18,7 @@ from sqlalchemy import delete, select
 from eventplanner.auth.models import Organiser
 from eventplanner.errors import InvalidState
 from eventplanner.extensions import db
+from eventplanner.invitations.tokens import token_digest
 from eventplanner.uploads.models import Upload
 
 UPLOAD_LIFETIME = timedelta(hours=1)
@@ -34,15 +34,11 @@ class UploadExpired(UploadGone):
                          "deleted. Please upload it again.")
 
 
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def keep_upload(organiser: Organiser, purpose: str, content: bytes, now: datetime) -> str:
     """Keep ``content`` for ``organiser`` (in the caller's transaction); returns its key."""
     discard_expired_uploads(now)
     key = secrets.token_urlsafe(32)
-    db.session.add(Upload(organiser_id=organiser.id, key_digest=_digest(key),
+    db.session.add(Upload(organiser_id=organiser.id, key_digest=token_digest(key),
                           purpose=purpose, content=content, created_at=now,
                           expires_at=now + UPLOAD_LIFETIME))
     db.session.flush()
@@ -55,7 +51,7 @@ def take_upload(organiser: Organiser, purpose: str, key: str, now: datetime) -> 
     key for another purpose, is refused like one that never existed."""
     upload = db.session.execute(
         select(Upload.id, Upload.content, Upload.expires_at).where(
-            Upload.key_digest == _digest(key or ""), Upload.organiser_id == organiser.id,
+            Upload.key_digest == token_digest(key or ""), Upload.organiser_id == organiser.id,
             Upload.purpose == purpose)).one_or_none()
     if upload is None:
         raise UploadGone()
