@@ -42,7 +42,7 @@ def run(part_count: int) -> list[Row]:
 
     from eventplanner import create_app
     from eventplanner.auth.services import find_organiser_by_email
-    from eventplanner.calendar.services import feed, guest_download
+    from eventplanner.calendar.services import feed
     from eventplanner.demo import DEMO_EMAIL, load_demo_data
     from eventplanner.events.models import Activity, EventStatus
     from eventplanner.events.services import (
@@ -52,6 +52,7 @@ def run(part_count: int) -> list[Row]:
         create_event,
     )
     from eventplanner.extensions import db
+    from eventplanner.invitations.guest_calendar import guest_download
     from eventplanner.invitations.links import invitation_link
     from eventplanner.invitations.models import Invitation
     from eventplanner.timezones import zone

@@ -52,6 +52,10 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
 
+    from .invitations.event_changes import connect_event_changes
+
+    connect_event_changes(app)  # guests hear about the edits of events.services
+
     from .cli import register_commands
     from .errors import register_error_handlers
 

@@ -7,15 +7,10 @@ and show its message there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
-
-T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -70,23 +65,6 @@ ERROR_TITLES = {
     429: _l("Too many requests"),
     500: _l("Something went wrong on our side"),
 }
-
-
-def commit_or_flash(change: Callable[[], T]) -> T | None:
-    """For a button that calls one service: commit and return its result, or roll back,
-    flash the refusal in the user's language, and return None."""
-    from flask import flash
-
-    from eventplanner.extensions import db
-
-    try:
-        result = change()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return None
-    db.session.commit()
-    return result
 
 
 def render_error_page(status: int, message: str | None = None):

@@ -33,9 +33,13 @@ from eventplanner.calendar.ics import (
 )
 from eventplanner.calendar.services import feed, feed_last_modified
 from eventplanner.events.models import Activity, Event, EventStatus
-from eventplanner.events.services import activity_details_of, event_details_of
+from eventplanner.events.services import (
+    activity_details_of,
+    change_event,
+    change_part,
+    event_details_of,
+)
 from eventplanner.extensions import db, utcnow
-from eventplanner.invitations.updates import change_event, change_part
 from eventplanner.mail.models import Message
 from tests.conftest import activity_ids, free_port, next_year_at, personal_link_in
 

@@ -17,13 +17,17 @@ from eventplanner import errors
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DeadlinePassed
 from eventplanner.events.models import Activity, Event, EventStatus
-from eventplanner.events.services import activity_details_of, event_details_of
+from eventplanner.events.services import (
+    activity_details_of,
+    change_event,
+    change_part,
+    event_details_of,
+)
 from eventplanner.extensions import db, utcnow
 from eventplanner.invitations import answers, inviting, links, reminders, waitlist
 from eventplanner.invitations.answers import GuestAnswer
 from eventplanner.invitations.errors import LinkNotValid, NotOpenYet
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
-from eventplanner.invitations.updates import change_event, change_part
 from eventplanner.mail.models import Message
 from eventplanner.privacy.services import erase_contact
 from tests.conftest import held_while

@@ -16,11 +16,10 @@ from sqlalchemy import select
 
 from eventplanner.errors import DomainError
 from eventplanner.events.models import Activity
-from eventplanner.events.services import activity_details_of
+from eventplanner.events.services import activity_details_of, change_part
 from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
-from eventplanner.invitations.updates import change_part
 from eventplanner.invitations.waitlist import confirmed_places
 from tests.conftest import app_for
 

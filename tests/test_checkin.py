@@ -55,7 +55,7 @@ def door(client, event, race, query: str = "") -> str:
 
 def test_the_organiser_finds_a_guest_by_name_and_checks_them_in_and_out(
         app, evening, log_in):
-    from eventplanner.checkin.models import CheckIn
+    from eventplanner.invitations.models import CheckIn
 
     event, race, guests = evening
     organiser = log_in(event.owner)
@@ -100,7 +100,7 @@ def test_the_guests_qr_code_checks_them_in(app, client, evening, log_in):
     "", "12", "1-AAAAAAAAAA", "abc-def", "99999-x",
     "²-x", "１-AAAAAAAAAA", "1-ÅÅÅÅÅÅÅÅÅÅ", "99999999999999999999-AAAAAAAAAA"])
 def test_a_wrong_code_checks_nobody_in(app, evening, log_in, code):
-    from eventplanner.checkin.models import CheckIn
+    from eventplanner.invitations.models import CheckIn
 
     event, race, guests = evening
     response = log_in(event.owner).submit(f"/events/{event.id}/check-in/{race}/code",
@@ -147,7 +147,7 @@ def test_a_helpers_link_checks_guests_in_and_opens_nothing_else(
     assert response.status_code == 303
     assert "1 / 3 arrived" in words_of(helper.get(f"{link}{race}").get_data(as_text=True))
     with app.app_context():
-        from eventplanner.checkin.models import CheckIn
+        from eventplanner.invitations.models import CheckIn
         assert db.session.scalar(select(CheckIn.checked_in_by)) == "Sven at the door"
 
     # Nothing else: no organiser page, no other event's part or guest.
@@ -176,9 +176,8 @@ def test_a_helpers_link_checks_guests_in_and_opens_nothing_else(
 
 def test_two_helpers_checking_in_the_same_guest_at_once_make_one_check_in(app, evening):
     from eventplanner.checkin import services
-    from eventplanner.checkin.models import CheckIn
     from eventplanner.events.models import Activity
-    from eventplanner.invitations.models import Invitation
+    from eventplanner.invitations.models import CheckIn, Invitation
 
     event, race, guests = evening
     start = threading.Barrier(8)

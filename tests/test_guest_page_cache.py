@@ -43,11 +43,11 @@ from eventplanner.events.services import (
     EventDetails,
     activity_details_of,
     add_activity,
+    change_event,
+    change_part,
     create_event,
     event_details_of,
-    remove_activity,
-    update_activity,
-    update_event,
+    remove_part,
 )
 from eventplanner.extensions import db, utcnow
 from eventplanner.goals.models import ResultStatus
@@ -200,20 +200,20 @@ class GuestPagesStayFresh(RuleBasedStateMachine):
           name=st.sampled_from(["Stair race", "Dinner", "Dinner at Bryggen"]),
           later=st.sampled_from([timedelta(0), timedelta(hours=1)]))
     def organiser_edits_a_part(self, kind, capacity, name, later):
-        with self.service():
+        with self.service() as now:
             part = self._part(self.current_id, kind)
             if part is not None:
                 details = activity_details_of(part)
-                update_activity(part, replace(
+                change_part(part, replace(
                     details, name=name, capacity=capacity,
-                    starts_at=details.starts_at + later, ends_at=details.ends_at + later))
+                    starts_at=details.starts_at + later, ends_at=details.ends_at + later), now)
 
     @rule()
     def organiser_removes_the_dinner(self):
-        with self.service():
+        with self.service() as now:
             dinner = self._part(self.current_id, ActivityKind.STANDARD)
             if dinner is not None:
-                remove_activity(dinner)
+                remove_part(dinner, now)
 
     @rule()
     def organiser_adds_a_dinner(self):
@@ -287,9 +287,9 @@ class GuestPagesStayFresh(RuleBasedStateMachine):
 
     @rule(status=st.sampled_from([EventStatus.CANCELLED, EventStatus.PUBLISHED]))
     def organiser_cancels_or_publishes_the_event(self, status):
-        with self.service():
+        with self.service() as now:
             event = db.session.get(Event, self.current_id)
-            update_event(event, replace(event_details_of(event), status=status))
+            change_event(event, replace(event_details_of(event), status=status), now)
 
     @rule(hours=st.sampled_from([1, 20, 50, 120, 130]))
     def time_passes(self, hours):

@@ -14,8 +14,8 @@ from eventplanner.extensions import db, utcnow
 from eventplanner.invitations import answers, inviting, links, reminders, waitlist
 from eventplanner.invitations.answers import GuestAnswer
 from eventplanner.invitations.models import AnswerStatus, Invitation
-from eventplanner.invitations.tokens import token_digest
 from eventplanner.mail.models import Message
+from eventplanner.tokens import token_digest
 
 YES, NO, MAYBE, WAITLISTED = (AnswerStatus.YES, AnswerStatus.NO, AnswerStatus.MAYBE,
                               AnswerStatus.WAITLISTED)

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from eventplanner.auth.models import Login, Organiser
 from eventplanner.errors import InvalidState
 from eventplanner.extensions import db, utcnow
-from eventplanner.invitations.tokens import looks_like_token, token_digest
+from eventplanner.tokens import looks_like_token, token_digest
 
 
 class EmailTaken(InvalidState):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -14,24 +13,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from eventplanner.auth.access import visible_event_ids
+from eventplanner.access import visible_event_ids
 from eventplanner.auth.models import Organiser
 from eventplanner.calendar.ics import CalendarEntry, Method, PartStat, Person, build_calendar
 from eventplanner.calendar.models import CalendarFeed
 from eventplanner.errors import InvalidState, NotFound
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
-from eventplanner.invitations.models import AnswerStatus, Invitation
-from eventplanner.invitations.tokens import looks_like_token, make_token, new_nonce, token_digest
 from eventplanner.mail.outbox import MERGE_CN, MERGE_EMAIL, MERGE_LINK
+from eventplanner.tokens import looks_like_token, make_token, new_nonce, token_digest
 from eventplanner.urls import absolute_url
 
-PARTSTAT = {
-    AnswerStatus.YES: PartStat.ACCEPTED,
-    AnswerStatus.NO: PartStat.DECLINED,
-    AnswerStatus.MAYBE: PartStat.TENTATIVE,
-    AnswerStatus.WAITLISTED: PartStat.TENTATIVE,
-}
 #: Letters that Unicode does not decompose into a base letter and an accent.
 NORDIC_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss",
                                 "ð": "d", "þ": "th"})
@@ -76,7 +68,7 @@ def entry_for(activity: Activity, *, description: str = "", url: str = "",
         changed_at=event.updated_at)
 
 
-def _part_description(activity: Activity, link: str = "") -> str:
+def part_description(activity: Activity, link: str = "") -> str:
     """What a calendar shows under the part: notes, the event, and the guest's own link."""
     event = activity.event
     lines = [text for text in (activity.notes, event.description) if text]
@@ -85,46 +77,12 @@ def _part_description(activity: Activity, link: str = "") -> str:
     return "\n\n".join(lines)
 
 
-def guest_parts(invitation: Invitation) -> list[Activity]:
-    """The parts a guest said yes or maybe to; every part while they have not answered."""
-    parts = invitation.event.activities
-    if not invitation.responses:
-        return list(parts)
-    return [a for a in parts if invitation.answer_for(a) in (
-        AnswerStatus.YES, AnswerStatus.MAYBE, AnswerStatus.WAITLISTED)]
-
-
-def guest_download(invitation: Invitation, link: str) -> bytes:
-    """``/r/<token>/calendar.ics``: the guest's own file (PUBLISH, their link inside)."""
-    parts = guest_parts(invitation)
-    if not invitation.event.activities:
-        raise NoParts(_("The programme is not ready yet: there is nothing to add."))
-    if not parts:
-        raise NoParts(_("You are not coming to any part, so there is nothing to add."))
-    return build_calendar(
-        (entry_for(a, description=_part_description(a, link), url=link) for a in parts),
-        Method.PUBLISH, name=invitation.event.title)
-
-
-def guest_request(invitation: Invitation, link: str,
-                  activities: Iterable[Activity] | None = None,
-                  method: Method = Method.REQUEST) -> bytes:
-    """The invitation for one guest's mail program: ATTENDEE with their answer per part."""
-    contact = invitation.contact
-    attendee = Person(contact.email, contact.name)
-    parts = list(invitation.event.activities if activities is None else activities)
-    return build_calendar(
-        (entry_for(a, description=_part_description(a, link), url=link, attendee=attendee,
-                   partstat=PARTSTAT.get(invitation.answer_for(a), PartStat.NEEDS_ACTION))
-         for a in parts), method)
-
-
 def batch_request_template(event: Event) -> bytes:
     """An invitation .ics for every not-yet-answering guest of an event, with merge fields
     for the guest's name, email and link (filled by ``ics.merge_calendar``)."""
     attendee = Person(MERGE_EMAIL, MERGE_CN)
     return build_calendar(
-        (entry_for(a, description=_part_description(a, MERGE_LINK), url=MERGE_LINK,
+        (entry_for(a, description=part_description(a, MERGE_LINK), url=MERGE_LINK,
                    attendee=attendee) for a in event.activities), Method.REQUEST)
 
 
@@ -132,7 +90,7 @@ def event_download(event: Event) -> bytes:
     """The whole event for the organiser: PUBLISH, no attendees, no personal links."""
     if not event.activities:
         raise NoParts(_("This event has no parts yet: add one first."))
-    return build_calendar((entry_for(a, description=_part_description(a))
+    return build_calendar((entry_for(a, description=part_description(a))
                            for a in event.activities), Method.PUBLISH, name=event.title)
 
 
@@ -192,7 +150,7 @@ def feed(organiser: Organiser) -> bytes:
         .order_by(Event.id)
         .options(selectinload(Event.activities), selectinload(Event.owner))).all()
     with force_locale(organiser.language):
-        entries = [entry_for(activity, description=_part_description(activity))
+        entries = [entry_for(activity, description=part_description(activity))
                    for event in events for activity in event.activities]
         name = _("Events: %(name)s", name=organiser.name)
     return build_calendar(entries, Method.PUBLISH, name=name)
@@ -236,7 +194,7 @@ def google_calendar_link(activity: Activity, link: str = "") -> str:
         "action": "TEMPLATE",
         "text": part_title(activity),
         "dates": f"{_utc_stamp(activity.starts_at)}/{_utc_stamp(activity.ends_at)}",
-        "details": _part_description(activity, link),
+        "details": part_description(activity, link),
         "location": activity.location,
         "ctz": event.timezone,
     }
@@ -250,7 +208,7 @@ def outlook_calendar_link(activity: Activity, link: str = "") -> str:
         "subject": part_title(activity),
         "startdt": activity.starts_at.astimezone(UTC).isoformat(),
         "enddt": activity.ends_at.astimezone(UTC).isoformat(),
-        "body": _part_description(activity, link),
+        "body": part_description(activity, link),
         "location": activity.location,
     }
     return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)

@@ -18,14 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from eventplanner.checkin.models import CheckIn, CheckInHelper
+from eventplanner.checkin.models import CheckInHelper
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidState, NotFound
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
-from eventplanner.invitations.errors import LinkNotValid
-from eventplanner.invitations.models import AnswerStatus, Invitation, Response
-from eventplanner.invitations.tokens import looks_like_token, make_token, new_nonce, token_digest
+from eventplanner.invitations.errors import EventCancelled, LinkNotValid
+from eventplanner.invitations.models import AnswerStatus, CheckIn, Invitation, Response
+from eventplanner.tokens import looks_like_token, make_token, new_nonce, token_digest
 from eventplanner.urls import absolute_url
 
 #: Characters of the HMAC in a guest's check-in code: 60 bits, enough that codes cannot be
@@ -40,10 +40,6 @@ CODE_FORMAT = re.compile(rf"([0-9]{{1,9}})-[A-Za-z0-9_-]{{{CODE_SECRET_LENGTH}}}
 class UnknownCode(DomainError):
     status_code = 422
     default_message = _l("This code is not for this event. Check the guest's name instead.")
-
-
-class EventCancelled(InvalidState):
-    default_message = _l("The event is cancelled: nobody can be checked in.")
 
 
 # --- codes ------------------------------------------------------------------------------
@@ -151,7 +147,7 @@ def check_in(activity: Activity, invitation: Invitation, by: str, now: datetime)
     in already changes nothing, also when two helpers tap at the same moment."""
     event = activity.event
     if event.is_cancelled:
-        raise EventCancelled()
+        raise EventCancelled(_l("The event is cancelled: nobody can be checked in."))
     existing = _check_in_of(activity, invitation)
     if existing is not None:
         return existing

@@ -10,25 +10,19 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.auth.access import organisers_only
+from eventplanner.access import get_event_for
+from eventplanner.auth.login import organisers_only
 from eventplanner.checkin import services
-from eventplanner.errors import DomainError, NotFound, commit_or_flash
+from eventplanner.errors import DomainError, NotFound
 from eventplanner.events.models import Activity, Event
-from eventplanner.events.services import get_event_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
-from eventplanner.invitations.errors import LinkNotValid
 from eventplanner.security import private_link_pages
+from eventplanner.transactions import commit_or_flash
 
 bp = organisers_only(Blueprint("checkin", __name__, url_prefix="/events/<int:event_id>/check-in"))
 door = Blueprint("door", __name__, url_prefix="/door/<token>")
 private_link_pages(door)
-
-
-@door.errorhandler(LinkNotValid)
-def link_not_valid(error):
-    """A helper's link that was revoked or never existed: told as a helper's, not a guest's."""
-    return render_template("checkin/link_invalid.html"), 404
 
 
 @door.before_request

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager, subqueryload
+from sqlalchemy import select
 
-from eventplanner.auth.access import may_open_contact
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import normalise_email
 from eventplanner.contacts.models import Company, Contact, Tag, contact_tag
-from eventplanner.errors import InvalidState, NotFound
+from eventplanner.errors import InvalidState
 from eventplanner.extensions import db
 
 
@@ -38,32 +36,8 @@ def parse_tags(text: str) -> tuple[str, ...]:
                          if part.strip()}))
 
 
-def contacts_for(organiser: Organiser, search: str = "", company_id: int | None = None,
-                 tag: str = "") -> list[Contact]:
-    """The organiser's contacts, filtered, with company and tags loaded, by name."""
-    query = (
-        select(Contact).where(Contact.organiser_id == organiser.id,
-                              Contact.erased_at.is_(None))
-        .outerjoin(Contact.company)
-        .options(contains_eager(Contact.company), subqueryload(Contact.tags))
-        .order_by(func.lower(Contact.name), Contact.id)
-    )
-    if search.strip():
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(Contact.name).like(pattern),
-                                Contact.email.like(pattern),
-                                func.lower(Company.name).like(pattern)))
-    if company_id:
-        query = query.where(Contact.company_id == company_id)
-    if tag:
-        query = query.where(Contact.tags.any(Tag.name == tag.strip().lower()))
-    return list(db.session.scalars(query))
 
 
-def companies_for(organiser: Organiser) -> list[Company]:
-    return list(db.session.scalars(
-        select(Company).where(Company.organiser_id == organiser.id)
-        .order_by(func.lower(Company.name))))
 
 
 def tags_for(organiser: Organiser) -> list[Tag]:
@@ -71,27 +45,10 @@ def tags_for(organiser: Organiser) -> list[Tag]:
         select(Tag).where(Tag.organiser_id == organiser.id).order_by(Tag.name)))
 
 
-def get_contact_for(organiser: Organiser, contact_id: int) -> Contact:
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or not may_open_contact(organiser, contact):
-        raise NotFound()
-    return contact
 
 
-def get_company_for(organiser: Organiser, company_id: int) -> Company:
-    company = db.session.scalar(select(Company).where(
-        Company.id == company_id, Company.organiser_id == organiser.id))
-    if company is None:
-        raise NotFound()
-    return company
 
 
-def companies_with_counts(organiser: Organiser) -> list[tuple[Company, int]]:
-    """The organiser's companies, by name, with how many contacts each has."""
-    return list(db.session.execute(
-        select(Company, func.count(Contact.id)).outerjoin(Contact, Contact.company_id == Company.id)
-        .where(Company.organiser_id == organiser.id).group_by(Company.id)
-        .order_by(func.lower(Company.name))).all())
 
 
 class Directory:
@@ -102,7 +59,8 @@ class Directory:
 
     def __init__(self, organiser: Organiser) -> None:
         self.organiser = organiser
-        self.companies = {c.name.lower(): c for c in companies_for(organiser)}
+        self.companies = {c.name.lower(): c for c in db.session.scalars(
+            select(Company).where(Company.organiser_id == organiser.id))}
         self.tags = {t.name: t for t in tags_for(organiser)}
 
     def company(self, name: str) -> Company | None:

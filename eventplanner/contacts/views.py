@@ -6,13 +6,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.auth.access import organisers_only
+from eventplanner import access
+from eventplanner.auth.login import organisers_only
 from eventplanner.contacts import csv_import, services
 from eventplanner.contacts.forms import ContactForm, ImportUploadForm
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations.waitlist import delete_contact_and_free_places, promotions_message
+from eventplanner.transactions import commit_or_refuse
 from eventplanner.uploads import services as uploads
 from eventplanner.uploads.forms import CheckedUploadForm
 
@@ -26,23 +28,17 @@ def list_contacts():
     search = request.args.get("q", "")[:200]
     tag = request.args.get("tag", "")[:60]
     company_id = request.args.get("company", type=int)
-    contacts = services.contacts_for(current_user, search=search, company_id=company_id,
+    contacts = access.contacts_for(current_user, search=search, company_id=company_id,
                                      tag=tag)
     return render_template(
         "contacts/list.html", contacts=contacts, search=search, tag=tag,
-        company_id=company_id, companies=services.companies_for(current_user),
+        company_id=company_id, companies=access.companies_for(current_user),
         tags=services.tags_for(current_user))
 
 
 def _save_contact(form, change) -> bool:
-    try:
-        change()
-    except services.EmailInUse as error:
-        db.session.rollback()
-        form.email.errors.append(str(error.message))
-        return False
-    db.session.commit()
-    return True
+    return commit_or_refuse(change, lambda error: form.email.errors.append(str(error.message)),
+                            services.EmailInUse) is not None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -58,7 +54,7 @@ def create_contact():
 
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
 def edit_contact(contact_id: int):
-    contact = services.get_contact_for(current_user, contact_id)
+    contact = access.get_contact_for(current_user, contact_id)
     form = ContactForm(data={
         "name": contact.name, "email": contact.email, "phone": contact.phone,
         "company_name": contact.company.name if contact.company else "",
@@ -74,7 +70,7 @@ def edit_contact(contact_id: int):
 
 @bp.route("/<int:contact_id>/delete", methods=["GET", "POST"])
 def delete_contact(contact_id: int):
-    contact = services.get_contact_for(current_user, contact_id)
+    contact = access.get_contact_for(current_user, contact_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         name = contact.name

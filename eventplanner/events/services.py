@@ -1,22 +1,24 @@
-"""Rules for events, their parts and who may manage them.
+"""Rules for events, their parts and who may manage them: creating, editing (which tells
+guests through ``events.signals``), copying to a next edition, co-organisers.
 
 Services take model objects and plain data, add and flush; the caller commits.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 
-from eventplanner.auth.access import event_visible_to
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import find_organiser_by_email
 from eventplanner.errors import Forbidden, InvalidState, NotFound
+from eventplanner.events import signals
+from eventplanner.events.locking import lock_answers
 from eventplanner.events.models import (
     Activity,
     ActivityKind,
@@ -72,50 +74,17 @@ class NoSuchOrganiser(InvalidState):
     default_message = _l("No organiser has an account with that email address.")
 
 
-def events_for(organiser: Organiser) -> list[Event]:
-    """Every event the organiser owns or co-organises, with their parts loaded."""
-    query = (
-        select(Event)
-        .where(event_visible_to(organiser))
-        .options(selectinload(Event.activities), selectinload(Event.owner))
-    )
-    return list(db.session.scalars(query))
-
-
-def dashboard_sections(organiser: Organiser, now: datetime) -> tuple[list[Event], list[Event]]:
-    """The organiser's events split into (upcoming, past).
+def dashboard_sections(events: list[Event], now: datetime) -> tuple[list[Event], list[Event]]:
+    """The organiser's events (``access.events_for``) split into (upcoming, past).
 
     Upcoming: soonest first, events without parts yet at the end. Past: latest first.
     """
     upcoming, past = [], []
-    for event in events_for(organiser):
+    for event in events:
         (past if event.is_past(now) else upcoming).append(event)
     upcoming.sort(key=lambda e: (e.starts_at is None, e.starts_at or now, e.id))
     past.sort(key=lambda e: (e.starts_at, e.id), reverse=True)
     return upcoming, past
-
-
-def get_event_for(organiser: Organiser, event_id: int) -> Event:
-    """The event, if the organiser may manage it; ``NotFound`` otherwise.
-
-    A foreign event looks exactly like a missing one, so ids reveal nothing.
-    """
-    event = db.session.scalar(
-        select(Event)
-        .where(Event.id == event_id, event_visible_to(organiser))
-        .options(selectinload(Event.activities), joinedload(Event.co_organisers))
-    )
-    if event is None:
-        raise NotFound()
-    return event
-
-
-def get_activity_for(organiser: Organiser, event_id: int, activity_id: int) -> Activity:
-    event = get_event_for(organiser, event_id)
-    for activity in event.activities:
-        if activity.id == activity_id:
-            return activity
-    raise NotFound()
 
 
 def create_event(owner: Organiser, details: EventDetails) -> Event:
@@ -126,12 +95,24 @@ def create_event(owner: Organiser, details: EventDetails) -> Event:
     return event
 
 
-def update_event(event: Event, details: EventDetails) -> Event:
-    """Change an event. If its time zone changes, its parts keep their wall-clock times.
+def calendar_facts(activity: Activity) -> dict:
+    """What a calendar shows of a part: a change here is worth an update."""
+    return {"starts_at": activity.starts_at, "ends_at": activity.ends_at,
+            "location": activity.location,
+            "geo": (activity.latitude, activity.longitude)}
 
-    An organiser who corrects the zone means "16:00 where the event is", not "the same
-    instant": the race still starts at 16:00 on the local clock.
-    """
+
+def change_event(event: Event, details: EventDetails, now: datetime) -> Event:
+    """Edit an event: the one way to, so guests always hear what concerns them.
+
+    Cancelling it sends every invited guest (but those who said no to everything) a
+    cancellation, and publishing it again after that sends them the event back (SEQUENCE
+    one higher than the cancellation). If its time zone changes, its parts keep their
+    wall-clock times (an organiser who corrects the zone means "16:00 where the event is",
+    not "the same instant"), and the guests of each part that moved get its update."""
+    lock_answers(event)
+    before = {activity.id: calendar_facts(activity) for activity in event.activities}
+    was_cancelled = event.status is EventStatus.CANCELLED
     if details.timezone != event.timezone:
         old_zone = event.timezone
         for activity in event.activities:
@@ -140,7 +121,27 @@ def update_event(event: Event, details: EventDetails) -> Event:
             activity.ends_at = _to_utc(wall_clock(activity.ends_at, old_zone), details.timezone)
     _apply_event_details(event, details)
     db.session.flush()
+    app = current_app._get_current_object()
+    if event.status is EventStatus.CANCELLED and not was_cancelled:
+        _next_sequence(event.activities)
+        signals.event_cancelled.send(app, event=event, now=now)
+    elif event.status is EventStatus.PUBLISHED and was_cancelled:
+        _next_sequence(event.activities)
+        signals.event_reinstated.send(app, event=event, now=now)
+    else:
+        for activity in event.activities:
+            if calendar_facts(activity) != before[activity.id]:
+                _next_sequence([activity])
+                signals.part_moved.send(app, activity=activity, before=before[activity.id],
+                                        now=now)
+    db.session.flush()
     return event
+
+
+def _next_sequence(activities) -> None:
+    """A part's calendar entry changed: the next file about it carries a higher SEQUENCE."""
+    for activity in activities:
+        activity.sequence += 1
 
 
 def _trimmed(value):
@@ -222,12 +223,33 @@ def add_activity(event: Event, details: ActivityDetails) -> Activity:
     return activity
 
 
-def update_activity(activity: Activity, details: ActivityDetails) -> Activity:
+@dataclass
+class PartChange:
+    """A saved part, and the guests its new capacity took from the waitlist (emailed)."""
+
+    activity: Activity
+    promoted: list = field(default_factory=list)
+
+
+def change_part(activity: Activity, details: ActivityDetails, now: datetime) -> PartChange:
+    """Edit a part: the one way to. Its capacity cannot go below the places already
+    confirmed; places that a higher capacity frees go to the waitlist; its guests hear if it
+    moved. Decided under the event's answer lock, with the confirmed places as they are then."""
+    lock_answers(activity.event)
+    app = current_app._get_current_object()
+    signals.part_changing.send(app, activity=activity, details=details)
+    before = calendar_facts(activity)
     _check_activity_details(details, activity.event.timezone)
     _apply_activity_details(activity, activity.event.timezone, details)
     activity.event.touch()
     db.session.flush()
-    return activity
+    if calendar_facts(activity) != before:
+        _next_sequence([activity])
+        signals.part_moved.send(app, activity=activity, before=before, now=now)
+    promoted = [guest for _receiver, guests in
+                signals.part_changed.send(app, activity=activity, now=now)
+                for guest in guests or ()]
+    return PartChange(activity, promoted)
 
 
 def _check_activity_details(details: ActivityDetails, zone_name: str) -> None:
@@ -265,8 +287,13 @@ def activity_details_of(activity: Activity) -> ActivityDetails:
     )
 
 
-def remove_activity(activity: Activity) -> None:
-    """Delete a part of an event."""
+def remove_part(activity: Activity, now: datetime) -> None:
+    """Remove a part: the one way to. Its guests get a cancellation for their calendars,
+    and each guest's history keeps what they had answered."""
+    lock_answers(activity.event)
+    _next_sequence([activity])
+    signals.part_removing.send(current_app._get_current_object(), activity=activity, now=now)
+    db.session.flush()
     activity.event.touch()
     activity.event.activities.remove(activity)
     db.session.flush()

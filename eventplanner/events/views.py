@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
-from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.auth.access import organisers_only
+from eventplanner import access
+from eventplanner.auth.login import organisers_only
 from eventplanner.calendar.services import NoParts, event_download, feed_link
 from eventplanner.calendar.views import ics_response
-from eventplanner.errors import DomainError
 from eventplanner.events import services
 from eventplanner.events.forms import (
     KIND_LABELS,
@@ -26,37 +24,17 @@ from eventplanner.events.forms import (
 from eventplanner.extensions import db, utcnow
 from eventplanner.feedback.history import guests_to_look_after
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.invitations.event_changes import answers_count
 from eventplanner.invitations.inviting import reinvite_guests
-from eventplanner.invitations.updates import (
-    answers_count,
-    change_event,
-    change_part,
-    remove_part,
-)
 from eventplanner.invitations.waitlist import promotions_message
+from eventplanner.transactions import commit_or_form_error
 
 bp = organisers_only(Blueprint("events", __name__))
-T = TypeVar("T")
 
 
 @bp.context_processor
 def labels() -> dict:
     return {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS}
-
-
-def _saved(form, change: Callable[[], T]) -> T | None:
-    """Run one service call and commit, returning its result.
-
-    A refusal rolls back, becomes a message on the form, and returns None.
-    """
-    try:
-        result = change()
-    except DomainError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error.message))
-        return None
-    db.session.commit()
-    return result
 
 
 def _form_page(template: str, form, **context):
@@ -68,7 +46,7 @@ def _form_page(template: str, form, **context):
 @bp.route("/")
 def dashboard():
     now = utcnow()
-    upcoming, past = services.dashboard_sections(current_user, now)
+    upcoming, past = services.dashboard_sections(access.events_for(current_user), now)
     next_event = next((e for e in upcoming if e.starts_at and not e.is_cancelled), None)
     look_after = guests_to_look_after(next_event, current_user, now) if next_event else []
     return render_template("events/dashboard.html", upcoming=upcoming, past=past,
@@ -79,7 +57,7 @@ def dashboard():
 @bp.route("/events/new", methods=["GET", "POST"])
 def create_event():
     form = EventForm()
-    event = form.validate_on_submit() and _saved(
+    event = form.validate_on_submit() and commit_or_form_error(
         form, lambda: services.create_event(current_user, form.details()))
     if event:
         flash(_("Event created. Now add its parts."), "success")
@@ -89,7 +67,7 @@ def create_event():
 
 @bp.route("/events/<int:event_id>")
 def show_event(event_id: int):
-    event = services.get_event_for(current_user, event_id)
+    event = access.get_event_for(current_user, event_id)
     return render_template(
         "events/event.html",
         event=event,
@@ -100,11 +78,11 @@ def show_event(event_id: int):
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
-    event = services.get_event_for(current_user, event_id)
+    event = access.get_event_for(current_user, event_id)
     form = EventForm(data=asdict(services.event_details_of(event)) | {
         "status": event.status.value})
-    if form.validate_on_submit() and _saved(
-            form, lambda: change_event(event, form.details(), utcnow())):
+    if form.validate_on_submit() and commit_or_form_error(
+            form, lambda: services.change_event(event, form.details(), utcnow())):
         flash(_("Event saved."), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
     return _form_page("events/event_form.html", form, event=event)
@@ -112,9 +90,9 @@ def edit_event(event_id: int):
 
 @bp.route("/events/<int:event_id>/activities/new", methods=["GET", "POST"])
 def add_activity(event_id: int):
-    event = services.get_event_for(current_user, event_id)
+    event = access.get_event_for(current_user, event_id)
     form = ActivityForm(zone_name=event.timezone)
-    if form.validate_on_submit() and _saved(
+    if form.validate_on_submit() and commit_or_form_error(
             form, lambda: services.add_activity(event, form.details())):
         flash(_("Part added."), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
@@ -123,11 +101,11 @@ def add_activity(event_id: int):
 
 @bp.route("/events/<int:event_id>/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 def edit_activity(event_id: int, activity_id: int):
-    activity = services.get_activity_for(current_user, event_id, activity_id)
+    activity = access.get_activity_for(current_user, event_id, activity_id)
     event = activity.event
     form = ActivityForm.for_part(services.activity_details_of(activity), event.timezone)
-    saved = form.validate_on_submit() and _saved(
-        form, lambda: change_part(activity, form.details(), utcnow()))
+    saved = form.validate_on_submit() and commit_or_form_error(
+        form, lambda: services.change_part(activity, form.details(), utcnow()))
     if saved:
         flash(_("Part saved."), "success")
         if saved.promoted:
@@ -139,11 +117,11 @@ def edit_activity(event_id: int, activity_id: int):
 @bp.route("/events/<int:event_id>/activities/<int:activity_id>/delete", methods=["GET", "POST"])
 def remove_activity(event_id: int, activity_id: int):
     """Ask first (GET), then remove the part (POST)."""
-    activity = services.get_activity_for(current_user, event_id, activity_id)
+    activity = access.get_activity_for(current_user, event_id, activity_id)
     event = activity.event
     form = ConfirmForm()
     if form.validate_on_submit():
-        remove_part(activity, utcnow())
+        services.remove_part(activity, utcnow())
         db.session.commit()
         flash(_("Part removed: %(name)s.", name=activity.name), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
@@ -153,7 +131,7 @@ def remove_activity(event_id: int, activity_id: int):
 
 @bp.route("/events/<int:event_id>/co-organisers", methods=["POST"])
 def add_co_organiser(event_id: int):
-    event = services.get_event_for(current_user, event_id)
+    event = access.get_event_for(current_user, event_id)
     services.require_owner(event, current_user)
     form = CoOrganiserForm()
     if form.validate_on_submit():
@@ -172,7 +150,7 @@ def add_co_organiser(event_id: int):
 
 @bp.route("/events/<int:event_id>/co-organisers/<int:organiser_id>/remove", methods=["POST"])
 def remove_co_organiser(event_id: int, organiser_id: int):
-    event = services.get_event_for(current_user, event_id)
+    event = access.get_event_for(current_user, event_id)
     services.remove_co_organiser(event, current_user, organiser_id)
     db.session.commit()
     flash(_("Access removed."), "success")
@@ -182,7 +160,7 @@ def remove_co_organiser(event_id: int, organiser_id: int):
 @bp.route("/events/<int:event_id>/calendar.ics")
 def event_calendar(event_id: int):
     """The whole event as .ics: no attendees, no personal links (calendars get shared)."""
-    event = services.get_event_for(current_user, event_id)
+    event = access.get_event_for(current_user, event_id)
     try:
         content = event_download(event)
     except NoParts as error:
@@ -194,7 +172,7 @@ def event_calendar(event_id: int):
 @bp.route("/events/<int:event_id>/next-edition", methods=["GET", "POST"])
 def next_edition(event_id: int):
     """Copy the event into next year's edition, in the same series."""
-    event = services.get_event_for(current_user, event_id)
+    event = access.get_event_for(current_user, event_id)
     form = NextEditionForm()
     if request.method == "GET" and event.starts_at:
         form.first_day.data = services.next_edition_day(event)
@@ -207,7 +185,7 @@ def next_edition(event_id: int):
                 reinvite_guests(event, edition, utcnow())
             return edition
 
-        edition = _saved(form, copy)
+        edition = commit_or_form_error(form, copy)
         if edition:
             flash(_("The new edition is ready as a draft. Check the times, then publish."),
                   "success")

@@ -3,7 +3,7 @@ the guests of the next event who need looking after.
 
 Every function here runs a fixed number of queries, whatever the length of the history, and
 takes the viewer: what it shows comes only from events the viewer may see
-(``auth.access.visible_event_ids``), so nothing links to a page that answers 404 for them.
+(``access.visible_event_ids``), so nothing links to a page that answers 404 for them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
-from eventplanner.auth.access import may_open_contact, visible_event_ids
+from eventplanner.access import may_open_contact, visible_event_ids
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Company, Contact
 from eventplanner.errors import DomainError, NotFound

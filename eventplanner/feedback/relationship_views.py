@@ -6,17 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.auth.access import organisers_only
-from eventplanner.contacts.services import (
-    companies_with_counts,
-    get_company_for,
-    get_contact_for,
-)
-from eventplanner.errors import commit_or_flash
+from eventplanner.access import companies_with_counts, get_company_for, get_contact_for
+from eventplanner.auth.login import organisers_only
 from eventplanner.extensions import utcnow
 from eventplanner.feedback import history
 from eventplanner.feedback.forms import NoteForm
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.transactions import commit_or_flash
 
 bp = organisers_only(Blueprint("relationships", __name__, url_prefix="/contacts"))
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
-from eventplanner.auth.access import visible_event_ids
+from eventplanner.access import visible_event_ids
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidState
@@ -19,6 +19,7 @@ from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, PartRating
 from eventplanner.feedback.nps import NpsSummary, nps_summary, score_distribution
 from eventplanner.formatting import format_moment
+from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.labels import nps_group_label
 from eventplanner.mail.outbox import MailMerge
@@ -174,8 +175,6 @@ def request_feedback(event: Event, now: datetime) -> int:
 
 
 def _email_guests(event: Event, people: list[Invitation], kind: str, subject) -> int:
-    from eventplanner.invitations.links import invitation_token
-
     batch = MailMerge(event, kind, subject)
     for invitation in people:
         batch.add(invitation_id=invitation.id, to=invitation.contact.email,

@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from eventplanner.auth.access import organisers_only
-from eventplanner.errors import commit_or_flash
-from eventplanner.events.services import get_event_for
+from eventplanner.access import get_event_for
+from eventplanner.auth.login import organisers_only
 from eventplanner.extensions import utcnow
 from eventplanner.feedback import services
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.spreadsheets import csv_bytes, csv_delimiter, csv_download
+from eventplanner.transactions import commit_or_flash
 
 bp = organisers_only(Blueprint("feedback", __name__, url_prefix="/events/<int:event_id>"))
 

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from eventplanner.auth.access import visible_event_ids
+from eventplanner.access import visible_event_ids
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidState, NotFound
@@ -22,6 +22,7 @@ from eventplanner.events.models import Activity, ActivityKind, Event
 from eventplanner.extensions import db, utcnow
 from eventplanner.goals.models import Goal, Result, ResultStatus
 from eventplanner.goals.times import parse_duration
+from eventplanner.invitations.inviting import queue_guest_email
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 
 #: Answers that make a guest a participant of a timed part (a "maybe" may still set a goal).
@@ -430,8 +431,6 @@ def email_results(activity: Activity, now: datetime) -> int:
     once per part (another timed part of the event has its own email).
 
     Needs published results. Returns how many emails were queued."""
-    from eventplanner.invitations.inviting import queue_guest_email
-
     if activity.event.results_published_at is None:
         raise InvalidState(_l("Publish the results before emailing them."))
     waiting = {line.result.id: line for line in standings(activity)

@@ -7,15 +7,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from eventplanner.auth.access import organisers_only
-from eventplanner.errors import DomainError, NotFound, commit_or_flash
+from eventplanner.access import get_activity_for, get_event_for
+from eventplanner.auth.login import organisers_only
+from eventplanner.errors import DomainError, NotFound
 from eventplanner.events.models import ActivityKind
-from eventplanner.events.services import get_activity_for, get_event_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.goals import csv_results, services
 from eventplanner.goals.forms import ResultsUploadForm
 from eventplanner.goals.models import ResultStatus
+from eventplanner.transactions import commit_or_flash
 from eventplanner.uploads import services as uploads
 from eventplanner.uploads.forms import CheckedUploadForm
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventplanner.errors import DeadlinePassed, Full
+from eventplanner.events.locking import lock_answers
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.invitations.changes import note_change
@@ -33,7 +35,6 @@ from eventplanner.invitations.models import (
     Response,
 )
 from eventplanner.invitations.waitlist import confirmed_places, promote_from_waitlist
-from eventplanner.locking import lock_events
 
 
 @dataclass(frozen=True)
@@ -49,24 +50,12 @@ class GuestAnswer:
 
 def choose_guest_language(invitation: Invitation, language: str, now: datetime) -> None:
     """The guest's own choice of language, for their pages and the emails that follow."""
-    from flask import current_app
-
     if language not in current_app.config["LANGUAGES"]:
         raise UnknownLanguage()
     if invitation.language != language:
         invitation.language = language
         invitation.updated_at = now
     db.session.flush()
-
-
-def lock_answers(event: Event) -> Event:
-    """Take the event's answer lock (see ``locking``), then read afresh what answers are
-    decided on: the event's status and deadline, and each part's capacity."""
-    lock_events([event.id])
-    db.session.execute(select(Event).where(Event.id == event.id)
-                       .options(selectinload(Event.activities))
-                       .execution_options(populate_existing=True))
-    return event
 
 
 def _reread_under_lock(invitation: Invitation) -> None:

@@ -17,22 +17,23 @@ from sqlalchemy.orm import contains_eager, joinedload, subqueryload
 
 from eventplanner.auth.models import Organiser
 from eventplanner.calendar.ics import Method
-from eventplanner.calendar.services import batch_request_template, guest_request
+from eventplanner.calendar.services import batch_request_template
 from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import contact_ids_with_tag
 from eventplanner.errors import InvalidState, NotFound
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.invitations.errors import EventCancelled
+from eventplanner.invitations.guest_calendar import guest_request
 from eventplanner.invitations.links import _refuse_if_erased, invitation_link
 from eventplanner.invitations.models import Invitation
-from eventplanner.invitations.tokens import (
+from eventplanner.mail.outbox import EventFragments, MailMerge, queue_email
+from eventplanner.tokens import (
     make_token,
     new_nonce,
     token_digest,
     token_key,
 )
-from eventplanner.mail.outbox import EventFragments, MailMerge, queue_email
 
 MAX_PLUS_ONES = 20
 

@@ -13,17 +13,17 @@ from sqlalchemy import bindparam, func, literal_column, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.errors import InvalidState
+from eventplanner.events.locking import lock_events
 from eventplanner.events.models import Event, GuestPageVersion
 from eventplanner.extensions import db
 from eventplanner.invitations.errors import LinkNotValid
 from eventplanner.invitations.models import Invitation
-from eventplanner.invitations.tokens import (
+from eventplanner.tokens import (
     looks_like_token,
     make_token,
     new_nonce,
     token_digest,
 )
-from eventplanner.locking import lock_events
 from eventplanner.urls import absolute_url
 
 

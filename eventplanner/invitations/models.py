@@ -1,4 +1,5 @@
-"""Invitations (a contact invited to an event), their answers per part, and the history."""
+"""Invitations (a contact invited to an event), their answers per part, the history, and
+who arrived at which part (check-in)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    case,
     exists,
     not_,
     or_,
@@ -43,6 +45,15 @@ class InvitationStage(enum.StrEnum):
     OPENED = "opened"
     ANSWERED = "answered"
     REVOKED = "revoked"
+
+
+#: An invitation's stage is the first of these moments that it has (else not sent).
+STAGE_BY_MOMENT = (
+    ("revoked_at", InvitationStage.REVOKED),
+    ("answered_at", InvitationStage.ANSWERED),
+    ("opened_at", InvitationStage.OPENED),
+    ("sent_at", InvitationStage.SENT),
+)
 
 
 class Invitation(db.Model):
@@ -88,7 +99,7 @@ class Invitation(db.Model):
     contact: Mapped[Contact] = relationship()
     responses: Mapped[list[Response]] = relationship(
         back_populates="invitation", cascade="all, delete-orphan")
-    check_ins: Mapped[list["CheckIn"]] = relationship(  # noqa: F821 (checkin.models)
+    check_ins: Mapped[list[CheckIn]] = relationship(
         back_populates="invitation", cascade="all, delete-orphan")
     changes: Mapped[list[ResponseChange]] = relationship(
         back_populates="invitation", cascade="all, delete-orphan",
@@ -98,17 +109,19 @@ class Invitation(db.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
-    @property
+    @hybrid_property
     def stage(self) -> InvitationStage:
-        if self.revoked_at:
-            return InvitationStage.REVOKED
-        if self.answered_at:
-            return InvitationStage.ANSWERED
-        if self.opened_at:
-            return InvitationStage.OPENED
-        if self.sent_at:
-            return InvitationStage.SENT
-        return InvitationStage.NOT_SENT
+        """How far the invitation has come: the first of ``STAGE_BY_MOMENT`` that happened.
+        In SQL too (a ``CASE`` of the same list), for the guest list's filter and counts."""
+        return next((stage for moment, stage in STAGE_BY_MOMENT
+                     if getattr(self, moment) is not None), InvitationStage.NOT_SENT)
+
+    @stage.inplace.expression
+    @classmethod
+    def _stage_expression(cls):
+        return case(*((getattr(cls, moment).is_not(None), stage.value)
+                      for moment, stage in STAGE_BY_MOMENT),
+                    else_=InvitationStage.NOT_SENT.value)
 
     @property
     def guest_language(self) -> str:
@@ -126,8 +139,6 @@ class Invitation(db.Model):
     @came.inplace.expression
     @classmethod
     def _came_expression(cls):
-        from eventplanner.checkin.models import CheckIn
-
         check_in_used = select(Event.check_in_used).where(
             Event.id == cls.event_id).scalar_subquery()
         checked_in = exists().where(CheckIn.invitation_id == cls.id)
@@ -190,3 +201,26 @@ class ResponseChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     invitation: Mapped[Invitation] = relationship(back_populates="changes")
+
+
+class CheckIn(db.Model):
+    """A guest (and the plus-ones with them) arrived at a part."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (
+        UniqueConstraint("invitation_id", "activity_id"),
+        CheckConstraint("party_size >= 1", name="party_size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    #: The guest and the plus-ones who came with them.
+    party_size: Mapped[int] = mapped_column(default=1)
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Who let them in: an organiser's or a helper's name.
+    checked_in_by: Mapped[str] = mapped_column(String(120), default="")
+
+    invitation: Mapped[Invitation] = relationship(back_populates="check_ins")
+    activity: Mapped[Activity] = relationship()

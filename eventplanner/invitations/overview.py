@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, subqueryload
 
 from eventplanner.contacts.models import Contact
@@ -70,19 +70,8 @@ def part_counts(event: Event, invited: int | None = None) -> list[PartCounts]:
     return list(counts.values())
 
 
-def stage_of_invitation():
-    """SQL expression: the invitation's stage, as ``Invitation.stage`` computes it."""
-    return case(
-        (Invitation.revoked_at.is_not(None), InvitationStage.REVOKED.value),
-        (Invitation.answered_at.is_not(None), InvitationStage.ANSWERED.value),
-        (Invitation.opened_at.is_not(None), InvitationStage.OPENED.value),
-        (Invitation.sent_at.is_not(None), InvitationStage.SENT.value),
-        else_=InvitationStage.NOT_SENT.value,
-    )
-
-
 def stage_counts(event: Event) -> dict[InvitationStage, int]:
-    stage = stage_of_invitation()
+    stage = Invitation.stage
     counts = dict.fromkeys(InvitationStage, 0)
     for value, how_many in db.session.execute(
             select(stage, func.count()).where(Invitation.event_id == event.id)
@@ -110,7 +99,7 @@ def invitation_page(event: Event, stage: InvitationStage | None = None, search: 
     ``counts`` (from ``stage_counts``) saves counting again when nothing is searched."""
     conditions = [Invitation.event_id == event.id]
     if stage is not None:
-        conditions.append(stage_of_invitation() == stage.value)
+        conditions.append(Invitation.stage == stage.value)
     if search.strip():
         pattern = f"%{search.strip().lower()}%"
         conditions.append(or_(func.lower(Contact.name).like(pattern),

@@ -8,16 +8,16 @@ from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from eventplanner.auth.access import organisers_only
-from eventplanner.contacts.services import companies_for, contacts_for, tags_for
-from eventplanner.errors import DomainError, commit_or_flash
-from eventplanner.events.services import get_event_for
+from eventplanner.access import companies_for, contacts_for, get_event_for
+from eventplanner.auth.login import organisers_only
+from eventplanner.contacts.services import tags_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations import inviting, links, overview, reminders
 from eventplanner.invitations.forms import GuestSelectionForm, InviteForm
 from eventplanner.invitations.models import InvitationStage
 from eventplanner.spreadsheets import csv_delimiter, csv_download
+from eventplanner.transactions import commit_or_flash, commit_or_form_error
 
 bp = organisers_only(Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>"))
 
@@ -60,15 +60,10 @@ def invite(event_id: int):
     if form.validate_on_submit():
         chosen = inviting.choose_contacts(current_user, form.contact_ids.data,
                                           form.company_id.data, form.tag.data)
-        try:
-            report = inviting.invite_contacts(event, current_user, chosen,
-                                              form.plus_ones_allowed.data,
-                                              send=form.send_now.data, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error.message))
-        else:
-            db.session.commit()
+        report = commit_or_form_error(form, lambda: inviting.invite_contacts(
+            event, current_user, chosen, form.plus_ones_allowed.data,
+            send=form.send_now.data, now=utcnow()))
+        if report is not None:
             flash(ngettext("%(num)d guest invited.", "%(num)d guests invited.",
                            len(report.invited)), "success")
             if report.already_invited:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import delete_contact
+from eventplanner.events.locking import lock_events
 from eventplanner.events.models import Activity
 from eventplanner.extensions import db
 from eventplanner.invitations.changes import note_change
@@ -22,7 +23,6 @@ from eventplanner.invitations.models import (
     Invitation,
     Response,
 )
-from eventplanner.locking import lock_events
 
 
 def waitlist_positions(invitation_id: int) -> dict[int, int]:

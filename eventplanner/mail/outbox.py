@@ -10,9 +10,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import joinedload
 
+from eventplanner.access import visible_event_ids
 from eventplanner.calendar.ics import merge_calendar
 from eventplanner.errors import NotFound
 from eventplanner.extensions import db, utcnow
+from eventplanner.formatting import format_day_and_time
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 
 
@@ -29,8 +31,6 @@ class EventFragments:
 
     def for_language(self, language: str) -> dict:
         if language not in self._by_language:
-            from eventplanner.formatting import format_day_and_time
-
             event = self.event
             with force_locale(language):
                 self._by_language[language] = {
@@ -179,8 +179,6 @@ def queue_email(
 
 
 def _visible_messages(organiser):
-    from eventplanner.auth.access import visible_event_ids
-
     return select(Message).where(Message.event_id.in_(visible_event_ids(organiser)))
 
 

@@ -6,13 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.auth.access import organisers_only
-from eventplanner.errors import commit_or_flash
+from eventplanner.auth.login import organisers_only
 from eventplanner.extensions import utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.mail import outbox
 from eventplanner.mail.delivery import queue_again
 from eventplanner.mail.models import MessageStatus
+from eventplanner.transactions import commit_or_flash
 
 bp = organisers_only(Blueprint("mail", __name__, url_prefix="/outbox"))
 

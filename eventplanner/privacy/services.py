@@ -28,6 +28,7 @@ from eventplanner.invitations.models import Invitation, ResponseChange
 from eventplanner.invitations.waitlist import withdraw_from_waitlists
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.mail.outbox import queue_email
+from eventplanner.urls import absolute_url
 
 #: History entries whose values are free text about the guest (answers stay).
 FREE_TEXT_CHANGES = ("plus_ones", "dietary_needs", "message")
@@ -165,8 +166,6 @@ def request_erasure(invitation: Invitation, now: datetime) -> bool:
     contact.erasure_requested_at = now
     event = invitation.event
     if event.host_email:
-        from eventplanner.urls import absolute_url
-
         queue_email(  # the name only in the body, which erasure removes
             kind="erasure_request", to=event.host_email, to_name=event.host_name,
             subject=_l("A guest of %(title)s asks to be forgotten", title=event.title),

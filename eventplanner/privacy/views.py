@@ -8,12 +8,12 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.auth.access import organisers_only
-from eventplanner.contacts.services import get_contact_for
-from eventplanner.errors import commit_or_flash
+from eventplanner.access import get_contact_for
+from eventplanner.auth.login import organisers_only
 from eventplanner.extensions import utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.privacy import services
+from eventplanner.transactions import commit_or_flash
 
 bp = organisers_only(Blueprint("privacy", __name__, url_prefix="/contacts/<int:contact_id>"))
 

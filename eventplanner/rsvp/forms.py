@@ -18,6 +18,7 @@ from wtforms.csrf.core import CSRF
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from eventplanner.form_fields import Form
+from eventplanner.goals.times import format_duration
 from eventplanner.invitations.answers import GuestAnswer
 from eventplanner.invitations.links import guest_form_secret
 from eventplanner.invitations.models import AnswerStatus, Invitation
@@ -133,8 +134,6 @@ class GoalForm(Form):
 
 def goal_form_for(invitation: Invitation, card, **kwargs) -> GoalForm:
     """Prefilled with the saved goal, else with last edition's."""
-    from eventplanner.goals.times import format_duration
-
     source = card.goal or card.last_goal
     data = {
         "target": format_duration(source.target_seconds) if source else "",

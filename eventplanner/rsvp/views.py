@@ -15,8 +15,6 @@ from flask_babel import lazy_gettext as _l
 from eventplanner.calendar.services import (
     NoParts,
     google_calendar_link,
-    guest_download,
-    guest_parts,
     outlook_calendar_link,
 )
 from eventplanner.calendar.views import ics_response
@@ -25,13 +23,14 @@ from eventplanner.checkin.services import (
     check_in_qr,
     guest_needs_check_in_code,
 )
-from eventplanner.errors import DomainError
+from eventplanner.errors import DomainError, render_error_page
 from eventplanner.extensions import db, utcnow
 from eventplanner.feedback import services as feedback_services
 from eventplanner.feedback.services import FeedbackAnswer
 from eventplanner.goals import services as goals
 from eventplanner.goals.services import GoalCard, goal_cards
 from eventplanner.invitations import answers, errors, links, waitlist
+from eventplanner.invitations.guest_calendar import guest_download, guest_parts
 from eventplanner.privacy import services as privacy_services
 from eventplanner.privacy.views import data_download
 from eventplanner.rsvp.forms import (
@@ -58,9 +57,15 @@ class FormFromElsewhere(DomainError):
                          "and try again.")
 
 
-@bp.errorhandler(errors.LinkNotValid)
+@bp.app_errorhandler(errors.LinkNotValid)
 def link_not_valid(error):
-    return render_template("rsvp/link_invalid.html", message=error.message), 404
+    """The one handler of a wrong, revoked or replaced personal link: a guest's page says
+    how to get a new link, a door helper's says it in a helper's words (no guest wording)."""
+    if request.blueprint == "door":
+        return render_template("checkin/link_invalid.html"), 404
+    if request.blueprint == "rsvp":
+        return render_template("rsvp/link_invalid.html", message=error.message), 404
+    return render_error_page(404, str(error.message))
 
 
 def _load(token: str):

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from eventplanner.auth.models import Organiser
 from eventplanner.errors import InvalidState
 from eventplanner.extensions import db
-from eventplanner.invitations.tokens import token_digest
+from eventplanner.tokens import token_digest
 from eventplanner.uploads.models import Upload
 
 UPLOAD_LIFETIME = timedelta(hours=1)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from eventplanner.events.models import Event
 from eventplanner.extensions import db
@@ -36,3 +37,13 @@ def lock_events(event_ids: Iterable[int]) -> None:
         db.session.execute(
             update(Event).where(Event.id.in_(ids)).values(updated_at=Event.updated_at)
             .execution_options(synchronize_session=False))
+
+
+def lock_answers(event: Event) -> Event:
+    """Take the event's answer lock (above), then read afresh what answers are
+    decided on: the event's status and deadline, and each part's capacity."""
+    lock_events([event.id])
+    db.session.execute(select(Event).where(Event.id == event.id)
+                       .options(selectinload(Event.activities))
+                       .execution_options(populate_existing=True))
+    return event
