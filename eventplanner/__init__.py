@@ -57,7 +57,7 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     connect_event_changes(app)  # guests hear about the edits of events.services
 
     from .cli import register_commands
-    from .errors import register_error_handlers
+    from .error_pages import register_error_handlers
 
     register_error_handlers(app)
     register_commands(app)

@@ -17,7 +17,7 @@ from eventplanner.access import visible_event_ids
 from eventplanner.auth.models import Organiser
 from eventplanner.calendar.ics import CalendarEntry, Method, PartStat, Person, build_calendar
 from eventplanner.calendar.models import CalendarFeed
-from eventplanner.errors import InvalidState, NotFound
+from eventplanner.errors import NotFound
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.mail.outbox import MERGE_CN, MERGE_EMAIL, MERGE_LINK
@@ -29,8 +29,8 @@ NORDIC_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "�
                                 "ð": "d", "þ": "th"})
 
 
-class NoParts(InvalidState):
-    status_code = 404
+class NoParts(NotFound):
+    """Nothing to put in a calendar file: no parts yet, or none the guest comes to."""
 
 
 def part_uid(activity: Activity) -> str:

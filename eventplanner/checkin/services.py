@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.checkin.models import CheckInHelper
 from eventplanner.contacts.models import Contact
-from eventplanner.errors import DomainError, InvalidState, NotFound
+from eventplanner.errors import InvalidInput, InvalidState, NotFound
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.invitations.errors import EventCancelled, LinkNotValid
@@ -37,8 +37,7 @@ CODE_SECRET_LENGTH = 10
 CODE_FORMAT = re.compile(rf"([0-9]{{1,9}})-[A-Za-z0-9_-]{{{CODE_SECRET_LENGTH}}}")
 
 
-class UnknownCode(DomainError):
-    status_code = 422
+class UnknownCode(InvalidInput):
     default_message = _l("This code is not for this event. Check the guest's name instead.")
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user
 from eventplanner.access import get_event_for
 from eventplanner.auth.login import organisers_only
 from eventplanner.checkin import services
+from eventplanner.error_pages import status_for
 from eventplanner.errors import DomainError, NotFound
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db, utcnow
@@ -105,7 +106,7 @@ def _scan(event: Event, activity_id: int):
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
-        return _door_page(event, activity, error.status_code)
+        return _door_page(event, activity, status_for(error))
     db.session.commit()
     flash(_("%(name)s is checked in.", name=invitation.contact.name), "success")
     return _back_to_door(activity, f"guest-{invitation.id}")

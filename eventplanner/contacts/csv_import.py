@@ -27,7 +27,7 @@ from eventplanner.contacts.services import (
     apply_contact_details,
     parse_tags,
 )
-from eventplanner.errors import InvalidState
+from eventplanner.errors import InvalidInput
 from eventplanner.extensions import db
 
 MAX_ROWS = 20_000
@@ -82,8 +82,7 @@ class ImportPreview:
         return [row for row in self.rows if row.action is not RowAction.ERROR]
 
 
-class UnreadableFile(InvalidState):
-    status_code = 422
+class UnreadableFile(InvalidInput):
     default_message = _l("That file could not be read as CSV.")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload, subqueryload
 from eventplanner.access import may_open_contact, visible_event_ids
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Company, Contact
-from eventplanner.errors import DomainError, NotFound
+from eventplanner.errors import InvalidInput, NotFound
 from eventplanner.events.models import Activity, ActivityKind, Event
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, Note
@@ -33,8 +33,8 @@ LONG_ABSENCE = timedelta(days=365)
 NOTE_MAX_LENGTH = 2000
 
 
-class BadNote(DomainError):
-    status_code = 422
+class BadNote(InvalidInput):
+    """A note that cannot be kept as written."""
 
 
 # --- a contact's history ----------------------------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload, subqueryload
 from eventplanner.access import visible_event_ids
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
-from eventplanner.errors import DomainError, InvalidState
+from eventplanner.errors import InvalidInput, InvalidState
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, PartRating
@@ -38,8 +38,8 @@ class FeedbackClosed(InvalidState):
     default_message = _l("Feedback for this event has closed: it was open for 14 days.")
 
 
-class BadFeedback(DomainError):
-    status_code = 422
+class BadFeedback(InvalidInput):
+    """Feedback that does not fit the form (a score out of range, a part not attended)."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from eventplanner.contacts.csv_import import decode_csv
-from eventplanner.errors import DomainError
+from eventplanner.errors import DomainError, InvalidInput
 from eventplanner.events.models import Activity
 from eventplanner.goals.models import ResultStatus
 from eventplanner.goals.services import participants
@@ -29,8 +29,7 @@ STATUS_WORDS = {"finished": ResultStatus.FINISHED, "dnf": ResultStatus.DNF,
                 "dns": ResultStatus.DNS}
 
 
-class UnreadableResults(DomainError):
-    status_code = 422
+class UnreadableResults(InvalidInput):
     default_message = _l("The file needs a first row naming the columns: name or email, "
                          "and time.")
 

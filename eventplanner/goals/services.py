@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from eventplanner.access import visible_event_ids
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
-from eventplanner.errors import DomainError, InvalidState, NotFound
+from eventplanner.errors import DomainError, InvalidInput, InvalidState, NotFound
 from eventplanner.events.models import Activity, ActivityKind, Event
 from eventplanner.extensions import db, utcnow
 from eventplanner.goals.models import Goal, Result, ResultStatus
@@ -29,8 +29,7 @@ from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 JOINING = (AnswerStatus.YES, AnswerStatus.MAYBE)
 
 
-class NotAParticipant(DomainError):
-    status_code = 422
+class NotAParticipant(InvalidInput):
     default_message = _l("This guest has not joined this part.")
 
 
@@ -253,10 +252,9 @@ def goal_cards(invitation: Invitation) -> list[GoalCard]:
     return cards
 
 
-class ResultsRejected(DomainError):
+class ResultsRejected(InvalidInput):
     """Some lines of a results sheet are wrong: nothing was saved. ``problems`` says which."""
 
-    status_code = 422
     default_message = _l("Some results could not be read: nothing was saved. Fix the lines "
                          "marked below.")
 

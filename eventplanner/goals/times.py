@@ -10,15 +10,14 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-from eventplanner.errors import DomainError
+from eventplanner.errors import InvalidInput
 
 TIME_PATTERN = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):(\d{2})$")
 #: Longer than any stair race, shorter than anything that would be a typo.
 LONGEST = 24 * 3600 - 1
 
 
-class BadTime(DomainError):
-    status_code = 422
+class BadTime(InvalidInput):
     default_message = _l("Write the time as m:ss, mm:ss or h:mm:ss, e.g. 9:45 or 1:02:03.")
 
 

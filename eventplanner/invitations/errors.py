@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from eventplanner.errors import DomainError, InvalidState, NotFound
+from eventplanner.errors import DomainError, InvalidInput, InvalidState, NotFound
 
 
 class LinkNotValid(NotFound):
@@ -12,12 +12,11 @@ class LinkNotValid(NotFound):
 
 
 class UnknownPart(DomainError):
-    status_code = 400
     default_message = _l("That part is not in this event.")
 
 
-class TooManyPlusOnes(DomainError):
-    status_code = 422
+class TooManyPlusOnes(InvalidInput):
+    """More plus-one names than the invitation allows."""
 
 
 class EventCancelled(InvalidState):
@@ -29,6 +28,5 @@ class NotOpenYet(InvalidState):
                          "host when it is.")
 
 
-class UnknownLanguage(DomainError):
-    status_code = 422
+class UnknownLanguage(InvalidInput):
     default_message = _l("Choose one of the languages in the list.")

@@ -23,7 +23,8 @@ from eventplanner.checkin.services import (
     check_in_qr,
     guest_needs_check_in_code,
 )
-from eventplanner.errors import DomainError, render_error_page
+from eventplanner.error_pages import render_error_page, status_for
+from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
 from eventplanner.feedback import services as feedback_services
 from eventplanner.feedback.services import FeedbackAnswer
@@ -52,7 +53,6 @@ PART_FIELD = re.compile(rf"^{PART_FIELD_PREFIX}(\d+)$")
 
 
 class FormFromElsewhere(DomainError):
-    status_code = 400
     default_message = _l("The form had expired or was sent from elsewhere. Reload the page "
                          "and try again.")
 
@@ -95,7 +95,7 @@ def choose_language(token: str):
     if not form.validate():
         error = FormFromElsewhere() if form.csrf_token.errors else errors.UnknownLanguage()
         return _render(invitation, token, answer_form_for(invitation, formdata=None),
-                       error), error.status_code
+                       error), status_for(error)
     answers.choose_guest_language(invitation, form.language.data, utcnow())
     db.session.commit()
     back = {"feedback": "rsvp.feedback", "privacy": "rsvp.privacy"}.get(
@@ -152,14 +152,14 @@ def answer(token: str):
     foreign = {int(m.group(1)) for key in request.form if (m := PART_FIELD.match(key))}
     if foreign - set(form.part_ids):
         error = errors.UnknownPart()
-        return _render(invitation, token, form, error), error.status_code
+        return _render(invitation, token, form, error), status_for(error)
     if not form.validate():
         return _render(invitation, token, form), 422
     try:
         answers.respond_to_invitation(invitation, form.answer(), utcnow())
     except DomainError as error:
         db.session.rollback()
-        return _render(_load(token), token, form, error), error.status_code
+        return _render(_load(token), token, form, error), status_for(error)
     db.session.commit()
     return redirect(url_for("rsvp.guest_page", token=token, saved=1), code=303)
 
@@ -189,10 +189,10 @@ def set_goal(token: str, activity_id: int):
         invitation = _load(token)
         if activity_id not in cards:  # no goal form on the page: say it at the top
             return _render(invitation, token, answer_form_for(invitation, formdata=None),
-                           error), error.status_code
+                           error), status_for(error)
         form.form_errors.append(str(error.message))
         return _render(invitation, token, answer_form_for(invitation, formdata=None),
-                       goal_forms={activity_id: form}), error.status_code
+                       goal_forms={activity_id: form}), status_for(error)
     db.session.commit()
     return redirect(url_for("rsvp.guest_page", token=token, _anchor=f"goal-{activity_id}"),
                     code=303)
@@ -214,13 +214,13 @@ def feedback(token: str):
         try:
             feedback_services.check_feedback_open(event, now)
         except DomainError as closed:
-            error, status = closed, closed.status_code
+            error, status = closed, status_for(closed)
     if request.method == "POST" and error is None:
         foreign = {key for key in request.form if key.startswith(RATING_PREFIX)} - {
             f"{RATING_PREFIX}{activity.id}" for activity in parts}
         if foreign:
             error = feedback_services.BadFeedback(_l("You can only rate the parts you came to."))
-            status = error.status_code
+            status = status_for(error)
         elif not form.validate():
             status = 422
         else:
@@ -230,7 +230,7 @@ def feedback(token: str):
                 db.session.rollback()
                 return render_template("rsvp/feedback.html", invitation=_load(token),
                                        event=event, form=form, error=refused,
-                                       saved=None), refused.status_code
+                                       saved=None), status_for(refused)
             db.session.commit()
             return redirect(url_for("rsvp.feedback", token=token, thanks=1), code=303)
     return render_template("rsvp/feedback.html", invitation=invitation, event=event,

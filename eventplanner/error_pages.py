@@ -1,0 +1,75 @@
+"""Error pages: the HTTP status of each kind of domain error, and the handlers that show
+errors to people as a styled page in their language."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from eventplanner.errors import (
+    DeadlinePassed,
+    DomainError,
+    Forbidden,
+    Full,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+)
+
+#: The first kind the error is decides its status; any other refusal is a 400.
+STATUS_BY_KIND = (
+    (NotFound, 404),
+    (Forbidden, 403),
+    (InvalidInput, 422),
+    (InvalidState, 409),
+    (Full, 409),
+    (DeadlinePassed, 409),
+)
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status a page answers with when a service refused with ``error``."""
+    return next((status for kind, status in STATUS_BY_KIND if isinstance(error, kind)), 400)
+
+
+ERROR_TITLES = {
+    400: _l("Something in that request was wrong"),
+    403: _l("You may not do that"),
+    404: _l("Page not found"),
+    405: _l("That is not allowed here"),
+    409: _l("That cannot be done right now"),
+    413: _l("That upload is too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
+}
+
+
+def render_error_page(status: int, message: str | None = None):
+    title = ERROR_TITLES.get(status, ERROR_TITLES[500] if status >= 500 else ERROR_TITLES[400])
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def show_domain_error(error: DomainError):
+        return render_error_page(status_for(error), str(error.message))
+
+    @app.errorhandler(CSRFError)
+    def show_csrf_error(error: CSRFError):
+        return render_error_page(
+            400,
+            str(_l("The form had expired or was sent from elsewhere. Go back, reload the page "
+                   "and try again.")),
+        )
+
+    @app.errorhandler(HTTPException)
+    def show_http_error(error: HTTPException):
+        page, status = render_error_page(error.code or 500)
+        retry = [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
+        return page, status, retry
+
+    @app.errorhandler(500)
+    def show_server_error(error):
+        return render_error_page(500)
