@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from eventplanner import access
+from eventplanner.access import events_for, get_event_for
 from eventplanner.errors import InvalidState, NotFound
 from eventplanner.events import services
 from eventplanner.events.models import ActivityKind
@@ -75,7 +75,7 @@ def test_dashboard_sections_split_and_order_events(app_ctx, make_organiser):
                                        ends_at=datetime(2027, 10, 1, 18)))
     draft = services.create_event(organiser, details(title="Idea"))
     db.session.commit()
-    upcoming, past_events = services.dashboard_sections(access.events_for(organiser), now)
+    upcoming, past_events = services.dashboard_sections(events_for(organiser), now)
     assert [e.title for e in upcoming] == ["Race", "Christmas", "Idea"]
     assert [e.title for e in past_events] == ["2026"]
     assert draft.starts_at is None
@@ -85,7 +85,7 @@ def test_an_event_of_another_organiser_is_not_found(app_ctx, make_organiser):
     event = services.create_event(make_organiser(), details())
     db.session.commit()
     with pytest.raises(NotFound):
-        access.get_event_for(make_organiser(), event.id)
+        get_event_for(make_organiser(), event.id)
 
 
 def test_the_owner_cannot_be_added_as_co_organiser(app_ctx, make_organiser):

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner import access
+from eventplanner.access import companies_for, contacts_for, get_contact_for
 from eventplanner.auth.login import organisers_only
 from eventplanner.contacts import csv_import, services
 from eventplanner.contacts.forms import ContactForm, ImportUploadForm
@@ -28,11 +28,11 @@ def list_contacts():
     search = request.args.get("q", "")[:200]
     tag = request.args.get("tag", "")[:60]
     company_id = request.args.get("company", type=int)
-    contacts = access.contacts_for(current_user, search=search, company_id=company_id,
+    contacts = contacts_for(current_user, search=search, company_id=company_id,
                                      tag=tag)
     return render_template(
         "contacts/list.html", contacts=contacts, search=search, tag=tag,
-        company_id=company_id, companies=access.companies_for(current_user),
+        company_id=company_id, companies=companies_for(current_user),
         tags=services.tags_for(current_user))
 
 
@@ -54,7 +54,7 @@ def create_contact():
 
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
 def edit_contact(contact_id: int):
-    contact = access.get_contact_for(current_user, contact_id)
+    contact = get_contact_for(current_user, contact_id)
     form = ContactForm(data={
         "name": contact.name, "email": contact.email, "phone": contact.phone,
         "company_name": contact.company.name if contact.company else "",
@@ -70,7 +70,7 @@ def edit_contact(contact_id: int):
 
 @bp.route("/<int:contact_id>/delete", methods=["GET", "POST"])
 def delete_contact(contact_id: int):
-    contact = access.get_contact_for(current_user, contact_id)
+    contact = get_contact_for(current_user, contact_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         name = contact.name

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner import access
+from eventplanner.access import events_for, get_activity_for, get_event_for
 from eventplanner.auth.login import organisers_only
 from eventplanner.calendar.services import NoParts, event_download, feed_link
 from eventplanner.calendar.views import ics_response
@@ -46,7 +46,7 @@ def _form_page(template: str, form, **context):
 @bp.route("/")
 def dashboard():
     now = utcnow()
-    upcoming, past = services.dashboard_sections(access.events_for(current_user), now)
+    upcoming, past = services.dashboard_sections(events_for(current_user), now)
     next_event = next((e for e in upcoming if e.starts_at and not e.is_cancelled), None)
     look_after = guests_to_look_after(next_event, current_user, now) if next_event else []
     return render_template("events/dashboard.html", upcoming=upcoming, past=past,
@@ -67,7 +67,7 @@ def create_event():
 
 @bp.route("/events/<int:event_id>")
 def show_event(event_id: int):
-    event = access.get_event_for(current_user, event_id)
+    event = get_event_for(current_user, event_id)
     return render_template(
         "events/event.html",
         event=event,
@@ -78,7 +78,7 @@ def show_event(event_id: int):
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
-    event = access.get_event_for(current_user, event_id)
+    event = get_event_for(current_user, event_id)
     form = EventForm(data=asdict(services.event_details_of(event)) | {
         "status": event.status.value})
     if form.validate_on_submit() and commit_or_form_error(
@@ -90,7 +90,7 @@ def edit_event(event_id: int):
 
 @bp.route("/events/<int:event_id>/activities/new", methods=["GET", "POST"])
 def add_activity(event_id: int):
-    event = access.get_event_for(current_user, event_id)
+    event = get_event_for(current_user, event_id)
     form = ActivityForm(zone_name=event.timezone)
     if form.validate_on_submit() and commit_or_form_error(
             form, lambda: services.add_activity(event, form.details())):
@@ -101,7 +101,7 @@ def add_activity(event_id: int):
 
 @bp.route("/events/<int:event_id>/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 def edit_activity(event_id: int, activity_id: int):
-    activity = access.get_activity_for(current_user, event_id, activity_id)
+    activity = get_activity_for(current_user, event_id, activity_id)
     event = activity.event
     form = ActivityForm.for_part(services.activity_details_of(activity), event.timezone)
     saved = form.validate_on_submit() and commit_or_form_error(
@@ -117,7 +117,7 @@ def edit_activity(event_id: int, activity_id: int):
 @bp.route("/events/<int:event_id>/activities/<int:activity_id>/delete", methods=["GET", "POST"])
 def remove_activity(event_id: int, activity_id: int):
     """Ask first (GET), then remove the part (POST)."""
-    activity = access.get_activity_for(current_user, event_id, activity_id)
+    activity = get_activity_for(current_user, event_id, activity_id)
     event = activity.event
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -131,7 +131,7 @@ def remove_activity(event_id: int, activity_id: int):
 
 @bp.route("/events/<int:event_id>/co-organisers", methods=["POST"])
 def add_co_organiser(event_id: int):
-    event = access.get_event_for(current_user, event_id)
+    event = get_event_for(current_user, event_id)
     services.require_owner(event, current_user)
     form = CoOrganiserForm()
     if form.validate_on_submit():
@@ -150,7 +150,7 @@ def add_co_organiser(event_id: int):
 
 @bp.route("/events/<int:event_id>/co-organisers/<int:organiser_id>/remove", methods=["POST"])
 def remove_co_organiser(event_id: int, organiser_id: int):
-    event = access.get_event_for(current_user, event_id)
+    event = get_event_for(current_user, event_id)
     services.remove_co_organiser(event, current_user, organiser_id)
     db.session.commit()
     flash(_("Access removed."), "success")
@@ -160,7 +160,7 @@ def remove_co_organiser(event_id: int, organiser_id: int):
 @bp.route("/events/<int:event_id>/calendar.ics")
 def event_calendar(event_id: int):
     """The whole event as .ics: no attendees, no personal links (calendars get shared)."""
-    event = access.get_event_for(current_user, event_id)
+    event = get_event_for(current_user, event_id)
     try:
         content = event_download(event)
     except NoParts as error:
@@ -172,7 +172,7 @@ def event_calendar(event_id: int):
 @bp.route("/events/<int:event_id>/next-edition", methods=["GET", "POST"])
 def next_edition(event_id: int):
     """Copy the event into next year's edition, in the same series."""
-    event = access.get_event_for(current_user, event_id)
+    event = get_event_for(current_user, event_id)
     form = NextEditionForm()
     if request.method == "GET" and event.starts_at:
         form.first_day.data = services.next_edition_day(event)

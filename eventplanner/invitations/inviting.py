@@ -25,7 +25,7 @@ from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.invitations.errors import EventCancelled
 from eventplanner.invitations.guest_calendar import guest_request
-from eventplanner.invitations.links import _refuse_if_erased, invitation_link
+from eventplanner.invitations.links import invitation_link, refuse_if_erased
 from eventplanner.invitations.models import Invitation
 from eventplanner.mail.outbox import EventFragments, MailMerge, queue_email
 from eventplanner.tokens import (
@@ -161,7 +161,7 @@ def resend_invitation(invitation: Invitation, now: datetime) -> Invitation:
         raise InvalidState(_l("Publish the event before sending invitations."))
     if invitation.is_revoked:
         raise InvalidState(_l("This guest's link is revoked: make a new one first."))
-    _refuse_if_erased(invitation)
+    refuse_if_erased(invitation)
     queue_guest_email(invitation, "invitation", _l("Invitation: %(title)s",
                                                     title=invitation.event.title),
                        calendar=invitation.event.activities)

@@ -66,7 +66,7 @@ def revoke_link(invitation: Invitation, now: datetime) -> None:
     db.session.flush()
 
 
-def _refuse_if_erased(invitation: Invitation) -> None:
+def refuse_if_erased(invitation: Invitation) -> None:
     if invitation.anonymised_at is not None:
         raise InvalidState(_l("This guest's personal data was erased: they get no new link."))
 
@@ -76,7 +76,7 @@ def reissue_link(invitation: Invitation) -> str:
     An answer sent through the old link at the same moment either lands first or is
     refused."""
     lock_events([invitation.event_id])
-    _refuse_if_erased(invitation)
+    refuse_if_erased(invitation)
     _give_new_link(invitation)
     invitation.revoked_at = None
     db.session.flush()
