@@ -153,8 +153,13 @@ def _register_blueprints(app: Flask) -> None:
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)
 
+    from .invitations.queued_mail import write_queued_guest_messages
+    from .mail.rendering import set_message_renderer
     from .rsvp.page_cache import RenderedPages
     from .rsvp.page_versions import watch_guest_page_rows
+
+    # The delivery worker writes guests' batch emails just before sending them.
+    set_message_renderer(app, write_queued_guest_messages)
 
     app.extensions["guest_pages"] = RenderedPages(app.config["GUEST_PAGE_CACHE_SIZE"])
     watch_guest_page_rows(db.session)  # the pages' key moves with every change they show

@@ -64,6 +64,7 @@ MESSAGE_STATUS_LABELS = {
     MessageStatus.SENDING: _l("Sending"),
     MessageStatus.SENT: _l("Sent"),
     MessageStatus.FAILED: _l("Failed"),
+    MessageStatus.NOT_SENT: _l("Not sent"),
 }
 
 

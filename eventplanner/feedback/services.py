@@ -19,11 +19,10 @@ from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, PartRating
 from eventplanner.feedback.nps import NpsSummary, nps_summary, score_distribution
 from eventplanner.formatting import format_moment
+from eventplanner.invitations.guest_mail import GuestMailBatch
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.labels import nps_group_label
-from eventplanner.mail.outbox import MailMerge
 from eventplanner.timezones import local_to_utc, wall_clock
-from eventplanner.urls import absolute_url
 
 #: How long after the event a guest may give or change their feedback.
 FEEDBACK_WINDOW = timedelta(days=14)
@@ -174,14 +173,9 @@ def request_feedback(event: Event, now: datetime) -> int:
 
 
 def _email_guests(event: Event, people: list[Invitation], kind: str, subject) -> int:
-    from eventplanner.invitations.services import invitation_token
-
-    batch = MailMerge(event, kind, subject)
+    batch = GuestMailBatch(event, kind, subject, link="rsvp.feedback")
     for invitation in people:
-        batch.add(invitation_id=invitation.id, to=invitation.contact.email,
-                  to_name=invitation.contact.name, language=invitation.guest_language,
-                  link=absolute_url("rsvp.feedback", token=invitation_token(invitation)),
-                  reply_to=event.host_email)
+        batch.add(invitation)
     db.session.flush()
     return batch.write()
 

@@ -34,12 +34,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from eventplanner.errors import InvalidState
 from eventplanner.extensions import db, utcnow
-from eventplanner.mail.models import Message, MessageStatus
+from eventplanner.mail.models import Attachment, Message, MessageStatus
+from eventplanner.mail.rendering import NotSent, RenderedEmail, message_renderer
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,9 @@ class DeliveryReport:
     sent: int = 0
     will_retry: int = 0
     failed: int = 0
+    #: Dropped unsent: their invitation was revoked, erased or deleted before they were
+    #: written.
+    not_sent: int = 0
     #: Claimed by this worker, then taken over by another one before their turn: not sent
     #: here (the other worker sends them).
     taken_over: int = 0
@@ -80,7 +84,7 @@ class DeliveryReport:
 
     @property
     def handled(self) -> int:
-        return self.sent + self.will_retry + self.failed
+        return self.sent + self.will_retry + self.failed + self.not_sent
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -145,6 +149,33 @@ def renew_claim(message: Message, now: datetime) -> bool:
     return db.session.execute(
         update(Message).where(_still_ours(message)).values(claimed_at=now)
         .execution_options(synchronize_session=False)).rowcount == 1
+
+
+def write_claimed(messages: list[Message]) -> set[int]:
+    """Write the bodies of the claimed messages that are not written yet, from the objects
+    as they are now (through the app's message renderer), onto the detached messages;
+    a message that must not go out any more becomes NOT_SENT with the reason. Returns the
+    ids written here (saved with each outcome)."""
+    unwritten = [message for message in messages if not message.is_written]
+    if not unwritten:
+        return set()
+    written = message_renderer()(unwritten)
+    for message in unwritten:
+        outcome = written[message.id]
+        if isinstance(outcome, NotSent):
+            message.status, message.last_error = MessageStatus.NOT_SENT, outcome.reason
+            continue
+        _fill(message, outcome)
+    return {message.id for message in unwritten}
+
+
+def _fill(message: Message, email: RenderedEmail) -> None:
+    message.body_text, message.body_html = email.text, email.html
+    message.rendered_at = utcnow()
+    message.attachments = [
+        Attachment(message_id=message.id, filename=filename, content_type=content_type,
+                   content=content)
+        for filename, content_type, content in email.attachments]
 
 
 def build_email(message: Message, settings: SmtpSettings) -> MIMEBase:
@@ -262,12 +293,20 @@ def deliver_queued(now: datetime | None = None, limit: int = 100,
     max_attempts = int(current_app.config["MAIL_MAX_ATTEMPTS"])
     report = DeliveryReport()
     messages = claim_messages(clock(), limit)
+    written_here = write_claimed(messages)
+    db.session.rollback()  # what the writing read: the claims are committed already
     smtp = None
     holding = bool(messages)  # the first claim is fresh
     for index, message in enumerate(messages):
         if holding:
-            smtp = _send(message, smtp, settings, clock(), max_attempts, report)
-            _save_outcome(message)
+            if message.status is MessageStatus.NOT_SENT:
+                report.not_sent += 1
+                log.info("mail not sent: its invitation changed before it was written",
+                         extra={"fields": {"message_id": message.id, "kind": message.kind,
+                                           "reason": message.last_error}})
+            else:
+                smtp = _send(message, smtp, settings, clock(), max_attempts, report)
+            _save_outcome(message, written=message.id in written_here)
         else:
             report.taken_over += 1
             log.warning("mail not sent here: another worker took over its claim", extra={
@@ -300,15 +339,25 @@ def _send(message: Message, smtp: smtplib.SMTP | None, settings: SmtpSettings,
     return smtp
 
 
-def _save_outcome(message: Message) -> None:
+def _save_outcome(message: Message, written: bool = False) -> None:
     """Write one message's outcome (committed with the next renewal), only while this
-    worker still holds the claim."""
+    worker still holds the claim; with ``written``, also what this worker wrote in it, so
+    the outbox and a retry show the text that was sent."""
+    values = {}
+    if written and message.is_written:
+        values = {"body_text": message.body_text, "body_html": message.body_html,
+                  "rendered_at": message.rendered_at}
     saved = db.session.execute(
         update(Message).where(_still_ours(message)).values(
             status=message.status, sent_at=message.sent_at, claimed_at=None,
             claim_token=None, attempts=message.attempts, last_error=message.last_error,
-            next_attempt_at=message.next_attempt_at)
+            next_attempt_at=message.next_attempt_at, **values)
         .execution_options(synchronize_session=False)).rowcount
+    if saved and values and message.attachments:
+        db.session.execute(insert(Attachment), [
+            {"message_id": message.id, "filename": attachment.filename,
+             "content_type": attachment.content_type, "content": attachment.content}
+            for attachment in message.attachments])
     if not saved:  # sending took longer than the whole lease
         log.error("mail outcome not saved: another worker took over the claim while it "
                   "was being sent", extra={"fields": {
