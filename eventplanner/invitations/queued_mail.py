@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,7 +20,7 @@ from eventplanner.invitations.guest_mail import render_guest_email
 from eventplanner.invitations.models import Invitation
 from eventplanner.invitations.services import invitation_token
 from eventplanner.mail.models import Message
-from eventplanner.mail.rendering import EventFragments, NotSent, RenderedEmail
+from eventplanner.mail.rendering import EventFragments, NotSent, NotWritten, RenderedEmail
 from eventplanner.urls import absolute_url
 
 DELETED = _l("Not sent: the invitation was deleted before the email was written.")
@@ -52,9 +53,10 @@ def _for_the_organiser(reason, event_id: int | None) -> str:
         return str(reason)
 
 
-def write_queued_guest_messages(messages: list[Message]) -> dict[int, RenderedEmail | NotSent]:
-    """Message id -> what it says, or why it is not sent any more. The reason is written
-    in the language of the event's owner, who reads the outbox."""
+def write_queued_guest_messages(
+        messages: list[Message]) -> dict[int, RenderedEmail | NotSent | NotWritten]:
+    """Message id -> what it says, or why it is not sent any more (in the language of the
+    event's owner, who reads the outbox), or the template's error."""
     invitations = _invitations({m.invitation_id for m in messages if m.invitation_id})
     fragments: dict[int, EventFragments] = {}
     written: dict[int, RenderedEmail | NotSent] = {}
@@ -68,8 +70,11 @@ def write_queued_guest_messages(messages: list[Message]) -> dict[int, RenderedEm
         event = invitation.event
         link = absolute_url(context.get("link", "rsvp.guest_page"),
                             token=invitation_token(invitation))
-        written[message.id] = render_guest_email(
-            invitation, message.kind, link, language=context.get("language"),
-            calendar=event.activities if context.get("calendar") else (),
-            fragments=fragments.setdefault(event.id, EventFragments(event)))
+        try:
+            written[message.id] = render_guest_email(
+                invitation, message.kind, link, language=context.get("language"),
+                calendar=event.activities if context.get("calendar") else (),
+                fragments=fragments.setdefault(event.id, EventFragments(event)))
+        except TemplateError as error:
+            written[message.id] = NotWritten(f"{type(error).__name__}: {error}")
     return written

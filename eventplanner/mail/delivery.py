@@ -40,7 +40,7 @@ from sqlalchemy.orm import selectinload
 from eventplanner.errors import InvalidState
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail.models import Attachment, Message, MessageStatus
-from eventplanner.mail.rendering import NotSent, RenderedEmail, message_renderer
+from eventplanner.mail.rendering import NotSent, NotWritten, RenderedEmail, message_renderer
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +154,9 @@ def renew_claim(message: Message, now: datetime) -> bool:
 def write_claimed(messages: list[Message]) -> set[int]:
     """Write the bodies of the claimed messages that are not written yet, from the objects
     as they are now (through the app's message renderer), onto the detached messages;
-    a message that must not go out any more becomes NOT_SENT with the reason. Returns the
-    ids written here (saved with each outcome)."""
+    a message that must not go out any more becomes NOT_SENT with the reason, and one whose
+    template failed becomes FAILED with the error. Returns the ids written here (saved
+    with each outcome)."""
     unwritten = [message for message in messages if not message.is_written]
     if not unwritten:
         return set()
@@ -164,8 +165,13 @@ def write_claimed(messages: list[Message]) -> set[int]:
         outcome = written[message.id]
         if isinstance(outcome, NotSent):
             message.status, message.last_error = MessageStatus.NOT_SENT, outcome.reason
-            continue
-        _fill(message, outcome)
+        elif isinstance(outcome, NotWritten):
+            message.status, message.last_error = MessageStatus.FAILED, outcome.error[:2000]
+            message.attempts += 1
+            log.error("mail not written: its template failed", extra={"fields": {
+                "message_id": message.id, "kind": message.kind, "error": outcome.error}})
+        else:
+            _fill(message, outcome)
     return {message.id for message in unwritten}
 
 
@@ -304,6 +310,9 @@ def deliver_queued(now: datetime | None = None, limit: int = 100,
                 log.info("mail not sent: its invitation changed before it was written",
                          extra={"fields": {"message_id": message.id, "kind": message.kind,
                                            "reason": message.last_error}})
+            elif message.status is MessageStatus.FAILED:
+                report.failed += 1
+                report.errors.append(message.last_error)
             else:
                 smtp = _send(message, smtp, settings, clock(), max_attempts, report)
             _save_outcome(message, written=message.id in written_here)

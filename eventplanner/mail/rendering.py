@@ -38,10 +38,18 @@ class NotSent:
     reason: str
 
 
+@dataclass(frozen=True)
+class NotWritten:
+    """A queued email whose template failed (a name it uses was not given): it fails
+    loudly, and can be sent again once the template is fixed."""
+
+    error: str
+
+
 #: Writes queued messages just before they are sent: message id -> what it says, or why
 #: it is not sent. Registered by the app (``set_message_renderer``) so that the worker, in
 #: ``mail``, needs no import of the features above it that know how to write them.
-MessageRenderer = Callable[[list], dict[int, RenderedEmail | NotSent]]
+MessageRenderer = Callable[[list], dict[int, RenderedEmail | NotSent | NotWritten]]
 
 
 def set_message_renderer(app, renderer: MessageRenderer) -> None:
