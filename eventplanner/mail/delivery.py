@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from eventplanner.errors import InvalidState
@@ -151,16 +151,19 @@ def renew_claim(message: Message, now: datetime) -> bool:
         .execution_options(synchronize_session=False)).rowcount == 1
 
 
-def write_claimed(messages: list[Message]) -> set[int]:
-    """Write the bodies of the claimed messages that are not written yet, from the objects
-    as they are now (through the app's message renderer), onto the detached messages;
-    a message that must not go out any more becomes NOT_SENT with the reason, and one whose
-    template failed becomes FAILED with the error. Returns the ids written here (saved
-    with each outcome)."""
+def write_claimed(messages: list[Message]) -> None:
+    """Write the claimed messages that are not written yet, from the objects as they are
+    now (through the app's message renderer), and save what they say before any is sent,
+    in one statement per table, under this worker's claim: the outbox and a retry show
+    the text that was sent. A message that must not go out any more becomes NOT_SENT with
+    the reason, and one whose template failed becomes FAILED with the error (both saved
+    with their outcome). Commits."""
     unwritten = [message for message in messages if not message.is_written]
     if not unwritten:
-        return set()
+        return
     written = message_renderer()(unwritten)
+    now = utcnow()
+    bodies = []
     for message in unwritten:
         outcome = written[message.id]
         if isinstance(outcome, NotSent):
@@ -171,17 +174,40 @@ def write_claimed(messages: list[Message]) -> set[int]:
             log.error("mail not written: its template failed", extra={"fields": {
                 "message_id": message.id, "kind": message.kind, "error": outcome.error}})
         else:
-            _fill(message, outcome)
-    return {message.id for message in unwritten}
+            _fill(message, outcome, now)
+            bodies.append(message)
+    if bodies:
+        _save_bodies(bodies)
+    db.session.commit()
 
 
-def _fill(message: Message, email: RenderedEmail) -> None:
-    message.body_text, message.body_html = email.text, email.html
-    message.rendered_at = utcnow()
+def _fill(message: Message, email: RenderedEmail, now: datetime) -> None:
+    message.body_text, message.body_html, message.rendered_at = email.text, email.html, now
     message.attachments = [
         Attachment(message_id=message.id, filename=filename, content_type=content_type,
                    content=content)
         for filename, content_type, content in email.attachments]
+
+
+def _save_bodies(messages: list[Message]) -> None:
+    """Under the claim (a message taken over meanwhile keeps what its new worker wrote)."""
+    table = Message.__table__
+    db.session.execute(
+        update(table).where(table.c.id == bindparam("message_id"),
+                            table.c.status == MessageStatus.SENDING,
+                            table.c.claim_token == bindparam("token"))
+        .values(body_text=bindparam("text"), body_html=bindparam("html"),
+                rendered_at=bindparam("written_at")),
+        [{"message_id": m.id, "token": m.claim_token, "text": m.body_text,
+          "html": m.body_html, "written_at": m.rendered_at} for m in messages])
+    ours = set(db.session.scalars(select(Message.id).where(
+        Message.id.in_([m.id for m in messages]), Message.status == MessageStatus.SENDING,
+        Message.claim_token == messages[0].claim_token)))
+    files = [{"message_id": m.id, "filename": a.filename, "content_type": a.content_type,
+              "content": a.content}
+             for m in messages if m.id in ours for a in m.attachments]
+    if files:
+        db.session.execute(insert(Attachment), files)
 
 
 def build_email(message: Message, settings: SmtpSettings) -> MIMEBase:
@@ -299,8 +325,7 @@ def deliver_queued(now: datetime | None = None, limit: int = 100,
     max_attempts = int(current_app.config["MAIL_MAX_ATTEMPTS"])
     report = DeliveryReport()
     messages = claim_messages(clock(), limit)
-    written_here = write_claimed(messages)
-    db.session.rollback()  # what the writing read: the claims are committed already
+    write_claimed(messages)
     smtp = None
     holding = bool(messages)  # the first claim is fresh
     for index, message in enumerate(messages):
@@ -315,7 +340,7 @@ def deliver_queued(now: datetime | None = None, limit: int = 100,
                 report.errors.append(message.last_error)
             else:
                 smtp = _send(message, smtp, settings, clock(), max_attempts, report)
-            _save_outcome(message, written=message.id in written_here)
+            _save_outcome(message)
         else:
             report.taken_over += 1
             log.warning("mail not sent here: another worker took over its claim", extra={
@@ -348,25 +373,15 @@ def _send(message: Message, smtp: smtplib.SMTP | None, settings: SmtpSettings,
     return smtp
 
 
-def _save_outcome(message: Message, written: bool = False) -> None:
+def _save_outcome(message: Message) -> None:
     """Write one message's outcome (committed with the next renewal), only while this
-    worker still holds the claim; with ``written``, also what this worker wrote in it, so
-    the outbox and a retry show the text that was sent."""
-    values = {}
-    if written and message.is_written:
-        values = {"body_text": message.body_text, "body_html": message.body_html,
-                  "rendered_at": message.rendered_at}
+    worker still holds the claim."""
     saved = db.session.execute(
         update(Message).where(_still_ours(message)).values(
             status=message.status, sent_at=message.sent_at, claimed_at=None,
             claim_token=None, attempts=message.attempts, last_error=message.last_error,
-            next_attempt_at=message.next_attempt_at, **values)
+            next_attempt_at=message.next_attempt_at)
         .execution_options(synchronize_session=False)).rowcount
-    if saved and values and message.attachments:
-        db.session.execute(insert(Attachment), [
-            {"message_id": message.id, "filename": attachment.filename,
-             "content_type": attachment.content_type, "content": attachment.content}
-            for attachment in message.attachments])
     if not saved:  # sending took longer than the whole lease
         log.error("mail outcome not saved: another worker took over the claim while it "
                   "was being sent", extra={"fields": {
