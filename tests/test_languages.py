@@ -166,7 +166,7 @@ def test_every_email_a_guest_gets_is_in_their_language(
         smtp_server, deliver_mail):
     from eventplanner.events.models import Event
     from eventplanner.feedback.services import request_feedback
-    from eventplanner.invitations.services import send_reminders
+    from eventplanner.invitations.reminders import send_reminders
     from eventplanner.mail.models import Message
     from tests.conftest import next_year_at
 

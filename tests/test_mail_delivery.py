@@ -14,13 +14,10 @@ from sqlalchemy import func, select
 
 from eventplanner.contacts.models import Contact
 from eventplanner.extensions import db, utcnow
+from eventplanner.invitations.inviting import invite_contacts
+from eventplanner.invitations.links import reissue_link, revoke_link
 from eventplanner.invitations.models import Invitation
-from eventplanner.invitations.services import (
-    delete_contact_and_free_places,
-    invite_contacts,
-    reissue_link,
-    revoke_link,
-)
+from eventplanner.invitations.waitlist import delete_contact_and_free_places
 from eventplanner.mail.delivery import claim_messages, deliver_queued, retry_delay
 from eventplanner.mail.models import Message, MessageStatus
 from eventplanner.mail.rendering import render_email

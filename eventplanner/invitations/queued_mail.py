@@ -17,8 +17,8 @@ from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Event
 from eventplanner.extensions import db
 from eventplanner.invitations.guest_mail import render_guest_email
+from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import Invitation
-from eventplanner.invitations.services import invitation_token
 from eventplanner.mail.models import Message
 from eventplanner.mail.rendering import EventFragments, NotSent, NotWritten, RenderedEmail
 from eventplanner.urls import absolute_url
