@@ -72,8 +72,8 @@ def _email_environment() -> Environment:
 
 
 def render_part(template: str, **context) -> str:
-    """One template under ``templates/emails/``, strictly, in the current locale."""
-    current_app.update_template_context(context)
+    """One template under ``templates/emails/``, strictly, in the current locale, with what
+    the caller gives and nothing from a request (the worker has none)."""
     return _email_environment().get_template(f"emails/{template}").render(context)
 
 
