@@ -19,7 +19,7 @@ from tests.conftest import activity_ids
 def history(app, make_organiser, make_event, make_activity, make_contact, make_guest_who_came,
             smtp_server):
     """Kari came to last year's race, gave a 4 with a comment, and has a note about her."""
-    from eventplanner.feedback.history import add_note
+    from eventplanner.feedback.relationships import add_note
     from eventplanner.goals.models import ResultStatus
     from eventplanner.goals.services import record_result, set_goal
     from eventplanner.invitations.models import Invitation

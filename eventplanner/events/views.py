@@ -24,7 +24,7 @@ from eventplanner.events.forms import (
     NextEditionForm,
 )
 from eventplanner.extensions import db, utcnow
-from eventplanner.feedback.history import guests_to_look_after
+from eventplanner.feedback.relationships import guests_to_look_after
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations.services import promotions_message, reinvite_guests
 from eventplanner.invitations.updates import (
