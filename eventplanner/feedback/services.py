@@ -17,10 +17,14 @@ from eventplanner.errors import DomainError, InvalidState
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, PartRating
-from eventplanner.feedback.nps import NpsSummary, nps_summary, score_distribution
+from eventplanner.feedback.nps import (
+    NpsSummary,
+    nps_group_label,
+    nps_summary,
+    score_distribution,
+)
 from eventplanner.formatting import format_moment
 from eventplanner.invitations.models import AnswerStatus, Invitation
-from eventplanner.labels import nps_group_label
 from eventplanner.mail.outbox import MailMerge
 from eventplanner.timezones import local_to_utc, wall_clock
 from eventplanner.urls import absolute_url

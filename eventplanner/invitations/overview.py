@@ -17,13 +17,13 @@ from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.formatting import format_moment
+from eventplanner.invitations.labels import answer_label, stage_label
 from eventplanner.invitations.models import (
     AnswerStatus,
     Invitation,
     InvitationStage,
     Response,
 )
-from eventplanner.labels import answer_label, stage_label
 from eventplanner.spreadsheets import csv_bytes
 
 
