@@ -240,3 +240,33 @@ def test_removing_a_part_with_answers_warns_and_keeps_the_history(
     history = browser.get(f"/events/{event.id}/guests/{guest.id}").get_data(as_text=True)
     assert "Part removed: Stair race" in history
     assert "Answer: Stair race" in history
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"who": "ticked"}, "Tick the guests to remind first."),
+    ({"who": "everyone"}, "Not a valid choice."),
+    ({}, "Not a valid choice."),
+    ({"who": "ticked", "invitation_ids": "the first"}, "could not be coerced"),
+])
+def test_a_reminder_form_that_does_not_say_whom_is_refused_and_nobody_is_reminded(
+        app, log_in, owner, event, make_contact, make_invitation, form, message):
+    make_invitation(event, make_contact(owner), send=True)
+    response = log_in(owner).submit(f"/events/{event.id}/guests/remind", form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and "<h1>Guests</h1>" in page, "said on the guests' page"
+    with app.app_context():
+        assert db.session.scalar(select(Invitation.last_reminded_at)) is None
+
+
+def test_only_the_ticked_guests_are_reminded(app, log_in, owner, event, make_contact,
+                                             make_invitation):
+    ticked, other = (make_invitation(event, make_contact(owner), send=True)
+                     for _ in range(2))
+    response = log_in(owner).submit(f"/events/{event.id}/guests/remind", {
+        "who": "ticked", "invitation_ids": str(ticked.id)})
+    assert response.status_code == 302
+    with app.app_context():
+        reminded = dict(db.session.execute(
+            select(Invitation.id, Invitation.last_reminded_at)).all())
+    assert reminded[ticked.id] is not None and reminded[other.id] is None
