@@ -32,14 +32,6 @@ class NpsSummary:
             return None
         return round(100 * (self.promoters - self.detractors) / self.answers)
 
-    @property
-    def promoter_share(self) -> float | None:
-        return self.promoters / self.answers if self.answers else None
-
-    @property
-    def detractor_share(self) -> float | None:
-        return self.detractors / self.answers if self.answers else None
-
 
 def is_promoter(score: int) -> bool:
     return score >= PROMOTER_FROM

@@ -281,11 +281,6 @@ class FeedbackResults:
         answered = self.answered_ids
         return [i for i in self.audience if i.id not in answered]
 
-    @property
-    def response_rate(self) -> float | None:
-        audience = len(self.audience)
-        return len(self.feedback) / audience if audience else None
-
 
 def feedback_of_event(event: Event) -> list[Feedback]:
     """Every guest's feedback, newest first, with name, company and ratings loaded."""
