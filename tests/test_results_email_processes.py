@@ -15,8 +15,8 @@ from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db, utcnow
 from eventplanner.goals.models import Result, ResultStatus
 from eventplanner.goals.services import email_results, publish_results, record_result
+from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.models import AnswerStatus, Invitation
-from eventplanner.invitations.services import GuestAnswer, respond_to_invitation
 from eventplanner.mail.models import Message
 from tests.conftest import app_for
 

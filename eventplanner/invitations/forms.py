@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from eventplanner.form_fields import Form
-from eventplanner.invitations.services import MAX_PLUS_ONES
+from eventplanner.invitations.inviting import MAX_PLUS_ONES
 
 
 class InviteForm(Form):
