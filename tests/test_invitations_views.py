@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventplanner.extensions import db
 from eventplanner.invitations.models import Invitation
@@ -270,3 +270,22 @@ def test_only_the_ticked_guests_are_reminded(app, log_in, owner, event, make_con
         reminded = dict(db.session.execute(
             select(Invitation.id, Invitation.last_reminded_at)).all())
     assert reminded[ticked.id] is not None and reminded[other.id] is None
+
+
+def test_the_organiser_sends_the_unsent_invitations_and_resends_one(
+        app, browser, owner, event, make_contact, make_invitation):
+    first, second = (make_invitation(event, make_contact(owner)) for _ in range(2))
+
+    def invitations_sent() -> dict[int, int]:
+        with app.app_context():
+            return dict(db.session.execute(
+                select(Message.invitation_id, func.count()).where(Message.kind == "invitation")
+                .group_by(Message.invitation_id)).all())
+
+    response = browser.submit(f"/events/{event.id}/guests/send", follow_redirects=True)
+    assert "2 invitations queued for sending." in response.get_data(as_text=True)
+    assert invitations_sent() == {first.id: 1, second.id: 1}
+    response = browser.submit(f"/events/{event.id}/guests/{first.id}/resend",
+                              follow_redirects=True)
+    assert "The invitation is queued for sending." in response.get_data(as_text=True)
+    assert invitations_sent() == {first.id: 2, second.id: 1}

@@ -177,10 +177,6 @@ class KitchenList:
     activity: Activity
     lines: list[KitchenLine] = field(default_factory=list)
 
-    @property
-    def places(self) -> int:
-        return sum(line.places for line in self.lines)
-
 
 def kitchen_lists(event: Event) -> list[KitchenList]:
     """Per part, the confirmed guests who told us about dietary needs, with their party."""
