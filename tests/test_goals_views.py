@@ -496,5 +496,7 @@ def test_a_goal_comment_too_long_is_refused_and_a_fitting_one_saved(
     assert refused.status_code == 422
     assert "Field cannot be longer than 1000 characters." in refused.get_data(as_text=True)
     assert organiser.submit(url, {"comment": "See you at the top"}).status_code == 302
+    assert organiser.submit(url.replace(f"/goals/{goal_id}/", f"/goals/{goal_id + 1}/"), {
+        "comment": "Nobody's goal"}).status_code == 404
     with app.app_context():
         assert db.session.get(Goal, goal_id).organiser_comment == "See you at the top"
