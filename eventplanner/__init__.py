@@ -166,13 +166,16 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from . import formatting, labels
+    from . import formatting
+    from .feedback.nps import nps_group_label
+    from .invitations import labels as invitation_labels
+    from .mail.labels import message_status_label
 
     app.jinja_env.globals.update(
-        answer_label=labels.answer_label, stage_label=labels.stage_label,
-        change_by_label=labels.change_by_label, change_field_label=labels.change_field_label,
-        message_status_label=labels.message_status_label,
-        nps_group_label=labels.nps_group_label)
+        answer_label=invitation_labels.answer_label, stage_label=invitation_labels.stage_label,
+        change_by_label=invitation_labels.change_by_label,
+        change_field_label=invitation_labels.change_field_label,
+        message_status_label=message_status_label, nps_group_label=nps_group_label)
 
     app.add_template_filter(formatting.format_moment, "moment")
     app.add_template_filter(formatting.format_day, "day")

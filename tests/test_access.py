@@ -101,7 +101,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
         add_co_organiser,
         create_event,
     )
-    from eventplanner.feedback.history import add_note
+    from eventplanner.feedback.relationships import add_note
     from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
     from eventplanner.goals.models import ResultStatus
     from eventplanner.goals.services import record_result, set_goal

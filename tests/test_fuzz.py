@@ -51,7 +51,7 @@ def world(app, make_organiser, make_event, make_activity, make_contact, make_inv
     from eventplanner.checkin.services import add_helper, helper_token
     from eventplanner.contacts.models import Contact
     from eventplanner.events.models import Event
-    from eventplanner.feedback.history import add_note
+    from eventplanner.feedback.relationships import add_note
     from eventplanner.mail.models import Message
 
     owner = make_organiser()

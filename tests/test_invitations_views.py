@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventplanner.extensions import db
 from eventplanner.invitations.models import Invitation
@@ -240,3 +240,52 @@ def test_removing_a_part_with_answers_warns_and_keeps_the_history(
     history = browser.get(f"/events/{event.id}/guests/{guest.id}").get_data(as_text=True)
     assert "Part removed: Stair race" in history
     assert "Answer: Stair race" in history
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"who": "ticked"}, "Tick the guests to remind first."),
+    ({"who": "everyone"}, "Not a valid choice."),
+    ({}, "Not a valid choice."),
+    ({"who": "ticked", "invitation_ids": "the first"}, "could not be coerced"),
+])
+def test_a_reminder_form_that_does_not_say_whom_is_refused_and_nobody_is_reminded(
+        app, log_in, owner, event, make_contact, make_invitation, form, message):
+    make_invitation(event, make_contact(owner), send=True)
+    response = log_in(owner).submit(f"/events/{event.id}/guests/remind", form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and "<h1>Guests</h1>" in page, "said on the guests' page"
+    with app.app_context():
+        assert db.session.scalar(select(Invitation.last_reminded_at)) is None
+
+
+def test_only_the_ticked_guests_are_reminded(app, log_in, owner, event, make_contact,
+                                             make_invitation):
+    ticked, other = (make_invitation(event, make_contact(owner), send=True)
+                     for _ in range(2))
+    response = log_in(owner).submit(f"/events/{event.id}/guests/remind", {
+        "who": "ticked", "invitation_ids": str(ticked.id)})
+    assert response.status_code == 302
+    with app.app_context():
+        reminded = dict(db.session.execute(
+            select(Invitation.id, Invitation.last_reminded_at)).all())
+    assert reminded[ticked.id] is not None and reminded[other.id] is None
+
+
+def test_the_organiser_sends_the_unsent_invitations_and_resends_one(
+        app, browser, owner, event, make_contact, make_invitation):
+    first, second = (make_invitation(event, make_contact(owner)) for _ in range(2))
+
+    def invitations_sent() -> dict[int, int]:
+        with app.app_context():
+            return dict(db.session.execute(
+                select(Message.invitation_id, func.count()).where(Message.kind == "invitation")
+                .group_by(Message.invitation_id)).all())
+
+    response = browser.submit(f"/events/{event.id}/guests/send", follow_redirects=True)
+    assert "2 invitations queued for sending." in response.get_data(as_text=True)
+    assert invitations_sent() == {first.id: 1, second.id: 1}
+    response = browser.submit(f"/events/{event.id}/guests/{first.id}/resend",
+                              follow_redirects=True)
+    assert "The invitation is queued for sending." in response.get_data(as_text=True)
+    assert invitations_sent() == {first.id: 2, second.id: 1}

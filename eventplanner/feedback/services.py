@@ -17,11 +17,15 @@ from eventplanner.errors import DomainError, InvalidState
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, PartRating
-from eventplanner.feedback.nps import NpsSummary, nps_summary, score_distribution
+from eventplanner.feedback.nps import (
+    NpsSummary,
+    nps_group_label,
+    nps_summary,
+    score_distribution,
+)
 from eventplanner.formatting import format_moment
 from eventplanner.invitations.guest_mail import GuestMailBatch
 from eventplanner.invitations.models import AnswerStatus, Invitation
-from eventplanner.labels import nps_group_label
 from eventplanner.timezones import local_to_utc, wall_clock
 
 #: How long after the event a guest may give or change their feedback.
@@ -270,11 +274,6 @@ class FeedbackResults:
     def waiting(self) -> list[Invitation]:
         answered = self.answered_ids
         return [i for i in self.audience if i.id not in answered]
-
-    @property
-    def response_rate(self) -> float | None:
-        audience = len(self.audience)
-        return len(self.feedback) / audience if audience else None
 
 
 def feedback_of_event(event: Event) -> list[Feedback]:
