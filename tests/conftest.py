@@ -1,9 +1,17 @@
-"""Fixtures: a migrated database per backend, an app per test, clients, and factories.
+"""Fixtures: a migrated database per backend, an app, clients, and factories.
 
 Every test that uses ``app`` runs once on SQLite and, when ``TEST_DATABASE_URL`` is set,
 once more on PostgreSQL. The schema comes from the Alembic migrations, never from
 ``create_all``, so the tests also prove the migrations. In CI (``CI`` set) a missing
 ``TEST_DATABASE_URL`` fails the run instead of skipping PostgreSQL.
+
+Each test starts on an empty database. The app itself is shared by the tests of a backend
+(building one compiles every route, about a tenth of a second) and put back as it was after
+each test: its settings, its extensions and its page cache. A test that needs settings of
+its own (``@pytest.mark.settings``) gets an app of its own.
+
+Under pytest-xdist each worker has its own SQLite template and its own PostgreSQL
+database, named after the one in ``TEST_DATABASE_URL`` (``test_gw0``, ``test_gw1``...).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, make_url, select, text
 
 from config import TestConfig
 from eventplanner import create_app
@@ -64,6 +72,40 @@ def migrate_to_head(url: str) -> None:
         db.engine.dispose()
 
 
+def worker_database(url: str) -> str:
+    """``url`` itself, or under pytest-xdist a database of this worker's own beside it
+    (made on first use), so that workers never share rows."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    shared = make_url(url)
+    own = shared.set(database=f"{shared.database}_{worker}")
+    engine = create_engine(shared, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": own.database})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+def empty_database(app: Flask, backend: Backend) -> None:
+    """Delete every row the test wrote and close the app's connections. On PostgreSQL the
+    ids start again from 1, as on a fresh copy of SQLite (DELETE: TRUNCATE of every table
+    took about 0.8 s a test here)."""
+    with app.app_context():
+        db.session.remove()
+        if backend.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("; ".join(
+                    f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)))
+                connection.exec_driver_sql(
+                    "SELECT setval(oid, 1, false) FROM pg_class "
+                    "WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace")
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request, tmp_path_factory) -> Iterator[Backend]:
     """A database migrated to head, once per test session and backend."""
@@ -77,6 +119,7 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
         if os.environ.get("CI"):
             pytest.fail("CI must test PostgreSQL too: set TEST_DATABASE_URL")
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (see the README)")
+    url = worker_database(url)
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -103,34 +146,67 @@ def compiled_catalogs() -> None:
                 write_mo(mo, read_po(po, locale=source.parent.parent.name))
 
 
-@pytest.fixture
-def app(backend: Backend, tmp_path, request) -> Iterator[Flask]:
-    """A fresh app on an empty, migrated database; ``@pytest.mark.settings(NAME=value)``
-    changes its configuration for one test."""
-    marker = request.node.get_closest_marker("settings")
-    settings = marker.kwargs if marker else {}
+def fresh_copy(backend: Backend, path: Path) -> str:
+    """The address of an empty, migrated database for one test: on SQLite a copy of the
+    template at ``path``; on PostgreSQL the backend's own database (emptied after each test)."""
     if backend.name == "sqlite":
-        copy = tmp_path / "test.db"
-        shutil.copyfile(backend.url, copy)
-        url = f"sqlite:///{copy}"
-    else:
-        url = backend.url
-    app = app_for(url, **settings)
+        shutil.copyfile(backend.url, path)
+        return f"sqlite:///{path}"
+    return backend.url
+
+
+@dataclass
+class SharedApp:
+    """An app shared by many tests, and what it was like before the first of them."""
+
+    app: Flask
+    database: Path
+    settings: dict
+    extensions: dict
+
+    def put_back(self) -> None:
+        """Undo what a test did to the app: settings, extensions, rendered guest pages."""
+        self.app.config.clear()
+        self.app.config.update(self.settings)
+        self.app.extensions.clear()
+        self.app.extensions.update(self.extensions)
+        pages = self.app.extensions["guest_pages"]
+        self.app.extensions["guest_pages"] = type(pages)(pages.capacity)
+
+
+@pytest.fixture(scope="session")
+def shared_app(backend: Backend, tmp_path_factory) -> SharedApp:
+    """The app of every test on ``backend`` that needs no settings of its own."""
+    database = tmp_path_factory.mktemp("shared") / "test.db"
+    app = app_for(fresh_copy(backend, database))
+    app.test_client_class = FormClient
+    return SharedApp(app, database, dict(app.config), dict(app.extensions))
+
+
+@pytest.fixture
+def app(backend: Backend, request) -> Iterator[Flask]:
+    """An app on an empty, migrated database; ``@pytest.mark.settings(NAME=value)``
+    changes its configuration for one test (and gives that test an app of its own)."""
+    marker = request.node.get_closest_marker("settings")
+    if marker is None:
+        shared: SharedApp = request.getfixturevalue("shared_app")
+        fresh_copy(backend, shared.database)
+        try:
+            yield shared.app
+        finally:
+            empty_database(shared.app, backend)
+            shared.put_back()
+        return
+    settings = marker.kwargs
+    app = app_for(fresh_copy(backend, request.getfixturevalue("tmp_path") / "test.db"),
+                  **settings)
     if settings.get("RATELIMIT_ENABLED"):
         from eventplanner.security import rate_limits
 
         with app.app_context():
             rate_limits.reset()  # counts from earlier tests (in Redis) stay out
     yield app
-    with app.app_context():
-        db.session.remove()
-        if backend.name == "postgresql":
-            tables = ", ".join(
-                f'"{table.name}"' for table in db.metadata.sorted_tables
-            )
-            with db.engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+    empty_database(app, backend)
 
 
 @pytest.fixture
