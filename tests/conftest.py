@@ -132,6 +132,15 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def not_installed(program: str) -> None:
+    """Skip the test (fail it in CI): ``program`` is installed by ``make test-tools``, never
+    by a test run."""
+    message = f"{program} is not installed: run `make test-tools`"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogs() -> None:
     """The translations as the app reads them: compiled from the .po files when missing or
@@ -175,12 +184,20 @@ class SharedApp:
 
 
 @pytest.fixture(scope="session")
-def shared_app(backend: Backend, tmp_path_factory) -> SharedApp:
-    """The app of every test on ``backend`` that needs no settings of its own."""
-    database = tmp_path_factory.mktemp("shared") / "test.db"
-    app = app_for(fresh_copy(backend, database))
-    app.test_client_class = FormClient
-    return SharedApp(app, database, dict(app.config), dict(app.extensions))
+def shared_app(tmp_path_factory) -> Callable[[Backend], SharedApp]:
+    """The app of every test on a backend that needs no settings of its own, one a backend
+    (made on first use; the browser tests have a backend of their own)."""
+    apps: dict[Backend, SharedApp] = {}
+
+    def for_backend(backend: Backend) -> SharedApp:
+        if backend not in apps:
+            database = tmp_path_factory.mktemp("shared") / "test.db"
+            app = app_for(fresh_copy(backend, database))
+            app.test_client_class = FormClient
+            apps[backend] = SharedApp(app, database, dict(app.config), dict(app.extensions))
+        return apps[backend]
+
+    return for_backend
 
 
 @pytest.fixture
@@ -189,7 +206,7 @@ def app(backend: Backend, request) -> Iterator[Flask]:
     changes its configuration for one test (and gives that test an app of its own)."""
     marker = request.node.get_closest_marker("settings")
     if marker is None:
-        shared: SharedApp = request.getfixturevalue("shared_app")
+        shared = request.getfixturevalue("shared_app")(backend)
         fresh_copy(backend, shared.database)
         try:
             yield shared.app
