@@ -35,7 +35,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from config import TestConfig
 from eventplanner import create_app
@@ -104,6 +104,44 @@ def empty_database(app: Flask, backend: Backend) -> None:
                     "SELECT setval(oid, 1, false) FROM pg_class "
                     "WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace")
         db.engine.dispose()
+
+
+SavedDatabase = Path | dict[str, list[dict]]
+
+
+def save_database(app: Flask, backend: Backend, path: Path) -> SavedDatabase:
+    """What the app's database holds now, to be put back with ``restore_database``: on
+    SQLite a copy of the file at ``path``, on PostgreSQL every row."""
+    with app.app_context():
+        db.session.remove()
+        if backend.name == "sqlite":
+            db.engine.dispose()
+            shutil.copyfile(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database, path)
+            return path
+        with db.engine.connect() as connection:
+            return {table.name: [dict(row) for row in connection.execute(select(table)).mappings()]
+                    for table in db.metadata.sorted_tables}
+
+
+def restore_database(app: Flask, backend: Backend, saved: SavedDatabase) -> None:
+    """Make the app's database hold exactly what ``save_database`` saved (ids included),
+    whatever it holds now."""
+    empty_database(app, backend)
+    if backend.name == "sqlite":
+        shutil.copyfile(saved, make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
+        return
+    with app.app_context(), db.engine.begin() as connection:
+        for table in db.metadata.sorted_tables:
+            rows = saved[table.name]
+            if not rows:
+                continue
+            connection.execute(table.insert(), rows)
+            for column in table.primary_key.columns:  # the next id follows the saved ones
+                if column.type.python_type is int:
+                    connection.execute(
+                        select(func.setval(func.pg_get_serial_sequence(f'"{table.name}"',
+                                                                       column.name),
+                                           func.max(column))))
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
