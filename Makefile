@@ -58,8 +58,12 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 
+# The suite on every core (pytest-xdist; each worker has its own databases). Choose the number
+# with `make test TEST_WORKERS=1`; a bare `.venv/bin/pytest` runs in one process.
+TEST_WORKERS ?= auto
+
 test: lint test-tools
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Security checks CI runs after the tests: bandit on our code, pip-audit on the installed
 # packages (see the README for what each finding, or a skipped audit, means).

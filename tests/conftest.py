@@ -189,8 +189,10 @@ def compiled_catalogs() -> None:
     for source in (ROOT / "eventplanner" / "translations").glob("*/LC_MESSAGES/messages.po"):
         target = source.with_suffix(".mo")
         if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
-            with open(source, "rb") as po, open(target, "wb") as mo:
+            partial = target.with_suffix(f".{os.getpid()}.part")  # workers compile at once
+            with open(source, "rb") as po, open(partial, "wb") as mo:
                 write_mo(mo, read_po(po, locale=source.parent.parent.name))
+            partial.replace(target)
 
 
 def fresh_copy(backend: Backend, path: Path) -> str:
