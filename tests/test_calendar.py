@@ -495,8 +495,8 @@ def test_an_event_without_parts_explains_instead_of_an_empty_file(log_in, make_o
                                                                  make_event):
     owner = make_organiser()
     event = make_event(owner=owner)
-    browser = log_in(owner)
-    response = browser.get(f"/events/{event.id}/calendar.ics", follow_redirects=True)
+    organiser = log_in(owner)
+    response = organiser.get(f"/events/{event.id}/calendar.ics", follow_redirects=True)
     assert "This event has no parts yet" in response.get_data(as_text=True)
     assert response.mimetype == "text/html"
 
@@ -505,10 +505,10 @@ def test_the_private_feed_can_be_subscribed_renewed_and_turned_off(
         app, event, log_in, make_event, make_contact, make_invitation):
     make_event(owner=event.owner, title="Draft idea")  # drafts stay out of the feed
     make_invitation(event, make_contact(event.owner), send=True)
-    browser = log_in(event.owner)
-    assert "Create my calendar feed" in browser.get("/").get_data(as_text=True)
-    browser.submit("/calendar/feed/renew")
-    page = browser.get("/").get_data(as_text=True)
+    organiser = log_in(event.owner)
+    assert "Create my calendar feed" in organiser.get("/").get_data(as_text=True)
+    organiser.submit("/calendar/feed/renew")
+    page = organiser.get("/").get_data(as_text=True)
     webcal = page.split('value="webcal://')[1].split('"')[0]
     path = "/" + webcal.split("/", 1)[1]
     feed = app.test_client().get(path)
@@ -518,18 +518,18 @@ def test_the_private_feed_can_be_subscribed_renewed_and_turned_off(
     assert b"ATTENDEE" not in feed.data and b"/r/" not in feed.data
     vobject.readOne(feed.data.decode())
 
-    browser.submit("/calendar/feed/renew")
+    organiser.submit("/calendar/feed/renew")
     assert app.test_client().get(path).status_code == 404, "the old address stops working"
-    browser.submit("/calendar/feed/off")
-    assert "Create my calendar feed" in browser.get("/").get_data(as_text=True)
+    organiser.submit("/calendar/feed/off")
+    assert "Create my calendar feed" in organiser.get("/").get_data(as_text=True)
     assert app.test_client().get("/calendar/feed/" + "x" * 43 + ".ics").status_code == 404
 
 
 # --- conditional requests: unchanged content answers 304 ----------------------------------
 
-def feed_path(browser) -> str:
-    browser.submit("/calendar/feed/renew")
-    page = browser.get("/").get_data(as_text=True)
+def feed_path(organiser) -> str:
+    organiser.submit("/calendar/feed/renew")
+    page = organiser.get("/").get_data(as_text=True)
     return "/" + page.split('value="webcal://')[1].split('"')[0].split("/", 1)[1]
 
 
