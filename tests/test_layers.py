@@ -45,22 +45,10 @@ DOMAIN_LAYERS = [
     {"checkin", "goals"},
     {"feedback"},
     {"privacy"},
-    {"labels"},
 ]
 
 WEB_MODULE_NAMES = {"views", "forms", "relationship_views"}
 WEB_PACKAGES = {"rsvp", "cli", "demo", "error_pages"}
-
-#: Imports that still run the wrong way; removed by the mail/small branches (the lead
-#: deletes this list at merge): calendar <-> mail through the merge markers
-#: (``calendar.services`` imports ``mail.outbox.MERGE_*``), and ``labels`` (split by the
-#: small branch) used by the packages whose words it holds.
-KNOWN_CYCLES = {
-    ("calendar", "mail"),
-    ("invitations", "labels"),
-    ("feedback", "labels"),
-}
-
 
 def component(module: str) -> str:
     """``eventplanner.events.services`` -> ``events``; the app factory is ``(app)``."""
@@ -118,16 +106,9 @@ def test_domain_packages_import_only_lower_layers(graph):
         if is_web(importer) or is_web(imported):
             continue
         source, target = component(importer), component(imported)
-        if source == target or (source, target) in KNOWN_CYCLES:
+        if source == target:
             continue
         below = layer_of(target) < layer_of(source)
         if not below and not (layer_of(source) == layer_of(target) == 0):
             wrong.append(f"{importer} imports {imported}: {target} is not below {source}")
     assert not wrong, "\n".join(wrong)
-
-
-def test_known_cycles_are_still_there(graph):
-    """When a known cycle goes (its branch merged), take it off ``KNOWN_CYCLES``."""
-    edges = {(component(a), component(b)) for a, b in imports(graph)
-             if not is_web(a) and not is_web(b)}
-    assert KNOWN_CYCLES <= edges, sorted(KNOWN_CYCLES - edges)

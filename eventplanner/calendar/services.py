@@ -20,7 +20,6 @@ from eventplanner.calendar.models import CalendarFeed
 from eventplanner.errors import NotFound
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
-from eventplanner.mail.outbox import MERGE_CN, MERGE_EMAIL, MERGE_LINK
 from eventplanner.tokens import looks_like_token, make_token, new_nonce, token_digest
 from eventplanner.urls import absolute_url
 
@@ -77,13 +76,6 @@ def part_description(activity: Activity, link: str = "") -> str:
     return "\n\n".join(lines)
 
 
-def batch_request_template(event: Event) -> bytes:
-    """An invitation .ics for every not-yet-answering guest of an event, with merge fields
-    for the guest's name, email and link (filled by ``ics.merge_calendar``)."""
-    attendee = Person(MERGE_EMAIL, MERGE_CN)
-    return build_calendar(
-        (entry_for(a, description=part_description(a, MERGE_LINK), url=MERGE_LINK,
-                   attendee=attendee) for a in event.activities), Method.REQUEST)
 
 
 def event_download(event: Event) -> bytes:
