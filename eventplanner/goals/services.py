@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from eventplanner.auth.access import visible_event_ids
@@ -268,32 +268,43 @@ class RaceRecords:
         return max(earlier, key=lambda pair: pair[0], default=(None, None))[1]
 
 
+#: Goals and results around one guest's event (``race_records``): built once, so that
+#: SQLAlchemy's compiled cache serves every run. An event outside a series has a NULL
+#: ``series_id``, which equals nothing.
+_IN_SERIES = Event.series_id == bindparam("series_id")
+_RACE_GOALS = (
+    select(Goal, Invitation.contact_id, Activity.starts_at)
+    .join(Invitation, Invitation.id == Goal.invitation_id)
+    .join(Activity, Activity.id == Goal.activity_id)
+    .join(Event, Event.id == Activity.event_id)
+    .where(or_(Goal.invitation_id == bindparam("invitation_id"),
+               Goal.activity_id.in_(bindparam("part_ids", expanding=True)),
+               and_(_IN_SERIES, Invitation.contact_id == bindparam("contact_id")))))
+_RACE_RESULTS = (
+    select(Result, Invitation.contact_id, Activity.starts_at)
+    .join(Invitation, Invitation.id == Result.invitation_id)
+    .join(Activity, Activity.id == Result.activity_id)
+    .join(Event, Event.id == Activity.event_id)
+    .where(or_(Result.activity_id.in_(bindparam("part_ids", expanding=True)), and_(
+        _IN_SERIES, Activity.kind == ActivityKind.TIMED,
+        Result.status == ResultStatus.FINISHED,
+        Invitation.contact_id.in_(bindparam("contact_ids", expanding=True))))))
+
+
 def race_records(invitation: Invitation, results_of: list[Activity] = (),
                  contact_ids: list[int] = ()) -> RaceRecords:
     """What the guest's goal cards need (their goals, and their goals and finishing times
     across the series' editions), plus every goal and result at ``results_of`` (this
     event's timed parts whose results the guest sees) and the finishing times across the
     series of ``contact_ids`` (those parts' participants). Two queries."""
-    event = invitation.event
-    series_id = event.series_id
+    series_id = invitation.event.series_id
     part_ids = [activity.id for activity in results_of]
-    in_series = Event.series_id == series_id if series_id is not None else false()
-    goals = db.session.execute(
-        select(Goal, Invitation.contact_id, Activity.starts_at)
-        .join(Invitation, Invitation.id == Goal.invitation_id)
-        .join(Activity, Activity.id == Goal.activity_id)
-        .join(Event, Event.id == Activity.event_id)
-        .where(or_(Goal.invitation_id == invitation.id, Goal.activity_id.in_(part_ids),
-                   and_(in_series, Invitation.contact_id == invitation.contact_id))))
-    results = db.session.execute(
-        select(Result, Invitation.contact_id, Activity.starts_at)
-        .join(Invitation, Invitation.id == Result.invitation_id)
-        .join(Activity, Activity.id == Result.activity_id)
-        .join(Event, Event.id == Activity.event_id)
-        .where(or_(Result.activity_id.in_(part_ids), and_(
-            in_series, Activity.kind == ActivityKind.TIMED,
-            Result.status == ResultStatus.FINISHED,
-            Invitation.contact_id.in_({invitation.contact_id, *contact_ids})))))
+    goals = db.session.execute(_RACE_GOALS, {
+        "invitation_id": invitation.id, "part_ids": part_ids, "series_id": series_id,
+        "contact_id": invitation.contact_id})
+    results = db.session.execute(_RACE_RESULTS, {
+        "part_ids": part_ids, "series_id": series_id,
+        "contact_ids": sorted({invitation.contact_id, *contact_ids})})
     return RaceRecords(series_id, [tuple(row) for row in goals],
                        [tuple(row) for row in results])
 
