@@ -52,8 +52,8 @@ def run(part_count: int) -> list[Row]:
         create_event,
     )
     from eventplanner.extensions import db
+    from eventplanner.invitations.links import invitation_link
     from eventplanner.invitations.models import Invitation
-    from eventplanner.invitations.services import invitation_link
     from eventplanner.timezones import zone
 
     app = create_app()

@@ -49,7 +49,7 @@ def run(count: int) -> list[Row]:
     from eventplanner.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo_data
     from eventplanner.events.models import Event
     from eventplanner.extensions import db, utcnow
-    from eventplanner.invitations.services import invite_contacts
+    from eventplanner.invitations.inviting import invite_contacts
 
     app = create_app()
     data = contacts_csv(count)

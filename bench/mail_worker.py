@@ -64,7 +64,7 @@ def run(count: int, port: int) -> list[Row]:
     from eventplanner.demo import DEMO_EMAIL, load_demo_data
     from eventplanner.events.models import Event
     from eventplanner.extensions import db, utcnow
-    from eventplanner.invitations.services import invite_contacts
+    from eventplanner.invitations.inviting import invite_contacts
     from eventplanner.mail.delivery import deliver_queued
 
     app = create_app()

@@ -34,7 +34,7 @@ from eventplanner import create_app
 from eventplanner.demo import load_demo_data
 from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.models import Invitation
-from eventplanner.invitations.services import invitation_token, record_opened
+from eventplanner.invitations.links import invitation_token, record_opened
 from sqlalchemy import select
 app = create_app()
 with app.app_context():

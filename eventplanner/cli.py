@@ -52,7 +52,7 @@ def send_due() -> None:
     feedback reminders. Run it from cron every few minutes; running it twice sends nothing
     twice."""
     from eventplanner.feedback.services import send_due_feedback
-    from eventplanner.invitations.services import send_due_reminders
+    from eventplanner.invitations.reminders import send_due_reminders
 
     now = utcnow()
     reminders = send_due_reminders(now)

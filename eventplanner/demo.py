@@ -21,8 +21,9 @@ from eventplanner.feedback.history import add_note, notes_about
 from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
 from eventplanner.goals.models import ResultStatus
 from eventplanner.goals.services import publish_results, record_result, set_goal
+from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
+from eventplanner.invitations.inviting import invite_contacts
 from eventplanner.invitations.models import AnswerStatus
-from eventplanner.invitations.services import GuestAnswer, invite_contacts, respond_to_invitation
 
 DEMO_EMAIL = "demo@example.com"
 #: Published in the README; `flask demo` refuses to run in production.

@@ -38,8 +38,9 @@ from eventplanner.contacts.services import ContactDetails, create_contact
 from eventplanner.events.models import Activity, ActivityKind, Event, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails, add_activity, create_event
 from eventplanner.extensions import db, utcnow
+from eventplanner.invitations.inviting import invite_contacts
+from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import Invitation
-from eventplanner.invitations.services import invitation_token, invite_contacts
 
 PASSWORD = "correct horse battery staple"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -305,8 +306,8 @@ def make_guest_who_came(app: Flask, make_invitation) -> Callable[..., Invitation
     def make(event: Event, contact: Contact, score: int | None = None,
              ratings: dict[int, int] | None = None, **comments) -> Invitation:
         from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
+        from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
         from eventplanner.invitations.models import AnswerStatus
-        from eventplanner.invitations.services import GuestAnswer, respond_to_invitation
 
         invitation = make_invitation(event, contact)
         with context_of(app):

@@ -105,13 +105,10 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
     from eventplanner.goals.models import ResultStatus
     from eventplanner.goals.services import record_result, set_goal
+    from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
+    from eventplanner.invitations.inviting import invite_contacts
+    from eventplanner.invitations.links import invitation_token
     from eventplanner.invitations.models import AnswerStatus
-    from eventplanner.invitations.services import (
-        GuestAnswer,
-        invitation_token,
-        invite_contacts,
-        respond_to_invitation,
-    )
     from eventplanner.mail.models import Message
 
     with app.app_context():

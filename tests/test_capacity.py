@@ -13,14 +13,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from eventplanner import errors
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DeadlinePassed
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.events.services import activity_details_of, event_details_of
 from eventplanner.extensions import db, utcnow
-from eventplanner.invitations import services
+from eventplanner.invitations import answers, inviting, links, reminders, waitlist
+from eventplanner.invitations.answers import GuestAnswer
+from eventplanner.invitations.errors import LinkNotValid, NotOpenYet
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
-from eventplanner.invitations.services import GuestAnswer, LinkNotValid, NotOpenYet
 from eventplanner.invitations.updates import change_event, change_part
 from eventplanner.mail.models import Message
 from eventplanner.privacy.services import erase_contact
@@ -33,7 +35,7 @@ YES, NO = AnswerStatus.YES, AnswerStatus.NO
 def answer(app, invitation_id: int, part_id: int, status: AnswerStatus) -> None:
     with app.app_context():
         invitation = db.session.get(Invitation, invitation_id)
-        services.respond_to_invitation(invitation, GuestAnswer({part_id: status}), utcnow())
+        answers.respond_to_invitation(invitation, GuestAnswer({part_id: status}), utcnow())
         db.session.commit()
 
 
@@ -53,7 +55,7 @@ def places(app, part_id: int) -> tuple[int, int | None, list[int]]:
             select(Response.places).where(Response.activity_id == part_id,
                                           Response.status == AnswerStatus.WAITLISTED)
             .order_by(Response.waitlisted_at, Response.id)).all()
-        return services.confirmed_places(part_id), capacity, list(waiting)
+        return waitlist.confirmed_places(part_id), capacity, list(waiting)
 
 
 @pytest.fixture
@@ -101,7 +103,7 @@ def test_capacity_cannot_be_lowered_below_places_confirmed_meanwhile(app, race):
         stale = db.session.get(Activity, part.id)  # the form was read with 3 confirmed
         details = replace(activity_details_of(stale), capacity=3)
         answer(app, guests[3], part.id, YES)  # a fourth says yes before the organiser saves
-        with pytest.raises(services.InvalidState):
+        with pytest.raises(errors.InvalidState):
             change_part(stale, details, utcnow())
         db.session.rollback()
     assert places(app, part.id) == (4, 5, [])
@@ -113,10 +115,10 @@ def test_an_answer_through_a_link_reissued_meanwhile_is_refused(app, race):
         stale = db.session.get(Invitation, guest)
         assert stale.event.activities  # the page was loaded through the old link
         with app.app_context():
-            services.reissue_link(db.session.get(Invitation, guest))
+            links.reissue_link(db.session.get(Invitation, guest))
             db.session.commit()
         with pytest.raises(LinkNotValid):
-            services.respond_to_invitation(stale, GuestAnswer({part.id: YES}), utcnow())
+            answers.respond_to_invitation(stale, GuestAnswer({part.id: YES}), utcnow())
         db.session.rollback()
     assert places(app, part.id) == (0, 5, [])
 
@@ -183,7 +185,7 @@ def test_an_erased_guest_leaves_the_waiting_line_and_keeps_a_confirmed_place(app
         db.session.commit()
     assert places(app, part.id) == (1, 1, [1])
     with app.app_context():
-        token = services.invitation_token(db.session.get(Invitation, after))
+        token = links.invitation_token(db.session.get(Invitation, after))
         assert [line.place_in_line for line in guest_page(token, utcnow()).parts] == [1]
 
 
@@ -195,7 +197,7 @@ def test_a_draft_event_takes_no_answers_and_sends_nothing(
     invitation = make_invitation(event, make_contact(owner))
     with app.app_context():
         with pytest.raises(NotOpenYet):
-            services.respond_to_invitation(db.session.get(Invitation, invitation.id),
+            answers.respond_to_invitation(db.session.get(Invitation, invitation.id),
                                            GuestAnswer({part.id: YES}), utcnow())
         db.session.rollback()
 
@@ -203,7 +205,7 @@ def test_a_draft_event_takes_no_answers_and_sends_nothing(
     assert "not open for answers yet" in page
     assert f'name="part_{part.id}"' not in page
     with app.app_context():
-        csrf = services.guest_form_secret(db.session.get(Invitation, invitation.id))
+        csrf = links.guest_form_secret(db.session.get(Invitation, invitation.id))
     response = client.post(f"/r/{invitation.token}", data={
         "csrf_token": csrf, f"part_{part.id}": "yes", "dietary_needs": "",
         "message_to_host": ""})
@@ -218,7 +220,7 @@ def test_publishing_a_cancelled_event_again_sends_the_calendar_back(app, race):
     event, part, guests = race(capacity=5, guests=2)
     with app.app_context():
         live = db.session.get(Event, event.id)
-        services.send_invitations(live, services.invitations_of(live), utcnow())
+        inviting.send_invitations(live, inviting.invitations_of(live), utcnow())
         db.session.commit()
     answer(app, guests[0], part.id, YES)
     answer(app, guests[1], part.id, NO)  # said no to everything: hears nothing more
@@ -245,14 +247,14 @@ def test_no_reminder_once_answers_are_closed(app, race, log_in):
     event, part, guests = race(capacity=5, guests=2)
     with app.app_context():
         live = db.session.get(Event, event.id)
-        services.send_invitations(live, services.invitations_of(live), utcnow())
+        inviting.send_invitations(live, inviting.invitations_of(live), utcnow())
         live.rsvp_deadline = utcnow() - timedelta(hours=1)
         live.reminder_days_before = 1
         db.session.commit()
         with pytest.raises(DeadlinePassed):
-            services.send_reminders(live, utcnow())
+            reminders.send_reminders(live, utcnow())
         db.session.rollback()
-        assert services.send_due_reminders(utcnow()) == 0
+        assert reminders.send_due_reminders(utcnow()) == 0
 
     client = log_in(event.owner)
     page = client.get(f"/events/{event.id}/guests").get_data(as_text=True)

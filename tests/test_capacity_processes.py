@@ -18,13 +18,10 @@ from eventplanner.errors import DomainError
 from eventplanner.events.models import Activity
 from eventplanner.events.services import activity_details_of
 from eventplanner.extensions import db, utcnow
+from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
-from eventplanner.invitations.services import (
-    GuestAnswer,
-    confirmed_places,
-    respond_to_invitation,
-)
 from eventplanner.invitations.updates import change_part
+from eventplanner.invitations.waitlist import confirmed_places
 from tests.conftest import app_for
 
 GUEST_PROCESSES, GUESTS_EACH, ROUNDS, ANSWERS_PER_ROUND = 4, 6, 25, 5

@@ -23,8 +23,8 @@ def words_of(page: str) -> str:
 @pytest.fixture
 def evening(app, make_organiser, make_event, make_activity, make_contact, make_invitation):
     """Tonight's race: Kari (bringing one guest) and Ola said yes, Mette maybe, Bo no."""
+    from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
     from eventplanner.invitations.models import AnswerStatus, Invitation
-    from eventplanner.invitations.services import GuestAnswer, respond_to_invitation
 
     owner = make_organiser(name="Ingrid")
     event = make_event(owner=owner, status="published", title="Stoltzen")

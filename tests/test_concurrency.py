@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from eventplanner.extensions import db
-from eventplanner.invitations import services
+from eventplanner.invitations import waitlist
 from eventplanner.invitations.models import AnswerStatus, Response
 from tests.conftest import FormClient
 
@@ -46,6 +46,6 @@ def test_forty_guests_answer_yes_at_once_for_ten_seats(
         confirmed = [r for r in answers if r.status is AnswerStatus.YES]
         waiting = [r for r in answers if r.status is AnswerStatus.WAITLISTED]
         assert (len(confirmed), len(waiting)) == (SEATS, GUESTS - SEATS)
-        positions = sorted(services.waitlist_position(r) for r in waiting)
+        positions = sorted(waitlist.waitlist_position(r) for r in waiting)
         assert positions == list(range(1, GUESTS - SEATS + 1))
-        assert services.confirmed_places(race.id) == SEATS
+        assert waitlist.confirmed_places(race.id) == SEATS

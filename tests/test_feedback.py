@@ -33,8 +33,8 @@ def event(make_organiser, make_event, make_activity):
 @pytest.fixture
 def guest(app, event, make_contact, make_invitation):
     """A guest who came to the race but not to dinner."""
+    from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
     from eventplanner.invitations.models import AnswerStatus, Invitation
-    from eventplanner.invitations.services import GuestAnswer, respond_to_invitation
 
     invitation = make_invitation(event, make_contact(event.owner), send=True)
     race, dinner = activity_ids(app, event)

@@ -37,8 +37,8 @@ def event(make_organiser, make_event, make_activity):
 @pytest.fixture
 def guests(app, event, make_contact, make_invitation):
     """Ada and Bo came to the race; Cy said no to everything; Di never answered."""
+    from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
     from eventplanner.invitations.models import AnswerStatus, Invitation
-    from eventplanner.invitations.services import GuestAnswer, respond_to_invitation
 
     race, dinner = activity_ids(app, event)
     answers = {"Ada": AnswerStatus.YES, "Bo": AnswerStatus.YES, "Cy": AnswerStatus.NO,

@@ -13,8 +13,9 @@ from eventplanner.extensions import db, utcnow
 from eventplanner.goals import services as goals
 from eventplanner.goals.models import Result, ResultStatus
 from eventplanner.goals.times import BadTime
+from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
+from eventplanner.invitations.inviting import invite_contacts
 from eventplanner.invitations.models import AnswerStatus
-from eventplanner.invitations.services import GuestAnswer, invite_contacts, respond_to_invitation
 
 FINISHED, DNF, DNS = ResultStatus.FINISHED, ResultStatus.DNF, ResultStatus.DNS
 

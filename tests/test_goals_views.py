@@ -170,8 +170,8 @@ def test_the_organiser_reads_goals_with_history_and_leaves_a_comment_the_guest_s
         app, client, log_in, make_event, make_activity, make_contact, make_invitation):
     from eventplanner.goals import services as goals
     from eventplanner.goals.models import ResultStatus
+    from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
     from eventplanner.invitations.models import AnswerStatus, Invitation
-    from eventplanner.invitations.services import GuestAnswer, respond_to_invitation
 
     last_year = make_event(status="published", title="Stoltzen last year",
                            series_name="Stoltzen")
@@ -332,8 +332,8 @@ def test_a_co_organiser_of_this_years_race_sees_nothing_from_the_owners_earlier_
     come only from editions the viewer may open."""
     from eventplanner.goals import services as goals
     from eventplanner.goals.models import ResultStatus
+    from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
     from eventplanner.invitations.models import AnswerStatus, Invitation
-    from eventplanner.invitations.services import GuestAnswer, respond_to_invitation
 
     owner, colleague = make_organiser(), make_organiser()
     last_year = make_event(owner=owner, status="published", title="Private Stoltzen",

@@ -52,14 +52,14 @@ from eventplanner.events.services import (
 from eventplanner.extensions import db, utcnow
 from eventplanner.goals.models import ResultStatus
 from eventplanner.goals.services import publish_results, record_result, set_goal, withdraw_results
-from eventplanner.invitations.models import AnswerStatus, Invitation
-from eventplanner.invitations.services import (
+from eventplanner.invitations.answers import (
     GuestAnswer,
     choose_guest_language,
-    invitation_token,
-    invite_contacts,
     respond_to_invitation,
 )
+from eventplanner.invitations.inviting import invite_contacts
+from eventplanner.invitations.links import invitation_token
+from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.privacy.services import erase_contact
 from eventplanner.rsvp.page_cache import RenderedPages
 from eventplanner.rsvp.page_versions import WATCHED

@@ -18,13 +18,10 @@ from eventplanner.events.services import ActivityDetails, EventDetails, add_acti
 from eventplanner.extensions import db, utcnow
 from eventplanner.goals.models import ResultStatus
 from eventplanner.goals.services import publish_results, record_result, set_goal
+from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
+from eventplanner.invitations.inviting import invite_contacts
+from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import AnswerStatus, Invitation
-from eventplanner.invitations.services import (
-    GuestAnswer,
-    invitation_token,
-    invite_contacts,
-    respond_to_invitation,
-)
 
 
 def invitation_of(event, contact) -> Invitation:

@@ -165,7 +165,7 @@ def test_every_email_a_guest_gets_is_in_their_language(
         app, client, make_organiser, make_event, make_activity, make_contact, make_invitation):
     from eventplanner.events.models import Event
     from eventplanner.feedback.services import request_feedback
-    from eventplanner.invitations.services import send_reminders
+    from eventplanner.invitations.reminders import send_reminders
     from eventplanner.mail.models import Message
     from tests.conftest import next_year_at
 

@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from eventplanner.extensions import db, utcnow
-from eventplanner.invitations.services import invite_contacts
+from eventplanner.invitations.inviting import invite_contacts
 from eventplanner.mail.delivery import claim_messages, deliver_queued, retry_delay
 from eventplanner.mail.models import Message, MessageStatus
 from tests.conftest import Inbox

@@ -29,7 +29,7 @@ def queue_invitations(app, make_organiser, make_event, make_activity, make_conta
                       count: int) -> list[int]:
     from eventplanner.contacts.models import Contact
     from eventplanner.events.models import Event
-    from eventplanner.invitations.services import invite_contacts
+    from eventplanner.invitations.inviting import invite_contacts
 
     owner = make_organiser()
     event = make_event(owner=owner, status="published", title="Christmas meeting")

@@ -235,12 +235,9 @@ def invite_as(app, organiser, event, contact, score: int | None = None,
     from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
     from eventplanner.goals.models import ResultStatus
     from eventplanner.goals.services import record_result
+    from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
+    from eventplanner.invitations.inviting import invite_contacts
     from eventplanner.invitations.models import AnswerStatus
-    from eventplanner.invitations.services import (
-        GuestAnswer,
-        invite_contacts,
-        respond_to_invitation,
-    )
 
     with app.app_context():
         live = db.session.merge(event)

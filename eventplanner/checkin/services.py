@@ -23,8 +23,8 @@ from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidState, NotFound
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
+from eventplanner.invitations.errors import LinkNotValid
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
-from eventplanner.invitations.services import LinkNotValid
 from eventplanner.invitations.tokens import looks_like_token, make_token, new_nonce, token_digest
 from eventplanner.urls import absolute_url
 

@@ -17,7 +17,7 @@ from eventplanner.events.models import Activity, Event
 from eventplanner.events.services import get_event_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
-from eventplanner.invitations.services import LinkNotValid
+from eventplanner.invitations.errors import LinkNotValid
 from eventplanner.security import private_link_pages
 
 bp = organisers_only(Blueprint("checkin", __name__, url_prefix="/events/<int:event_id>/check-in"))

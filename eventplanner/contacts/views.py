@@ -12,17 +12,13 @@ from eventplanner.contacts.forms import ContactForm, ImportUploadForm
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
-from eventplanner.invitations.services import (
-    delete_contact_and_free_places,
-    promotions_message,
-)
+from eventplanner.invitations.waitlist import delete_contact_and_free_places, promotions_message
 from eventplanner.uploads import services as uploads
 from eventplanner.uploads.forms import CheckedUploadForm
 
 bp = organisers_only(Blueprint("contacts", __name__, url_prefix="/contacts"))
 #: The upload store's purpose for a contacts CSV between preview and import.
 IMPORT_PURPOSE = "contacts"
-
 
 
 @bp.route("/")

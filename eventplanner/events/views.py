@@ -26,17 +26,17 @@ from eventplanner.events.forms import (
 from eventplanner.extensions import db, utcnow
 from eventplanner.feedback.history import guests_to_look_after
 from eventplanner.form_fields import ConfirmForm
-from eventplanner.invitations.services import promotions_message, reinvite_guests
+from eventplanner.invitations.inviting import reinvite_guests
 from eventplanner.invitations.updates import (
     answers_count,
     change_event,
     change_part,
     remove_part,
 )
+from eventplanner.invitations.waitlist import promotions_message
 
 bp = organisers_only(Blueprint("events", __name__))
 T = TypeVar("T")
-
 
 
 @bp.context_processor

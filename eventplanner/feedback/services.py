@@ -174,7 +174,7 @@ def request_feedback(event: Event, now: datetime) -> int:
 
 
 def _email_guests(event: Event, people: list[Invitation], kind: str, subject) -> int:
-    from eventplanner.invitations.services import invitation_token
+    from eventplanner.invitations.links import invitation_token
 
     batch = MailMerge(event, kind, subject)
     for invitation in people:

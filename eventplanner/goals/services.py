@@ -506,7 +506,7 @@ def email_results(activity: Activity, now: datetime) -> int:
     once per part (another timed part of the event has its own email).
 
     Needs published results. Returns how many emails were queued."""
-    from eventplanner.invitations.services import queue_guest_email
+    from eventplanner.invitations.inviting import queue_guest_email
 
     if activity.event.results_published_at is None:
         raise InvalidState(_l("Publish the results before emailing them."))

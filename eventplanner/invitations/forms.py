@@ -5,7 +5,7 @@ from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from eventplanner.form_fields import Form
-from eventplanner.invitations.services import MAX_PLUS_ONES
+from eventplanner.invitations.inviting import MAX_PLUS_ONES
 
 
 class InviteForm(Form):

@@ -24,15 +24,12 @@ from eventplanner.events.services import (
     update_event,
 )
 from eventplanner.extensions import db
+from eventplanner.invitations.answers import lock_answers
+from eventplanner.invitations.changes import note_change
+from eventplanner.invitations.inviting import queue_guest_email
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
-from eventplanner.invitations.services import (
-    confirmed_places,
-    lock_answers,
-    note_change,
-    promote_from_waitlist,
-    queue_guest_email,
-    said_no_to_everything,
-)
+from eventplanner.invitations.reminders import said_no_to_everything
+from eventplanner.invitations.waitlist import confirmed_places, promote_from_waitlist
 
 #: Who hears about a changed or removed part: everyone who may come to it.
 COMING = (AnswerStatus.YES, AnswerStatus.MAYBE, AnswerStatus.WAITLISTED)

@@ -14,13 +14,12 @@ from eventplanner.errors import DomainError, commit_or_flash
 from eventplanner.events.services import get_event_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
-from eventplanner.invitations import overview, services
+from eventplanner.invitations import inviting, links, overview, reminders
 from eventplanner.invitations.forms import GuestSelectionForm, InviteForm
 from eventplanner.invitations.models import InvitationStage
 from eventplanner.spreadsheets import csv_delimiter, csv_download
 
 bp = organisers_only(Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>"))
-
 
 
 def _back_to_guests(event_id: int):
@@ -45,7 +44,7 @@ def guests(event_id: int):
         kitchen=overview.kitchen_lists(event), messages=overview.messages_from_guests(event),
         selection_form=GuestSelectionForm(), confirm_form=ConfirmForm(),
         waiting_lines=overview.waiting_lines(event),
-        reminder_due_at=services.next_reminder_at(event, utcnow()))
+        reminder_due_at=reminders.next_reminder_at(event, utcnow()))
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -57,12 +56,12 @@ def invite(event_id: int):
         SelectChoice(c.id, c.name) for c in companies]
     form.tag.choices = [SelectChoice("", _("Nobody"))] + [
         SelectChoice(t.name, t.name) for t in tags]
-    invited = services.invited_contact_ids(event)
+    invited = inviting.invited_contact_ids(event)
     if form.validate_on_submit():
-        chosen = services.choose_contacts(current_user, form.contact_ids.data,
+        chosen = inviting.choose_contacts(current_user, form.contact_ids.data,
                                           form.company_id.data, form.tag.data)
         try:
-            report = services.invite_contacts(event, current_user, chosen,
+            report = inviting.invite_contacts(event, current_user, chosen,
                                               form.plus_ones_allowed.data,
                                               send=form.send_now.data, now=utcnow())
         except DomainError as error:
@@ -86,7 +85,7 @@ def invite(event_id: int):
 def send_unsent(event_id: int):
     event = get_event_for(current_user, event_id)
     count = commit_or_flash(
-        lambda: services.send_invitations(event, services.invitations_of(event), utcnow()))
+        lambda: inviting.send_invitations(event, inviting.invitations_of(event), utcnow()))
     if count is not None:
         flash(ngettext("%(num)d invitation queued for sending.",
                        "%(num)d invitations queued for sending.", count), "success")
@@ -102,7 +101,7 @@ def remind(event_id: int):
     if ticked is not None and not ticked:
         flash(_("Tick the guests to remind first."), "error")
         return _back_to_guests(event.id)
-    count = commit_or_flash(lambda: services.send_reminders(event, utcnow(), ticked))
+    count = commit_or_flash(lambda: reminders.send_reminders(event, utcnow(), ticked))
     if count is not None:
         flash(ngettext("%(num)d reminder queued.", "%(num)d reminders queued.", count),
               "success")
@@ -112,7 +111,7 @@ def remind(event_id: int):
 @bp.route("/guests.csv")
 def export_answers(event_id: int):
     event = get_event_for(current_user, event_id)
-    body = overview.answers_csv(event, services.invitations_of(event),
+    body = overview.answers_csv(event, inviting.invitations_of(event),
                                 csv_delimiter(current_user.language))
     return csv_download(body, f"answers-{event.id}.csv")
 
@@ -120,15 +119,15 @@ def export_answers(event_id: int):
 @bp.route("/guests/<int:invitation_id>")
 def guest(event_id: int, invitation_id: int):
     event = get_event_for(current_user, event_id)
-    invitation = services.get_invitation_of(event, invitation_id)
+    invitation = inviting.get_invitation_of(event, invitation_id)
     return render_template("invitations/guest.html", event=event, invitation=invitation,
-                           link=services.invitation_link(invitation), form=ConfirmForm())
+                           link=links.invitation_link(invitation), form=ConfirmForm())
 
 
 @bp.route("/guests/<int:invitation_id>/revoke", methods=["POST"])
 def revoke(event_id: int, invitation_id: int):
     event = get_event_for(current_user, event_id)
-    services.revoke_link(services.get_invitation_of(event, invitation_id), utcnow())
+    links.revoke_link(inviting.get_invitation_of(event, invitation_id), utcnow())
     db.session.commit()
     flash(_("The link no longer works. Make a new one to let the guest answer again."),
           "success")
@@ -139,7 +138,7 @@ def revoke(event_id: int, invitation_id: int):
 @bp.route("/guests/<int:invitation_id>/reissue", methods=["POST"])
 def reissue(event_id: int, invitation_id: int):
     event = get_event_for(current_user, event_id)
-    services.reissue_link(services.get_invitation_of(event, invitation_id))
+    links.reissue_link(inviting.get_invitation_of(event, invitation_id))
     db.session.commit()
     flash(_("A new link is ready; the old one no longer works. Copy it below, or send the "
             "invitation again."), "success")
@@ -150,8 +149,8 @@ def reissue(event_id: int, invitation_id: int):
 @bp.route("/guests/<int:invitation_id>/resend", methods=["POST"])
 def resend(event_id: int, invitation_id: int):
     event = get_event_for(current_user, event_id)
-    invitation = services.get_invitation_of(event, invitation_id)
-    if commit_or_flash(lambda: services.resend_invitation(invitation, utcnow())):
+    invitation = inviting.get_invitation_of(event, invitation_id)
+    if commit_or_flash(lambda: inviting.resend_invitation(invitation, utcnow())):
         flash(_("The invitation is queued for sending."), "success")
     return redirect(url_for("invitations.guest", event_id=event.id,
                             invitation_id=invitation_id))

@@ -25,7 +25,7 @@ from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, Note
 from eventplanner.goals.models import Goal, Result
 from eventplanner.invitations.models import Invitation, ResponseChange
-from eventplanner.invitations.services import withdraw_from_waitlists
+from eventplanner.invitations.waitlist import withdraw_from_waitlists
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.mail.outbox import queue_email
 

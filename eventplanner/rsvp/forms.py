@@ -18,8 +18,9 @@ from wtforms.csrf.core import CSRF
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from eventplanner.form_fields import Form
+from eventplanner.invitations.answers import GuestAnswer
+from eventplanner.invitations.links import guest_form_secret
 from eventplanner.invitations.models import AnswerStatus, Invitation
-from eventplanner.invitations.services import GuestAnswer, guest_form_secret
 
 PART_FIELD_PREFIX = "part_"
 

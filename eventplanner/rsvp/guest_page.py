@@ -35,8 +35,9 @@ from eventplanner.goals.services import (
     race_records,
     results_for_guests,
 )
+from eventplanner.invitations.errors import LinkNotValid
+from eventplanner.invitations.links import invitation_link
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
-from eventplanner.invitations.services import LinkNotValid, invitation_link
 from eventplanner.invitations.tokens import looks_like_token, token_digest
 
 
@@ -183,7 +184,7 @@ def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> Gu
 
 def _place_in_line():
     """1 for the first in line at the answer's part, and so on (as
-    ``invitations.services.waitlist_position``)."""
+    ``invitations.waitlist.waitlist_position``)."""
     ahead = aliased(Response)
     return select(func.count()).where(
         ahead.activity_id == Response.activity_id,

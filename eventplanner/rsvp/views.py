@@ -21,7 +21,7 @@ from eventplanner.feedback import services as feedback_services
 from eventplanner.feedback.services import FeedbackAnswer
 from eventplanner.goals import services as goals
 from eventplanner.goals.services import GoalCard
-from eventplanner.invitations import services
+from eventplanner.invitations import answers, errors, links
 from eventplanner.privacy import services as privacy_services
 from eventplanner.privacy.views import data_download
 from eventplanner.rsvp.forms import (
@@ -48,13 +48,13 @@ class FormFromElsewhere(DomainError):
                          "and try again.")
 
 
-@bp.errorhandler(services.LinkNotValid)
+@bp.errorhandler(errors.LinkNotValid)
 def link_not_valid(error):
     return render_template("rsvp/link_invalid.html", message=error.message), 404
 
 
 def _load(token: str):
-    invitation = services.find_invitation_by_token(token)
+    invitation = links.find_invitation_by_token(token)
     g.guest_language = invitation.guest_language
     g.guest_invitation, g.guest_token = invitation, token
     return invitation
@@ -78,10 +78,10 @@ def choose_language(token: str):
     invitation = _load(token)
     form = language_form_for(invitation, current_app.config["LANGUAGES"])
     if not form.validate():
-        error = FormFromElsewhere() if form.csrf_token.errors else services.UnknownLanguage()
+        error = FormFromElsewhere() if form.csrf_token.errors else errors.UnknownLanguage()
         return _render(_page(token, utcnow()), answer_form_for(invitation, formdata=None),
                        error), error.status_code
-    services.choose_guest_language(invitation, form.language.data, utcnow())
+    answers.choose_guest_language(invitation, form.language.data, utcnow())
     db.session.commit()
     back = {"feedback": "rsvp.feedback", "privacy": "rsvp.privacy"}.get(
         request.args.get("back", ""), "rsvp.guest_page")
@@ -118,7 +118,7 @@ def show_guest_page(token: str):
     link = link_version(token)
     now = utcnow()
     if not link.opened:
-        services.record_opened(link.invitation_id, now)
+        links.record_opened(link.invitation_id, now)
         db.session.commit()
     saved = request.args.get("saved") == "1"
     pages = current_app.extensions["guest_pages"]
@@ -138,12 +138,12 @@ def answer(token: str):
         return _render(_page(token, utcnow()), form, FormFromElsewhere()), 400
     foreign = {int(m.group(1)) for key in request.form if (m := PART_FIELD.match(key))}
     if foreign - set(form.part_ids):
-        error = services.UnknownPart()
+        error = errors.UnknownPart()
         return _render(_page(token, utcnow()), form, error), error.status_code
     if not form.validate():
         return _render(_page(token, utcnow()), form), 422
     try:
-        services.respond_to_invitation(invitation, form.answer(), utcnow())
+        answers.respond_to_invitation(invitation, form.answer(), utcnow())
     except DomainError as error:
         db.session.rollback()
         return _render(_page(token, utcnow()), form, error), error.status_code
@@ -158,7 +158,7 @@ def set_goal(token: str, activity_id: int):
     invitation = page.invitation
     activity = next((a for a in invitation.event.activities if a.id == activity_id), None)
     if activity is None:
-        error = services.UnknownPart()
+        error = errors.UnknownPart()
         return _render(page, answer_form_for(invitation), error), 400
     cards = {card.activity.id: card for card in page.goal_cards}
     form = goal_form_for(invitation, cards.get(activity_id) or GoalCard(activity, None, None,
@@ -262,7 +262,7 @@ def privacy_download(token: str):
 def calendar_file(token: str):
     """The parts the guest is coming to (all while they have not answered), as .ics."""
     invitation = _load(token)
-    link = services.invitation_link(invitation)
+    link = links.invitation_link(invitation)
     try:
         content = guest_download(invitation, link)
     except NoParts as error:
@@ -274,4 +274,4 @@ def calendar_file(token: str):
 @bp.route("/<path:anything>")
 def mangled_link(anything: str):
     """A link broken by a mail program (cut, or with extra path): the same friendly page."""
-    raise services.LinkNotValid()
+    raise errors.LinkNotValid()

@@ -79,13 +79,10 @@ def _client_visit_last_week(organiser, kari) -> str:
         create_event,
     )
     from eventplanner.extensions import utcnow
+    from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
+    from eventplanner.invitations.inviting import invite_contacts
+    from eventplanner.invitations.links import invitation_token
     from eventplanner.invitations.models import AnswerStatus
-    from eventplanner.invitations.services import (
-        GuestAnswer,
-        invitation_token,
-        invite_contacts,
-        respond_to_invitation,
-    )
 
     ended = utcnow().replace(tzinfo=None, microsecond=0) - timedelta(days=2)
     visit = create_event(organiser, EventDetails(
@@ -109,8 +106,8 @@ def _demo_ids() -> dict[str, int | str]:
     from eventplanner.contacts.models import Contact
     from eventplanner.demo import DEMO_EVENT_TITLE, load_demo_data
     from eventplanner.events.models import Event
+    from eventplanner.invitations.links import invitation_token
     from eventplanner.invitations.models import Invitation
-    from eventplanner.invitations.services import invitation_token
     from eventplanner.mail.models import Message
 
     load_demo_data()

@@ -1,0 +1,187 @@
+"""A guest's answers under the event's answer lock: per part yes, no or maybe; a yes to a full
+part waits in line; plus-ones, dietary needs and a message; the guest's language.
+
+Services add and flush; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from eventplanner.errors import DeadlinePassed, Full
+from eventplanner.events.models import Activity, Event
+from eventplanner.extensions import db
+from eventplanner.invitations.changes import note_change
+from eventplanner.invitations.errors import (
+    EventCancelled,
+    LinkNotValid,
+    NotOpenYet,
+    TooManyPlusOnes,
+    UnknownLanguage,
+    UnknownPart,
+)
+from eventplanner.invitations.inviting import queue_guest_email
+from eventplanner.invitations.models import (
+    AnswerStatus,
+    Invitation,
+    Response,
+)
+from eventplanner.invitations.waitlist import confirmed_places, promote_from_waitlist
+from eventplanner.locking import lock_events
+
+
+@dataclass(frozen=True)
+
+class GuestAnswer:
+    """What a guest submits: an answer per part (yes, no, maybe) and the rest of the form."""
+
+    answers: dict[int, AnswerStatus]
+    plus_one_names: tuple[str, ...] = ()
+    dietary_needs: str = ""
+    message_to_host: str = ""
+
+
+def choose_guest_language(invitation: Invitation, language: str, now: datetime) -> None:
+    """The guest's own choice of language, for their pages and the emails that follow."""
+    from flask import current_app
+
+    if language not in current_app.config["LANGUAGES"]:
+        raise UnknownLanguage()
+    if invitation.language != language:
+        invitation.language = language
+        invitation.updated_at = now
+    db.session.flush()
+
+
+def lock_answers(event: Event) -> Event:
+    """Take the event's answer lock (see ``locking``), then read afresh what answers are
+    decided on: the event's status and deadline, and each part's capacity."""
+    lock_events([event.id])
+    db.session.execute(select(Event).where(Event.id == event.id)
+                       .options(selectinload(Event.activities))
+                       .execution_options(populate_existing=True))
+    return event
+
+
+def _reread_under_lock(invitation: Invitation) -> None:
+    """The invitation and its answers as committed now; ``LinkNotValid`` if the link it was
+    reached by changed meanwhile (reissued, revoked, erased, deleted)."""
+    nonce = invitation.token_nonce
+    current = db.session.scalar(
+        select(Invitation).where(Invitation.id == invitation.id)
+        .options(selectinload(Invitation.responses))
+        .execution_options(populate_existing=True))
+    if (current is None or current.token_nonce != nonce or current.is_revoked
+            or current.anonymised_at is not None):
+        raise LinkNotValid()
+
+
+def refuse_unless_open_for_answers(event: Event, now: datetime) -> None:
+    """Answers are taken while the event is published and the deadline has not passed."""
+    if event.is_cancelled:
+        raise EventCancelled()
+    if event.is_draft:
+        raise NotOpenYet()
+    if not event.accepts_answers(now):
+        raise DeadlinePassed(_l("The deadline for answers has passed."))
+
+
+def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: datetime,
+                          changed_by: str = "guest") -> bool:
+    """Save a guest's answer. Returns True if anything changed.
+
+    A yes to a full part becomes waitlisted; a yes that no longer fits after adding
+    plus-ones is refused with ``Full``; places freed by a no go to the waitlist.
+    """
+    event = lock_answers(invitation.event)
+    _reread_under_lock(invitation)
+    refuse_unless_open_for_answers(event, now)
+    parts = {activity.id: activity for activity in event.activities}
+    if set(answer.answers) - set(parts):
+        raise UnknownPart()
+    names = tuple(name.strip()[:120] for name in answer.plus_one_names if name.strip())
+    if len(names) > invitation.plus_ones_allowed:
+        raise TooManyPlusOnes(lazy_ngettext(
+            "You can bring at most %(num)d guest.", "You can bring at most %(num)d guests.",
+            invitation.plus_ones_allowed))
+
+    touched = sorted(set(answer.answers) | {
+        r.activity_id for r in invitation.responses if r.activity_id in parts})
+    places = 1 + len(names)
+    changed = False
+    freed: list[Activity] = []
+    for activity_id in touched:
+        activity = parts[activity_id]
+        response = invitation.response_for(activity)
+        old_status = response.status if response else None
+        wanted = answer.answers.get(activity_id)
+        if wanted is None:  # not on the form: keep the answer, with the new party size
+            wanted = AnswerStatus.YES if old_status in (
+                AnswerStatus.YES, AnswerStatus.WAITLISTED) else old_status
+        new_status = _decide(activity, invitation, wanted, old_status, places)
+        if response is None:
+            response = Response(invitation=invitation, activity=activity, status=new_status,
+                                places=places)
+            db.session.add(response)
+        if new_status is AnswerStatus.WAITLISTED and old_status is not AnswerStatus.WAITLISTED:
+            response.waitlisted_at = now
+        if old_status is AnswerStatus.YES and (
+                new_status is not AnswerStatus.YES or places < response.places):
+            freed.append(activity)
+        if new_status != old_status:
+            note_change(invitation, "answer", old_status, new_status, changed_by, now, activity)
+            changed = True
+        response.status, response.places, response.updated_at = new_status, places, now
+        db.session.flush()
+
+    changed |= _update_guest_details(invitation, names, answer, changed_by, now)
+    if changed or invitation.answered_at is None:
+        invitation.answered_at = invitation.updated_at = now
+    db.session.flush()
+    for activity in freed:
+        promote_from_waitlist(activity, now)
+    if changed and changed_by == "guest":
+        queue_guest_email(invitation, "confirmation",
+                           _l("Your answer: %(title)s", title=event.title),
+                           calendar=event.activities)
+    return changed
+
+
+def _decide(activity: Activity, invitation: Invitation, wanted: AnswerStatus,
+            old_status: AnswerStatus | None, places: int) -> AnswerStatus:
+    if wanted is not AnswerStatus.YES:
+        return wanted
+    if activity.capacity is None:
+        return AnswerStatus.YES
+    free = activity.capacity - confirmed_places(activity.id, invitation.id)
+    if places <= free:
+        return AnswerStatus.YES
+    if old_status is AnswerStatus.YES:
+        raise Full(_l(
+            "%(part)s has room for %(free)d of you, not %(places)d. Bring fewer guests, or "
+            "contact the host.", part=activity.name, free=max(free, 0), places=places))
+    return AnswerStatus.WAITLISTED
+
+
+def _update_guest_details(invitation: Invitation, names: tuple[str, ...], answer: GuestAnswer,
+                          changed_by: str, now: datetime) -> bool:
+    changed = False
+    new_values = {
+        "plus_ones": (", ".join(invitation.plus_one_names or []), ", ".join(names)),
+        "dietary_needs": (invitation.dietary_needs, answer.dietary_needs.strip()[:500]),
+        "message": (invitation.message_to_host, answer.message_to_host.strip()[:5000]),
+    }
+    for field_name, (old, new) in new_values.items():
+        if old != new:
+            note_change(invitation, field_name, old, new, changed_by, now)
+            changed = True
+    invitation.plus_one_names = list(names)
+    invitation.dietary_needs = new_values["dietary_needs"][1]
+    invitation.message_to_host = new_values["message"][1]
+    return changed

@@ -1,0 +1,222 @@
+"""Inviting contacts to an event (and last edition's guests to the next one), sending the
+invitation emails, and queueing one email to one guest.
+
+Services add and flush; the caller commits once. Every email is queued in the outbox in
+the same transaction as the change that causes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import contains_eager, joinedload, subqueryload
+
+from eventplanner.auth.models import Organiser
+from eventplanner.calendar.ics import Method
+from eventplanner.calendar.services import batch_request_template, guest_request
+from eventplanner.contacts.models import Contact
+from eventplanner.contacts.services import contact_ids_with_tag
+from eventplanner.errors import InvalidState, NotFound
+from eventplanner.events.models import Activity, Event, EventStatus
+from eventplanner.extensions import db
+from eventplanner.invitations.errors import EventCancelled
+from eventplanner.invitations.links import _refuse_if_erased, invitation_link
+from eventplanner.invitations.models import Invitation
+from eventplanner.invitations.tokens import (
+    make_token,
+    new_nonce,
+    token_digest,
+    token_key,
+)
+from eventplanner.mail.outbox import EventFragments, MailMerge, queue_email
+
+MAX_PLUS_ONES = 20
+
+
+@dataclass
+
+class InviteReport:
+    invited: list[Invitation] = field(default_factory=list)
+    already_invited: int = 0
+
+
+def invitations_of(event: Event) -> list[Invitation]:
+    """All the event's invitations with contact, company and answers loaded, by name.
+
+    Three queries whatever the number (``subqueryload`` does not split into chunks).
+    """
+    return list(db.session.scalars(
+        select(Invitation).where(Invitation.event_id == event.id)
+        .join(Invitation.contact)
+        .options(
+            contains_eager(Invitation.contact).joinedload(Contact.company),
+            subqueryload(Invitation.responses),
+        )
+        .order_by(func.lower(Contact.name), Invitation.id)
+    ).unique())
+
+
+def get_invitation_of(event: Event, invitation_id: int) -> Invitation:
+    invitation = db.session.scalar(select(Invitation).where(
+        Invitation.id == invitation_id, Invitation.event_id == event.id))
+    if invitation is None:
+        raise NotFound()
+    return invitation
+
+
+def invited_contact_ids(event: Event) -> set[int]:
+    return set(db.session.scalars(
+        select(Invitation.contact_id).where(Invitation.event_id == event.id)))
+
+
+def choose_contacts(organiser: Organiser, contact_ids: list[int], company_id: int | None,
+                    tag: str) -> list[int]:
+    """The organiser's contacts picked one by one, plus a whole company, plus a tag."""
+    chosen = set(contact_ids or [])
+    if company_id:
+        chosen |= set(db.session.scalars(select(Contact.id).where(
+            Contact.organiser_id == organiser.id, Contact.company_id == company_id)))
+    if tag:
+        chosen |= set(contact_ids_with_tag(organiser, tag))
+    return sorted(chosen)
+
+
+def invite_contacts(event: Event, organiser: Organiser, contact_ids: list[int],
+                    plus_ones_allowed: int, *, send: bool, now: datetime) -> InviteReport:
+    """Invite the organiser's contacts; someone invited already is left as they are.
+
+    With ``send`` the invitation emails are queued now, which needs a published event.
+    """
+    if event.is_cancelled:
+        raise EventCancelled()
+    if send and event.status is not EventStatus.PUBLISHED:
+        raise InvalidState(_l("Publish the event before sending invitations, or invite "
+                              "without sending."))
+    if not 0 <= plus_ones_allowed <= MAX_PLUS_ONES:
+        raise InvalidState(_l("Plus-ones must be between 0 and %(max)d.", max=MAX_PLUS_ONES))
+    wanted = set(contact_ids)
+    already = set(db.session.scalars(select(Invitation.contact_id).where(
+        Invitation.event_id == event.id, Invitation.contact_id.in_(wanted))))
+    contacts = db.session.scalars(
+        select(Contact).where(Contact.organiser_id == organiser.id,
+                              Contact.id.in_(wanted - already), Contact.erased_at.is_(None))
+        .order_by(Contact.id)).all()
+    report = InviteReport(already_invited=len(already))
+    if not contacts:
+        return report
+    # Bulk statements rather than 5,000 ORM objects: inviting a whole address book stays
+    # within seconds. The link digest needs the id, so it is set right after the insert.
+    nonces = {contact.id: new_nonce() for contact in contacts}
+    created = db.session.execute(
+        insert(Invitation).returning(Invitation.id, Invitation.contact_id),
+        [{"event_id": event.id, "contact_id": contact_id, "plus_ones_allowed": plus_ones_allowed,
+          "token_nonce": nonce, "plus_one_names": [], "created_at": now, "updated_at": now}
+         for contact_id, nonce in nonces.items()],
+    ).all()
+    key = token_key()
+    db.session.execute(update(Invitation), [
+        {"id": invitation_id,
+         "token_digest": token_digest(make_token("invitation", invitation_id,
+                                                 nonces[contact_id], key))}
+        for invitation_id, contact_id in created])
+    report.invited = list(db.session.scalars(
+        select(Invitation).where(Invitation.event_id == event.id,
+                                 Invitation.id.in_([row.id for row in created]))
+        .options(joinedload(Invitation.contact)).order_by(Invitation.id)))
+    if send:
+        send_invitations(event, report.invited, now)
+    db.session.flush()
+    return report
+
+
+def send_invitations(event: Event, invitations: list[Invitation], now: datetime) -> int:
+    """Queue the invitation email for each invitation not sent yet. Returns how many."""
+    if event.status is not EventStatus.PUBLISHED:
+        raise InvalidState(_l("Publish the event before sending invitations."))
+    batch = MailMerge(event, "invitation", _l("Invitation: %(title)s", title=event.title),
+                      calendar=lambda: batch_request_template(event))
+    for invitation in invitations:
+        if invitation.sent_at is None and not invitation.is_revoked:
+            _add_to_batch(batch, invitation)
+            invitation.sent_at = now
+    db.session.flush()
+    return batch.write()
+
+
+def _add_to_batch(batch: MailMerge, invitation: Invitation) -> None:
+    batch.add(invitation_id=invitation.id, to=invitation.contact.email,
+              to_name=invitation.contact.name, language=invitation.guest_language,
+              link=invitation_link(invitation), plus_ones_allowed=invitation.plus_ones_allowed,
+              reply_to=invitation.event.host_email)
+
+
+def resend_invitation(invitation: Invitation, now: datetime) -> Invitation:
+    """Send the invitation email again, with the current link (after a new link, say)."""
+    if invitation.event.status is not EventStatus.PUBLISHED:
+        raise InvalidState(_l("Publish the event before sending invitations."))
+    if invitation.is_revoked:
+        raise InvalidState(_l("This guest's link is revoked: make a new one first."))
+    _refuse_if_erased(invitation)
+    queue_guest_email(invitation, "invitation", _l("Invitation: %(title)s",
+                                                    title=invitation.event.title),
+                       calendar=invitation.event.activities)
+    invitation.sent_at = invitation.sent_at or now
+    db.session.flush()
+    return invitation
+
+
+def queue_guest_email(invitation: Invitation, kind: str, subject,
+                       calendar: Iterable[Activity] = (),
+                       calendar_method: Method = Method.REQUEST, **context) -> None:
+    """One email to one guest (a confirmation, a place from the waitlist, an update).
+
+    ``calendar``: the parts to send as a calendar invitation with the guest's answers.
+    """
+    event = invitation.event
+    link = invitation_link(invitation)
+    calendar = list(calendar)
+    attachments = ()
+    if calendar:
+        content = guest_request(invitation, link, calendar, calendar_method).decode("utf-8")
+        attachments = (("invite.ics", f"text/calendar; method={calendar_method.value}",
+                        content),)
+    queue_email(
+        kind=kind,
+        to=invitation.contact.email,
+        to_name=invitation.contact.name,
+        language=invitation.guest_language,
+        template=kind,
+        subject=subject,
+        event_id=event.id,
+        invitation_id=invitation.id,
+        reply_to=event.host_email,
+        event=event,
+        invitation=invitation,
+        guest=invitation.contact,
+        link=link,
+        attachments=attachments,
+        **EventFragments(event).for_language(invitation.guest_language),
+        **context,
+    )
+
+
+def reinvite_guests(previous: Event, edition: Event, now: datetime) -> int:
+    """Invite last edition's guests (not revoked) to the new one, with the same plus-ones.
+    Nothing is sent: the new edition is a draft. Returns how many were invited."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for invitation in db.session.scalars(
+            select(Invitation).where(Invitation.event_id == previous.id,
+                                     Invitation.revoked_at.is_(None))
+            .options(joinedload(Invitation.contact))).unique():
+        key = (invitation.contact.organiser_id, invitation.plus_ones_allowed)
+        groups.setdefault(key, []).append(invitation.contact_id)
+    invited = 0
+    for (organiser_id, plus_ones), contact_ids in groups.items():
+        report = invite_contacts(edition, db.session.get(Organiser, organiser_id), contact_ids,
+                                 plus_ones, send=False, now=now)
+        invited += len(report.invited)
+    return invited
