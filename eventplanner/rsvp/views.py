@@ -1,8 +1,8 @@
 """The guest's pages, reached through the personal link: no account, no cookie.
 
-The page is rendered once per version of its event's guest pages and served from a
-per-process cache after that (see ``page_cache`` and ``page_versions``): a GET costs one
-light query.
+The guest page is read as one read model (``guest_page``) and rendered once per version of
+its event's guest pages, then served from a per-process cache (see ``page_cache`` and
+``page_versions``): a GET costs one light query, a cold render four.
 """
 
 from __future__ import annotations
