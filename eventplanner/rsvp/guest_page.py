@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import force_locale
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import aliased, contains_eager
@@ -30,6 +31,7 @@ from eventplanner.events.models import Activity, ActivityKind, Event, GuestPageV
 from eventplanner.extensions import db
 from eventplanner.goals.services import (
     GoalCard,
+    RaceRecords,
     Standing,
     goal_cards,
     race_records,
@@ -157,10 +159,19 @@ def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> Gu
     participants = _participants(published)
     records = race_records(invitation, published, sorted(
         {person.contact_id for people in participants.values() for person in people}))
+    with force_locale(invitation.guest_language):  # the links' texts: in their language
+        return _assemble(token, invitation, link.version, places_in_line, participants,
+                         records, published, now)
+
+
+def _assemble(token: str, invitation: Invitation, version: int,
+              places_in_line: dict[int, int], participants: dict[int, list[Invitation]],
+              records: RaceRecords, published: list[Activity], now: datetime) -> GuestPage:
+    event = invitation.event
     link_text = invitation_link(invitation)
     calendar = guest_parts(invitation)
     return GuestPage(
-        token=token, invitation=invitation, version=link.version,
+        token=token, invitation=invitation, version=version,
         parts=[PartOnPage(activity, invitation.answer_for(activity),
                           places_in_line.get(activity.id),
                           (google_calendar_link(activity, link_text),
