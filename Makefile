@@ -8,7 +8,7 @@ TRANSLATIONS := eventplanner/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test lint audit bench messages clean
+.PHONY: install test-tools run test lint audit bench messages clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,34 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED) $(COMPILED)
 
+# The programs the tests drive besides Python: Debian's Chromium (Playwright) and LibreOffice
+# Calc, and axe-core from npm into .cache/. Installed here, never by a test run; apt-get waits
+# for another apt (a fresh machine updates itself at boot). Without root and apt-get, or npm,
+# the tests that need them are skipped (and fail in CI).
+CHROMIUM := /usr/bin/chromium
+AXE := .cache/axe-core/node_modules/axe-core/axe.min.js
+APT_GET := apt-get -o DPkg::Lock::Timeout=600
+APT_INSTALL := $(APT_GET) install -y --no-install-recommends
+
+test-tools: $(AXE)
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="chromium"; \
+	command -v soffice >/dev/null || missing="$$missing libreoffice-calc-nogui"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "Not installed: $$missing (apt-get as root installs them); their tests are skipped"; \
+		exit 0; \
+	fi; \
+	echo "Installing $$missing"; \
+	$(APT_INSTALL) $$missing >/dev/null || { $(APT_GET) update >/dev/null && $(APT_INSTALL) $$missing >/dev/null; }
+
+$(AXE):
+	@if command -v npm >/dev/null; then \
+		npm install --silent --no-audit --no-fund --prefix .cache/axe-core axe-core@4; \
+	else \
+		echo "Not installed: axe-core (needs npm); the browser tests are skipped"; \
+	fi
+
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
@@ -30,8 +58,12 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
-	$(BIN)/pytest
+# The suite on every core (pytest-xdist; each worker has its own databases). Choose the number
+# with `make test TEST_WORKERS=1`; a bare `.venv/bin/pytest` runs in one process.
+TEST_WORKERS ?= auto
+
+test: lint test-tools
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Security checks CI runs after the tests: bandit on our code, pip-audit on the installed
 # packages (see the README for what each finding, or a skipped audit, means).

@@ -153,21 +153,29 @@ def _register_blueprints(app: Flask) -> None:
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)
 
+    from .invitations.queued_mail import write_queued_guest_messages
+    from .mail.rendering import set_message_renderer
     from .rsvp.page_cache import RenderedPages
     from .rsvp.page_versions import watch_guest_page_rows
+
+    # The delivery worker writes guests' batch emails just before sending them.
+    set_message_renderer(app, write_queued_guest_messages)
 
     app.extensions["guest_pages"] = RenderedPages(app.config["GUEST_PAGE_CACHE_SIZE"])
     watch_guest_page_rows(db.session)  # the pages' key moves with every change they show
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from . import formatting, labels
+    from . import formatting
+    from .feedback.nps import nps_group_label
+    from .invitations import labels as invitation_labels
+    from .mail.labels import message_status_label
 
     app.jinja_env.globals.update(
-        answer_label=labels.answer_label, stage_label=labels.stage_label,
-        change_by_label=labels.change_by_label, change_field_label=labels.change_field_label,
-        message_status_label=labels.message_status_label,
-        nps_group_label=labels.nps_group_label)
+        answer_label=invitation_labels.answer_label, stage_label=invitation_labels.stage_label,
+        change_by_label=invitation_labels.change_by_label,
+        change_field_label=invitation_labels.change_field_label,
+        message_status_label=message_status_label, nps_group_label=nps_group_label)
 
     app.add_template_filter(formatting.format_moment, "moment")
     app.add_template_filter(formatting.format_day, "day")

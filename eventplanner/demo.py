@@ -17,7 +17,7 @@ from eventplanner.contacts.models import Company, Contact
 from eventplanner.events.models import ActivityKind, Event, EventSeries, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails, add_activity, create_event
 from eventplanner.extensions import db, utcnow
-from eventplanner.feedback.history import add_note, notes_about
+from eventplanner.feedback.relationships import add_note, notes_about
 from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
 from eventplanner.goals.models import ResultStatus
 from eventplanner.goals.services import publish_results, record_result, set_goal

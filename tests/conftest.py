@@ -1,9 +1,17 @@
-"""Fixtures: a migrated database per backend, an app per test, clients, and factories.
+"""Fixtures: a migrated database per backend, an app, clients, and factories.
 
 Every test that uses ``app`` runs once on SQLite and, when ``TEST_DATABASE_URL`` is set,
 once more on PostgreSQL. The schema comes from the Alembic migrations, never from
 ``create_all``, so the tests also prove the migrations. In CI (``CI`` set) a missing
 ``TEST_DATABASE_URL`` fails the run instead of skipping PostgreSQL.
+
+Each test starts on an empty database. The app itself is shared by the tests of a backend
+(building one compiles every route, about a tenth of a second) and put back as it was after
+each test: its settings, its extensions and its page cache. A test that needs settings of
+its own (``@pytest.mark.settings``) gets an app of its own.
+
+Under pytest-xdist each worker has its own SQLite template and its own PostgreSQL
+database, named after the one in ``TEST_DATABASE_URL`` (``test_gw0``, ``test_gw1``...).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from config import TestConfig
 from eventplanner import create_app
@@ -65,6 +73,78 @@ def migrate_to_head(url: str) -> None:
         db.engine.dispose()
 
 
+def worker_database(url: str) -> str:
+    """``url`` itself, or under pytest-xdist a database of this worker's own beside it
+    (made on first use), so that workers never share rows."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    shared = make_url(url)
+    own = shared.set(database=f"{shared.database}_{worker}")
+    engine = create_engine(shared, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": own.database})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+def empty_database(app: Flask, backend: Backend) -> None:
+    """Delete every row the test wrote and close the app's connections. On PostgreSQL the
+    ids start again from 1, as on a fresh copy of SQLite (DELETE: TRUNCATE of every table
+    took about 0.8 s a test here)."""
+    with app.app_context():
+        db.session.remove()
+        if backend.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("; ".join(
+                    f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)))
+                connection.exec_driver_sql(
+                    "SELECT setval(oid, 1, false) FROM pg_class "
+                    "WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace")
+        db.engine.dispose()
+
+
+SavedDatabase = Path | dict[str, list[dict]]
+
+
+def save_database(app: Flask, backend: Backend, path: Path) -> SavedDatabase:
+    """What the app's database holds now, to be put back with ``restore_database``: on
+    SQLite a copy of the file at ``path``, on PostgreSQL every row."""
+    with app.app_context():
+        db.session.remove()
+        if backend.name == "sqlite":
+            db.engine.dispose()
+            shutil.copyfile(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database, path)
+            return path
+        with db.engine.connect() as connection:
+            return {table.name: [dict(row) for row in connection.execute(select(table)).mappings()]
+                    for table in db.metadata.sorted_tables}
+
+
+def restore_database(app: Flask, backend: Backend, saved: SavedDatabase) -> None:
+    """Make the app's database hold exactly what ``save_database`` saved (ids included),
+    whatever it holds now."""
+    empty_database(app, backend)
+    if backend.name == "sqlite":
+        shutil.copyfile(saved, make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
+        return
+    with app.app_context(), db.engine.begin() as connection:
+        for table in db.metadata.sorted_tables:
+            rows = saved[table.name]
+            if not rows:
+                continue
+            connection.execute(table.insert(), rows)
+            for column in table.primary_key.columns:  # the next id follows the saved ones
+                if column.type.python_type is int:
+                    connection.execute(
+                        select(func.setval(func.pg_get_serial_sequence(f'"{table.name}"',
+                                                                       column.name),
+                                           func.max(column))))
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request, tmp_path_factory) -> Iterator[Backend]:
     """A database migrated to head, once per test session and backend."""
@@ -78,6 +158,7 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
         if os.environ.get("CI"):
             pytest.fail("CI must test PostgreSQL too: set TEST_DATABASE_URL")
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (see the README)")
+    url = worker_database(url)
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -90,6 +171,15 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def not_installed(program: str) -> None:
+    """Skip the test (fail it in CI): ``program`` is installed by ``make test-tools``, never
+    by a test run."""
+    message = f"{program} is not installed: run `make test-tools`"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogs() -> None:
     """The translations as the app reads them: compiled from the .po files when missing or
@@ -100,38 +190,81 @@ def compiled_catalogs() -> None:
     for source in (ROOT / "eventplanner" / "translations").glob("*/LC_MESSAGES/messages.po"):
         target = source.with_suffix(".mo")
         if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
-            with open(source, "rb") as po, open(target, "wb") as mo:
+            partial = target.with_suffix(f".{os.getpid()}.part")  # workers compile at once
+            with open(source, "rb") as po, open(partial, "wb") as mo:
                 write_mo(mo, read_po(po, locale=source.parent.parent.name))
+            partial.replace(target)
+
+
+def fresh_copy(backend: Backend, path: Path) -> str:
+    """The address of an empty, migrated database for one test: on SQLite a copy of the
+    template at ``path``; on PostgreSQL the backend's own database (emptied after each test)."""
+    if backend.name == "sqlite":
+        shutil.copyfile(backend.url, path)
+        return f"sqlite:///{path}"
+    return backend.url
+
+
+@dataclass
+class SharedApp:
+    """An app shared by many tests, and what it was like before the first of them."""
+
+    app: Flask
+    database: Path
+    settings: dict
+    extensions: dict
+
+    def put_back(self) -> None:
+        """Undo what a test did to the app: settings, extensions, rendered guest pages."""
+        self.app.config.clear()
+        self.app.config.update(self.settings)
+        self.app.extensions.clear()
+        self.app.extensions.update(self.extensions)
+        pages = self.app.extensions["guest_pages"]
+        self.app.extensions["guest_pages"] = type(pages)(pages.capacity)
+
+
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory) -> Callable[[Backend], SharedApp]:
+    """The app of every test on a backend that needs no settings of its own, one a backend
+    (made on first use; the browser tests have a backend of their own)."""
+    apps: dict[Backend, SharedApp] = {}
+
+    def for_backend(backend: Backend) -> SharedApp:
+        if backend not in apps:
+            database = tmp_path_factory.mktemp("shared") / "test.db"
+            app = app_for(fresh_copy(backend, database))
+            app.test_client_class = FormClient
+            apps[backend] = SharedApp(app, database, dict(app.config), dict(app.extensions))
+        return apps[backend]
+
+    return for_backend
 
 
 @pytest.fixture
-def app(backend: Backend, tmp_path, request) -> Iterator[Flask]:
-    """A fresh app on an empty, migrated database; ``@pytest.mark.settings(NAME=value)``
-    changes its configuration for one test."""
+def app(backend: Backend, request) -> Iterator[Flask]:
+    """An app on an empty, migrated database; ``@pytest.mark.settings(NAME=value)``
+    changes its configuration for one test (and gives that test an app of its own)."""
     marker = request.node.get_closest_marker("settings")
-    settings = marker.kwargs if marker else {}
-    if backend.name == "sqlite":
-        copy = tmp_path / "test.db"
-        shutil.copyfile(backend.url, copy)
-        url = f"sqlite:///{copy}"
-    else:
-        url = backend.url
-    app = app_for(url, **settings)
+    if marker is None:
+        shared = request.getfixturevalue("shared_app")(backend)
+        fresh_copy(backend, shared.database)
+        try:
+            yield shared.app
+        finally:
+            empty_database(shared.app, backend)
+            shared.put_back()
+        return
+    settings = marker.kwargs
+    app = app_for(fresh_copy(backend, request.getfixturevalue("tmp_path") / "test.db"),
+                  **settings)
     if settings.get("RATELIMIT_ENABLED"):
         from eventplanner.security import rate_limits
 
         with app.app_context():
             rate_limits.reset()  # counts from earlier tests (in Redis) stay out
     yield app
-    with app.app_context():
-        db.session.remove()
-        if backend.name == "postgresql":
-            tables = ", ".join(
-                f'"{table.name}"' for table in db.metadata.sorted_tables
-            )
-            with db.engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+    empty_database(app, backend)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from sqlalchemy import func, select, text
 from config import TestConfig
 from eventplanner import create_app
 from eventplanner.extensions import db, utcnow
-from tests.conftest import PASSWORD, FormClient, app_for
+from tests.conftest import PASSWORD, FormClient, app_for, empty_database
 
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register", "health"}
 #: Guest pages and the calendar feed: the token in the address is the key, no login.
@@ -101,7 +101,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
         add_co_organiser,
         create_event,
     )
-    from eventplanner.feedback.history import add_note
+    from eventplanner.feedback.relationships import add_note
     from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
     from eventplanner.goals.models import ResultStatus
     from eventplanner.goals.services import record_result, set_goal
@@ -194,13 +194,7 @@ def world(backend, tmp_path_factory) -> Iterator[World]:
     assert clients["helper-link"].get(f"/door/{private['helper_token']}/").status_code == 200
     tokens = {role: client.csrf_token() for role, client in clients.items()}
     yield World(app, private, shared, clients, tokens)
-    with app.app_context():
-        db.session.remove()
-        if backend.name == "postgresql":
-            tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
-            with db.engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+    empty_database(app, backend)
 
 
 @pytest.fixture

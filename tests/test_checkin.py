@@ -148,7 +148,14 @@ def test_a_helpers_link_checks_guests_in_and_opens_nothing_else(
     assert "1 / 3 arrived" in words_of(helper.get(f"{link}{race}").get_data(as_text=True))
     with app.app_context():
         from eventplanner.checkin.models import CheckIn
+        from eventplanner.checkin.services import check_in_code
+        from eventplanner.invitations.models import Invitation
+
         assert db.session.scalar(select(CheckIn.checked_in_by)) == "Sven at the door"
+        code = check_in_code(db.session.get(Invitation, guests["Kari"].id))
+    scanned = helper.post(f"{link}{race}/code", data={"csrf_token": csrf, "code": code})
+    assert scanned.status_code == 303  # the helper's scanner checks in by QR code too
+    assert "3 / 3 arrived" in words_of(helper.get(f"{link}{race}").get_data(as_text=True))
 
     # Nothing else: no organiser page, no other event's part or guest.
     assert helper.get(f"/events/{event.id}/guests").status_code == 302

@@ -78,5 +78,7 @@ def test_removed_co_organiser_loses_access(app, make_organiser, log_in, make_eve
     assert response.status_code == 302
     assert colleague_browser.get(f"/events/{event.id}").status_code == 404
     assert "Client race" not in colleague_browser.get("/").get_data(as_text=True)
+    again = owner_browser.submit(f"/events/{event.id}/co-organisers/{colleague.id}/remove")
+    assert again.status_code == 404, "no longer a co-organiser: nothing to remove"
     with app.app_context():
         assert db.session.scalar(select(Event.id)) == event.id

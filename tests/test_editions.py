@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventplanner.events.models import Event, EventStatus
 from eventplanner.events.services import same_weekday_a_year_on
@@ -86,3 +86,43 @@ def test_the_next_edition_falls_on_the_same_weekday_nearest_the_anniversary(day,
     found = same_weekday_a_year_on(day)
     assert found == proposed
     assert found.weekday() == day.weekday() and found - day == timedelta(weeks=52)
+
+
+def test_a_race_on_29_february_is_proposed_on_the_same_weekday_and_copied_there(
+        app, log_in, make_organiser, make_event, make_activity):
+    owner = make_organiser()
+    event = make_event(owner=owner, title="Leap race")
+    make_activity(event, starts_at=datetime(2028, 2, 29, 16))  # a Tuesday
+    browser = log_in(owner)
+    form = browser.get(f"/events/{event.id}/next-edition").get_data(as_text=True)
+    assert 'value="2029-02-27"' in form and 'value="Leap race"' in form
+    response = browser.submit(f"/events/{event.id}/next-edition", {
+        "title": "Leap race 2029", "first_day": "2029-02-27"})
+    assert response.status_code == 302
+    with app.app_context():
+        copy = db.session.scalar(select(Event).where(Event.title == "Leap race 2029"))
+        assert wall_clock(copy.activities[0].starts_at, "Europe/Oslo") == datetime(
+            2029, 2, 27, 16)
+
+
+@pytest.mark.parametrize("first_day, message", [
+    ("2029-02-29", "Ikke en gyldig dato."),  # no 29 February in 2029
+    ("9999-12-31", "Skriv inn en dag mellom år 1900 og 2200."),
+    ("", "Skriv inn dagen den nye utgaven starter."),
+])
+def test_a_first_day_that_cannot_be_is_refused_in_the_organisers_language(
+        app, log_in, make_organiser, make_event, make_activity, first_day, message):
+    from eventplanner.auth.models import Organiser
+
+    owner = make_organiser()
+    event = make_event(owner=owner)
+    make_activity(event, starts_at=datetime(2028, 2, 29, 16))
+    with app.app_context():
+        db.session.get(Organiser, owner.id).language = "nb"
+        db.session.commit()
+    response = log_in(owner).submit(f"/events/{event.id}/next-edition", {
+        "title": "Again", "first_day": first_day})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 1

@@ -3,11 +3,11 @@ import pytest
 
 @pytest.fixture
 def failing_app(app):
+    """The app with a route that crashes (the test's own app: see its settings marker)."""
     @app.route("/boom")
     def boom():
         raise RuntimeError("a bug")
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False
     return app
 
 
@@ -18,6 +18,7 @@ def test_an_unknown_address_gets_a_styled_404(client):
     assert "Page not found" in page and "app.css" in page
 
 
+@pytest.mark.settings(PROPAGATE_EXCEPTIONS=False)
 def test_a_crash_gets_a_styled_500_without_a_stack_trace(failing_app):
     response = failing_app.test_client().get("/boom")
     page = response.get_data(as_text=True)

@@ -53,12 +53,12 @@ def organiser(make_organiser):
 
 
 @pytest.fixture
-def browser(log_in, organiser):
+def organiser_client(log_in, organiser):
     return log_in(organiser)
 
 
-def test_organiser_creates_an_event(app, browser, organiser):
-    response = browser.submit("/events/new", event_form())
+def test_organiser_creates_an_event(app, organiser_client, organiser):
+    response = organiser_client.submit("/events/new", event_form())
     assert response.status_code == 302
     with app.app_context():
         event = db.session.scalar(select(Event))
@@ -68,13 +68,13 @@ def test_organiser_creates_an_event(app, browser, organiser):
         assert event.default_language == "nb"
         assert event.rsvp_deadline == datetime(NEXT_YEAR, 9, 17, 10, 0, tzinfo=UTC)
     assert response.headers["Location"] == f"/events/{event.id}"
-    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    page = organiser_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Stoltzen stair race and dinner" in page
     assert "Ingrid Haugen" in page and "+47 400 00 908" in page
 
 
-def test_the_new_event_form_offers_the_zones_with_oslo_chosen(browser):
-    page = browser.get("/events/new").get_data(as_text=True)
+def test_the_new_event_form_offers_the_zones_with_oslo_chosen(organiser_client):
+    page = organiser_client.get("/events/new").get_data(as_text=True)
     assert '<option selected value="Europe/Oslo">Europe/Oslo</option>' in page
     assert '<option value="Europe/Berlin">Europe/Berlin</option>' in page
 
@@ -90,38 +90,39 @@ def test_the_new_event_form_offers_the_zones_with_oslo_chosen(browser):
     ("status", "archived", "Not a valid choice"),
     ("default_language", "xx", "Not a valid choice"),
 ])
-def test_a_bad_event_field_is_reported_and_nothing_is_saved(app, browser, field, value, message):
-    response = browser.submit("/events/new", event_form(**{field: value}))
+def test_a_bad_event_field_is_reported_and_nothing_is_saved(app, organiser_client, field, value,
+                                                            message):
+    response = organiser_client.submit("/events/new", event_form(**{field: value}))
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert count(app, Event) == 0
 
 
-def test_organiser_edits_an_event(app, browser, organiser, make_event):
+def test_organiser_edits_an_event(app, organiser_client, organiser, make_event):
     event = make_event(owner=organiser)
-    page = browser.get(f"/events/{event.id}/edit").get_data(as_text=True)
+    page = organiser_client.get(f"/events/{event.id}/edit").get_data(as_text=True)
     assert 'value="Client race"' in page
-    response = browser.submit(f"/events/{event.id}/edit",
-                              event_form(title="Christmas meeting", status="cancelled"))
+    response = organiser_client.submit(f"/events/{event.id}/edit",
+                                       event_form(title="Christmas meeting", status="cancelled"))
     assert response.status_code == 302
     with app.app_context():
         saved = db.session.get(Event, event.id)
         assert (saved.title, saved.status) == ("Christmas meeting", EventStatus.CANCELLED)
 
 
-def test_a_failed_edit_changes_nothing(app, browser, organiser, make_event):
+def test_a_failed_edit_changes_nothing(app, organiser_client, organiser, make_event):
     event = make_event(owner=organiser, title="Client race")
-    response = browser.submit(f"/events/{event.id}/edit", event_form(title=""))
+    response = organiser_client.submit(f"/events/{event.id}/edit", event_form(title=""))
     assert response.status_code == 422
     with app.app_context():
         assert db.session.get(Event, event.id).title == "Client race"
 
 
 def test_a_part_entered_at_16_in_oslo_is_stored_in_utc_and_shown_at_16(
-        app, browser, organiser, make_event):
+        app, organiser_client, organiser, make_event):
     event = make_event(owner=organiser)
-    summer = browser.submit(f"/events/{event.id}/activities/new", activity_form())
-    winter = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+    summer = organiser_client.submit(f"/events/{event.id}/activities/new", activity_form())
+    winter = organiser_client.submit(f"/events/{event.id}/activities/new", activity_form(
         name="Christmas dinner", kind="standard",
         starts_at=f"{NEXT_YEAR}-12-10T16:00", ends_at=f"{NEXT_YEAR}-12-10T22:00"))
     assert summer.status_code == winter.status_code == 302
@@ -132,18 +133,19 @@ def test_a_part_entered_at_16_in_oslo_is_stored_in_utc_and_shown_at_16(
         assert race.kind is ActivityKind.TIMED and race.capacity == 40
         assert dinner.starts_at == datetime(NEXT_YEAR, 12, 10, 15, 0, tzinfo=UTC)
         race_id = race.id
-    page = browser.get(f"/events/{event.id}").get_data(as_text=True)
+    page = organiser_client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "16:00" in page and "17:30" in page and "22:00" in page
     assert "14:00" not in page and "15:00" not in page
-    form = browser.get(f"/events/{event.id}/activities/{race_id}/edit").get_data(as_text=True)
+    form = organiser_client.get(f"/events/{event.id}/activities/{race_id}/edit").get_data(
+        as_text=True)
     assert f'value="{NEXT_YEAR}-10-01T16:00"' in form
 
 
-def test_parts_are_listed_in_time_order(browser, organiser, make_event, make_activity):
+def test_parts_are_listed_in_time_order(organiser_client, organiser, make_event, make_activity):
     event = make_event(owner=organiser)
     make_activity(event, name="Dinner at the harbour", starts_at=next_year_at(10, 1, 19))
     make_activity(event, name="Stair race at Skansen", starts_at=next_year_at(10, 1, 16))
-    page = browser.get(f"/events/{event.id}").get_data(as_text=True)
+    page = organiser_client.get(f"/events/{event.id}").get_data(as_text=True)
     assert page.index("Stair race at Skansen") < page.index("Dinner at the harbour")
 
 
@@ -162,30 +164,31 @@ def test_parts_are_listed_in_time_order(browser, organiser, make_event, make_act
     ({"map_url": "javascript:alert(1)"}, "Enter a full web address"),
 ])
 def test_a_bad_part_is_reported_and_nothing_is_saved(
-        app, browser, organiser, make_event, overrides, message):
+        app, organiser_client, organiser, make_event, overrides, message):
     event = make_event(owner=organiser)
-    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(**overrides))
+    response = organiser_client.submit(f"/events/{event.id}/activities/new",
+                                       activity_form(**overrides))
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert count(app, Activity) == 0
 
 
-def test_a_part_without_capacity_has_no_limit(app, browser, organiser, make_event):
+def test_a_part_without_capacity_has_no_limit(app, organiser_client, organiser, make_event):
     event = make_event(owner=organiser)
-    browser.submit(f"/events/{event.id}/activities/new", activity_form(capacity=""))
+    organiser_client.submit(f"/events/{event.id}/activities/new", activity_form(capacity=""))
     with app.app_context():
         assert db.session.scalar(select(Activity.capacity)) is None
-    assert "No capacity limit" in browser.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "No capacity limit" in organiser_client.get(f"/events/{event.id}").get_data(as_text=True)
 
 
-def test_organiser_edits_a_part(app, browser, organiser, make_event, make_activity):
+def test_organiser_edits_a_part(app, organiser_client, organiser, make_event, make_activity):
     event = make_event(owner=organiser)
     activity = make_activity(event)
-    response = browser.submit(f"/events/{event.id}/activities/{activity.id}/edit",
-                              activity_form(name="Dinner", kind="standard",
-                                            starts_at=f"{NEXT_YEAR}-10-01T19:00",
-                                            ends_at=f"{NEXT_YEAR}-10-01T23:00",
-                                            notes="Come as you are."))
+    response = organiser_client.submit(f"/events/{event.id}/activities/{activity.id}/edit",
+                                       activity_form(name="Dinner", kind="standard",
+                                                     starts_at=f"{NEXT_YEAR}-10-01T19:00",
+                                                     ends_at=f"{NEXT_YEAR}-10-01T23:00",
+                                                     notes="Come as you are."))
     assert response.status_code == 302
     with app.app_context():
         saved = db.session.get(Activity, activity.id)
@@ -194,27 +197,27 @@ def test_organiser_edits_a_part(app, browser, organiser, make_event, make_activi
         assert saved.starts_at == datetime(NEXT_YEAR, 10, 1, 17, 0, tzinfo=UTC)
 
 
-def test_removing_a_part_asks_first(app, browser, organiser, make_event, make_activity):
+def test_removing_a_part_asks_first(app, organiser_client, organiser, make_event, make_activity):
     event = make_event(owner=organiser)
     activity = make_activity(event, name="Stair race")
-    question = browser.get(f"/events/{event.id}/activities/{activity.id}/delete")
+    question = organiser_client.get(f"/events/{event.id}/activities/{activity.id}/delete")
     assert question.status_code == 200
     assert "Remove Stair race?" in question.get_data(as_text=True)
     assert count(app, Activity) == 1
-    response = browser.submit(f"/events/{event.id}/activities/{activity.id}/delete")
+    response = organiser_client.submit(f"/events/{event.id}/activities/{activity.id}/delete")
     assert response.status_code == 302
     assert count(app, Activity) == 0
 
 
 def test_dashboard_shows_upcoming_events_first_and_past_ones_below(
-        browser, organiser, make_event, make_activity):
+        organiser_client, organiser, make_event, make_activity):
     past = make_event(owner=organiser, title="Stoltzen 2020")
     make_activity(past, starts_at=datetime(2020, 10, 2, 16, 0))
     later = make_event(owner=organiser, title="Christmas meeting")
     make_activity(later, starts_at=next_year_at(12, 10, 18))
     sooner = make_event(owner=organiser, title="Autumn race")
     make_activity(sooner, starts_at=next_year_at(10, 1, 16))
-    page = browser.get("/").get_data(as_text=True)
+    page = organiser_client.get("/").get_data(as_text=True)
     upcoming, past_section = page.split('id="past-heading"')
     assert upcoming.index("Autumn race") < upcoming.index("Christmas meeting")
     assert "Stoltzen 2020" in past_section
@@ -252,11 +255,11 @@ FALL_BACK, SPRING_FORWARD = last_sunday(NEXT_YEAR, 10, 31), last_sunday(NEXT_YEA
 
 @pytest.mark.parametrize("field", ["starts_at", "ends_at"])
 def test_a_time_in_the_skipped_hour_is_refused_with_a_clear_message(
-        app, browser, organiser, make_event, field):
+        app, organiser_client, organiser, make_event, field):
     event = make_event(owner=organiser)
     times = {"starts_at": f"{SPRING_FORWARD}T01:00", "ends_at": f"{SPRING_FORWARD}T04:00",
              field: f"{SPRING_FORWARD}T02:30"}
-    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(**times))
+    response = organiser_client.submit(f"/events/{event.id}/activities/new", activity_form(**times))
     assert response.status_code == 422 and count(app, Activity) == 0
     assert "02:30 does not exist in Europe/Oslo: the clocks skip that hour." in \
         response.get_data(as_text=True)
@@ -276,9 +279,9 @@ def checked_choice(page: str, name: str) -> str | None:
 
 
 def test_a_start_in_the_repeated_hour_asks_which_one_with_both_offsets(
-        app, browser, organiser, make_event):
+        app, organiser_client, organiser, make_event):
     event = make_event(owner=organiser)
-    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+    response = organiser_client.submit(f"/events/{event.id}/activities/new", activity_form(
         starts_at=f"{FALL_BACK}T02:30", ends_at=f"{FALL_BACK}T03:30"))
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and count(app, Activity) == 0
@@ -294,35 +297,36 @@ def test_a_start_in_the_repeated_hour_asks_which_one_with_both_offsets(
     ("1", "01:30", "02:30 – 03:30"),
 ])
 def test_the_organiser_chooses_which_0230_and_sees_the_right_offsets(
-        app, browser, organiser, make_event, fold, starts_at_utc, shown):
+        app, organiser_client, organiser, make_event, fold, starts_at_utc, shown):
     event = make_event(owner=organiser)
-    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+    response = organiser_client.submit(f"/events/{event.id}/activities/new", activity_form(
         starts_at=f"{FALL_BACK}T02:30", starts_at_fold=fold, ends_at=f"{FALL_BACK}T03:30"))
     assert response.status_code == 302
     starts_at, ends_at = stored_times(app)
     assert f"{starts_at:%H:%M}" == starts_at_utc and f"{ends_at:%H:%M}" == "02:30"
-    page = browser.get(f"/events/{event.id}").get_data(as_text=True)
+    page = organiser_client.get(f"/events/{event.id}").get_data(as_text=True)
     assert shown in page.replace("\u2009", " ")
 
-    form = browser.get(f"/events/{event.id}/activities/{activity_ids(app, event)[0]}/edit")
+    edit = f"/events/{event.id}/activities/{activity_ids(app, event)[0]}/edit"
+    form = organiser_client.get(edit)
     assert checked_choice(form.get_data(as_text=True), "starts_at_fold") == fold, \
         "the edit form shows which one is stored"
-    saved = browser.submit(f"/events/{event.id}/activities/{activity_ids(app, event)[0]}/edit",
-                           activity_form(name="Night run", starts_at=f"{FALL_BACK}T02:30",
-                                         starts_at_fold=fold, ends_at=f"{FALL_BACK}T03:30"))
+    saved = organiser_client.submit(edit, activity_form(
+        name="Night run", starts_at=f"{FALL_BACK}T02:30", starts_at_fold=fold,
+        ends_at=f"{FALL_BACK}T03:30"))
     assert saved.status_code == 302 and stored_times(app) == (starts_at, ends_at)
 
 
 def test_a_part_can_end_in_the_second_0215_after_starting_at_the_first_0245(
-        app, browser, organiser, make_event):
+        app, organiser_client, organiser, make_event):
     event = make_event(owner=organiser)
-    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+    response = organiser_client.submit(f"/events/{event.id}/activities/new", activity_form(
         starts_at=f"{FALL_BACK}T02:45", starts_at_fold="0",
         ends_at=f"{FALL_BACK}T02:15", ends_at_fold="1"))
     assert response.status_code == 302
     starts_at, ends_at = stored_times(app)
     assert ends_at - starts_at == timedelta(minutes=30)
-    refused = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+    refused = organiser_client.submit(f"/events/{event.id}/activities/new", activity_form(
         starts_at=f"{FALL_BACK}T02:45", starts_at_fold="1",
         ends_at=f"{FALL_BACK}T02:15", ends_at_fold="1"))
     assert "The end must be after the start." in refused.get_data(as_text=True)
@@ -330,9 +334,17 @@ def test_a_part_can_end_in_the_second_0215_after_starting_at_the_first_0245(
 
 @pytest.mark.parametrize("moment", ["9999-12-31T23:30", "0001-01-01T00:30"])
 def test_a_date_outside_the_years_a_clock_can_work_out_is_refused(
-        app, browser, organiser, make_event, moment):
+        app, organiser_client, organiser, make_event, moment):
     event = make_event(owner=organiser, timezone="America/Santiago")
-    response = browser.submit(f"/events/{event.id}/activities/new", activity_form(
+    response = organiser_client.submit(f"/events/{event.id}/activities/new", activity_form(
         starts_at=moment, ends_at=moment))
     assert response.status_code == 422 and count(app, Activity) == 0
     assert "Enter a date and time that exist" in response.get_data(as_text=True)
+
+
+def test_a_reminder_without_an_answer_by_date_is_refused(app, browser):
+    response = browser.submit("/events/new", event_form(rsvp_deadline="",
+                                                        reminder_days_before="3"))
+    assert response.status_code == 422
+    assert "A reminder needs an answer-by date." in response.get_data(as_text=True)
+    assert count(app, Event) == 0

@@ -131,15 +131,18 @@ def test_a_revoked_link_gives_no_feedback_form(app, client, event, guest, log_in
 
 
 def test_feedback_requests_go_to_those_who_came_once(app_ctx, event, guest, make_contact,
-                                                     make_invitation):
+                                                     make_invitation, smtp_server):
     from eventplanner.events.models import Event
     from eventplanner.feedback.services import request_feedback
+    from eventplanner.mail.delivery import deliver_queued
     from eventplanner.mail.models import Message
 
     make_invitation(event, make_contact(event.owner), send=True)  # never answered
     live = db.session.get(Event, event.id)
     assert request_feedback(live, utcnow()) == 1
     assert request_feedback(live, utcnow()) == 0
+    db.session.commit()
+    deliver_queued()  # written by the worker, just before it is sent
     [message] = db.session.scalars(select(Message).where(
         Message.kind == "feedback_request")).all()
     assert f"/r/{guest.token}/feedback" in message.body_text

@@ -62,10 +62,34 @@ def test_a_personal_best_is_judged_against_every_earlier_edition(
         race = edition(organiser, series, year)
         invitation = racers(race, [kari])[kari.id]
         goals.record_result(race, invitation, FINISHED, time)
-        [lines[year]] = goals.standings(race)
+        [lines[year]] = goals.standings(race, organiser)
     assert (lines[2024].first_time, lines[2024].personal_best) == (True, False)
     assert (lines[2025].previous_best, lines[2025].personal_best) == (600, True)
     assert (lines[2026].previous_best, lines[2026].personal_best) == (570, False)
+
+
+def test_another_organisers_earlier_results_stay_hidden(organiser, series, make_organiser,
+                                                        make_contact):
+    """A co-organiser of this year's race only sees the editions they may open: the owner's
+    earlier results give them no best time before, and nobody reads without being named."""
+    kari = make_contact(organiser, name="Kari")
+    last_year = edition(organiser, series, 2025)
+    goals.record_result(last_year, racers(last_year, [kari])[kari.id], FINISHED, "9:58")
+    race = edition(organiser, series, 2026)
+    goals.record_result(race, racers(race, [kari])[kari.id], FINISHED, "9:30")
+    colleague = make_organiser()
+    events.add_co_organiser(race.event, organiser, colleague.email)
+
+    [owners_line] = goals.standings(race, organiser)
+    [colleagues_line] = goals.standings(race, colleague)
+    assert (owners_line.previous_best, owners_line.personal_best) == (598, True)
+    assert (colleagues_line.previous_best, colleagues_line.first_time) == (None, True)
+    assert goals.earlier_bests(race, [kari.id], colleague) == {}
+    assert goals.earlier_bests(race, [kari.id], goals.GUESTS) == {kari.id: 598}
+    with pytest.raises(TypeError):
+        goals.standings(race)  # the viewer is never left out
+    with pytest.raises(AttributeError):
+        goals.earlier_bests(race, [kari.id], None)  # nor passed as nobody
 
 
 def test_without_history_the_best_the_guest_told_us_counts(organiser, make_contact):
@@ -74,7 +98,7 @@ def test_without_history_the_best_the_guest_told_us_counts(organiser, make_conta
     invitation = racers(race, [kari])[kari.id]
     goals.set_goal(invitation, race, "9:40", "9:50", "beat my colleague")
     goals.record_result(race, invitation, FINISHED, "9:45")
-    [line] = goals.standings(race)
+    [line] = goals.standings(race, organiser)
     assert (line.previous_best, line.personal_best) == (590, True)
     assert (line.goal_difference, line.goal_met) == (5, False)
     assert line.goal.aim == "beat my colleague"
@@ -87,7 +111,7 @@ def test_goal_met_when_at_or_under_the_target(organiser, make_contact):
     for contact, result in ((fast, "9:35"), (exact, "9:40")):
         goals.set_goal(people[contact.id], race, "9:40", "", "")
         goals.record_result(race, people[contact.id], FINISHED, result)
-    by_contact = {s.invitation.contact_id: s for s in goals.standings(race)}
+    by_contact = {s.invitation.contact_id: s for s in goals.standings(race, organiser)}
     assert (by_contact[fast.id].goal_difference, by_contact[fast.id].goal_met) == (-5, True)
     assert (by_contact[exact.id].goal_difference, by_contact[exact.id].goal_met) == (0, True)
 
@@ -102,7 +126,8 @@ def test_equal_times_share_a_rank_and_non_finishers_come_last(organiser, make_co
                "Eirik": (DNF, ""), "Frida": (DNS, "")}
     for name, (status, time) in outcome.items():
         goals.record_result(race, people[contacts[name].id], status, time)
-    table = [(s.invitation.contact.name, s.rank) for s in goals.standings(race)]
+    table = [(s.invitation.contact.name, s.rank)
+             for s in goals.standings(race, organiser)]
     assert table == [("Anna", 1), ("Bjørn", 2), ("Cecilie", 2), ("Dag", 4),
                      ("Eirik", None), ("Frida", None), ("Geir", None)]
 
@@ -135,7 +160,7 @@ def test_a_dinner_has_no_goals_or_results(organiser, make_contact):
     with pytest.raises(goals.NotTimed):
         goals.set_goal(invitation, dinner, "9:00", "", "")
     with pytest.raises(goals.NotTimed):
-        goals.standings(dinner)
+        goals.standings(dinner, organiser)
 
 
 def test_results_emailed_before_the_upgrade_are_not_emailed_again(tmp_path):

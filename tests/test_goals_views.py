@@ -428,3 +428,75 @@ def test_a_rejected_sheet_puts_the_cursor_on_the_line_in_error_and_ties_the_erro
     assert [name for name, input in inputs.items() if input.get("aria-invalid")] == [bjørn]
     error_id = inputs[bjørn]["aria-describedby"]
     assert re.search(rf'<p class="error" id="{error_id}">[^<]*71 seconds', page)
+
+
+def speaks_norwegian(app, organiser) -> None:
+    from eventplanner.auth.models import Organiser
+
+    with app.app_context():
+        db.session.get(Organiser, organiser.id).language = "nb"
+        db.session.commit()
+
+
+@pytest.mark.parametrize("line, message", [
+    ({"status": "won"}, "Ikke et gyldig valg."),
+    ({"time": "9:" + "0" * 100}, "Feltet kan ikke være lengre enn 20 tegn."),
+])
+def test_a_results_sheet_no_page_sends_is_refused_line_by_line_in_the_organisers_language(
+        app, log_in, event, parts, field, line, message):
+    from eventplanner.goals.models import Result
+
+    speaks_norwegian(app, event.owner)
+    anna, bjørn = field["Anna"].id, field["Bjørn"].id
+    response = log_in(event.owner).submit(results_url(event, parts), {
+        f"time-{bjørn}": "9:10", f"status-{bjørn}": "finished",
+        **{f"{name}-{anna}": value for name, value in line.items()}})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'<p class="error" id="time-{anna}-error">{message}</p>' in page
+    assert f'id="time-{bjørn}-error"' not in page, "only the wrong line is marked"
+    assert "Noen resultater kunne ikke leses" in page
+    with app.app_context():
+        assert db.session.scalar(select(Result)) is None
+
+
+def test_publishing_reads_its_form_and_refuses_what_no_page_sends(
+        app, client, log_in, event, parts, field):
+    organiser = log_in(event.owner)
+    results_page = organiser.get(results_url(event, parts)).get_data(as_text=True)
+    assert '<input checked id="show_names" name="show_names" type="checkbox" value="y">' in (
+        results_page)
+    assert f'name="activity_id" type="hidden" value="{parts[0]}"' in results_page
+    speaks_norwegian(app, event.owner)
+    refused = organiser.submit(f"/events/{event.id}/results/publish",
+                               {"activity_id": "the race", "show_names": "y"})
+    assert refused.status_code == 400
+    assert "Ikke et gyldig heltall." in refused.get_data(as_text=True)
+    assert "Results: Stair race" not in client.get(f"/r/{field['Anna'].token}").get_data(
+        as_text=True), "nothing was published"
+
+    published = organiser.submit(f"/events/{event.id}/results/publish",
+                                 {"activity_id": str(parts[0])})
+    assert published.headers["Location"].endswith(results_url(event, parts))
+    with app.app_context():
+        from eventplanner.events.models import Event
+
+        saved = db.session.get(Event, event.id)
+        assert saved.results_published_at is not None and not saved.results_show_names
+
+
+def test_a_goal_comment_too_long_is_refused_and_a_fitting_one_saved(
+        app, log_in, client, guest, event, parts):
+    post_goal(client, guest.token, parts[0], target="9:45", aim="")
+    with app.app_context():
+        goal_id = db.session.scalar(select(Goal.id))
+    organiser = log_in(event.owner)
+    url = f"/events/{event.id}/parts/{parts[0]}/goals/{goal_id}/comment"
+    refused = organiser.submit(url, {"comment": "x" * 1001})
+    assert refused.status_code == 422
+    assert "Field cannot be longer than 1000 characters." in refused.get_data(as_text=True)
+    assert organiser.submit(url, {"comment": "See you at the top"}).status_code == 302
+    assert organiser.submit(url.replace(f"/goals/{goal_id}/", f"/goals/{goal_id + 1}/"), {
+        "comment": "Nobody's goal"}).status_code == 404
+    with app.app_context():
+        assert db.session.get(Goal, goal_id).organiser_comment == "See you at the top"

@@ -162,7 +162,8 @@ def test_a_guests_mistake_is_explained_in_their_language(
 
 
 def test_every_email_a_guest_gets_is_in_their_language(
-        app, client, make_organiser, make_event, make_activity, make_contact, make_invitation):
+        app, client, make_organiser, make_event, make_activity, make_contact, make_invitation,
+        smtp_server, deliver_mail):
     from eventplanner.events.models import Event
     from eventplanner.feedback.services import request_feedback
     from eventplanner.invitations.reminders import send_reminders
@@ -184,6 +185,9 @@ def test_every_email_a_guest_gets_is_in_their_language(
         live = db.session.get(Event, event.id)
         request_feedback(live, live.ends_at + timedelta(hours=1))
         db.session.commit()
+    deliver_mail()  # the batch emails are written by the worker
+    assert len(smtp_server.messages) == 4
+    with app.app_context():
         subjects = dict(db.session.execute(select(Message.kind, Message.subject)).all())
         bodies = {m.kind: m.body_text for m in db.session.scalars(select(Message))}
     assert subjects == {"invitation": "Invitation: Julemøte",

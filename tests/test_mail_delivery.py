@@ -5,15 +5,23 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
+from jinja2 import ChoiceLoader, FileSystemLoader, UndefinedError
 from sqlalchemy import func, select
 
+from eventplanner.contacts.models import Contact
 from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.inviting import invite_contacts
+from eventplanner.invitations.links import reissue_link, revoke_link
+from eventplanner.invitations.models import Invitation
+from eventplanner.invitations.waitlist import delete_contact_and_free_places
 from eventplanner.mail.delivery import claim_messages, deliver_queued, retry_delay
 from eventplanner.mail.models import Message, MessageStatus
+from eventplanner.mail.rendering import render_email
+from eventplanner.privacy.services import erase_contact
 from tests.conftest import Inbox
 
 
@@ -202,3 +210,134 @@ def test_only_a_failed_message_can_be_retried(app_ctx, queued):
     assert message.can_be_retried
     queue_again(message, utcnow())
     assert (message.status, message.attempts) == (MessageStatus.QUEUED, 0)
+
+
+# --- a guest's batch email is written by the worker, from the invitation as it is then ----
+
+def with_email_templates(app, tmp_path, **templates: str) -> None:
+    """Put templates of our own before the app's (``emails/<name>``), as a deployment
+    that customises its emails would."""
+    folder = tmp_path / "emails"
+    folder.mkdir()
+    for name, source in templates.items():
+        (folder / name.replace("__", ".")).write_text(source, encoding="utf-8")
+    app.jinja_env.loader = ChoiceLoader([FileSystemLoader(tmp_path), app.jinja_env.loader])
+
+
+def plain_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_batch_invitation_can_show_the_guests_company(
+        app, tmp_path, make_organiser, make_event, make_activity, make_contact, smtp_server,
+        deliver_mail):
+    with_email_templates(app, tmp_path, invitation__txt=(
+        "{{ guest.name }} of {{ guest.company.name if guest.company else 'no company' }}: "
+        "{{ link }}\n"))
+    owner = make_organiser()
+    event = make_event(owner=owner, status="published")
+    make_activity(event)
+    contacts = [make_contact(owner, name="Kari", company_name="Nordlys Shipping AS"),
+                make_contact(owner, name="Ola")]
+    with app.app_context():
+        invite_contacts(db.session.merge(event), db.session.merge(owner),
+                        [c.id for c in contacts], 0, send=True, now=utcnow())
+        db.session.commit()
+    deliver_mail()
+    [kari] = smtp_server.to(contacts[0].email)
+    [ola] = smtp_server.to(contacts[1].email)
+    assert plain_text(kari).startswith("Kari of Nordlys Shipping AS: http://eventplanner.test/r/")
+    assert plain_text(ola).startswith("Ola of no company: ")
+
+
+def test_a_name_an_email_template_does_not_get_fails_loudly(app, tmp_path):
+    with_email_templates(app, tmp_path, probe__txt="Dear {{ guest.nickname }}",
+                         probe__html="<p>{{ no_such_name }}</p>")
+    with app.app_context():
+        with pytest.raises(UndefinedError):
+            render_email("probe", "en", guest=SimpleNamespace(name="Kari"))
+
+
+def test_a_batch_email_whose_template_fails_is_failed_not_sent_blank(
+        app, tmp_path, queued, smtp_server, deliver_mail):
+    with_email_templates(app, tmp_path, invitation__txt="Dear {{ guest.nickname }}\n")
+    deliver_mail()
+    assert smtp_server.messages == []
+    assert statuses(app) == [MessageStatus.FAILED] * 3
+    with app.app_context():
+        errors = set(db.session.scalars(select(Message.last_error)))
+    assert len(errors) == 1 and "nickname" in errors.pop()
+
+
+def test_a_link_made_new_before_delivery_is_the_one_sent(
+        app, make_organiser, make_event, make_activity, make_contact, make_invitation,
+        smtp_server, deliver_mail):
+    owner = make_organiser()
+    event = make_event(owner=owner, status="published")
+    make_activity(event)
+    invitation = make_invitation(event, make_contact(owner), send=True)
+    with app.app_context():
+        new_link = reissue_link(db.session.get(Invitation, invitation.id))
+        db.session.commit()
+    deliver_mail()
+    [sent] = smtp_server.messages
+    text = plain_text(sent)
+    assert new_link in text and invitation.token not in text
+    calendar = next(part for part in sent.walk() if part.get_content_type() == "text/calendar")
+    assert new_link in calendar.get_content().replace("\r\n ", "")
+    with app.app_context():
+        stored = db.session.scalar(select(Message))
+        assert stored.is_written and new_link in stored.body_text  # the outbox shows it
+
+
+def test_an_erased_guests_queued_invitation_is_not_sent(
+        app, make_organiser, make_event, make_contact, make_invitation, smtp_server,
+        deliver_mail):
+    owner = make_organiser()
+    event = make_event(owner=owner, status="published")
+    erased, kept = make_contact(owner), make_contact(owner)
+    make_invitation(event, erased, send=True)
+    make_invitation(event, kept, send=True)
+    with app.app_context():
+        erase_contact(db.session.get(Contact, erased.id), utcnow())
+        db.session.commit()
+    deliver_mail()
+    assert [m["To"] for m in smtp_server.messages] == [f"{kept.name} <{kept.email}>"]
+    assert smtp_server.to(erased.email) == []
+
+
+def test_a_link_revoked_before_delivery_leaves_the_invitation_not_sent(
+        app, make_organiser, make_event, make_contact, make_invitation, smtp_server,
+        deliver_mail, log_in):
+    owner = make_organiser()
+    event = make_event(owner=owner, status="published")
+    invitation = make_invitation(event, make_contact(owner), send=True)
+    organiser = log_in(owner)
+    with app.app_context():
+        message_id = db.session.scalar(select(Message.id))
+    page = organiser.get(f"/outbox/{message_id}").get_data(as_text=True)
+    assert "Not written yet" in page
+    with app.app_context():
+        revoke_link(db.session.get(Invitation, invitation.id), utcnow())
+        db.session.commit()
+    deliver_mail()
+    assert smtp_server.messages == []
+    assert statuses(app) == [MessageStatus.NOT_SENT]
+    page = organiser.get("/outbox/?status=not_sent").get_data(as_text=True)
+    assert "Not sent: the guest&#39;s link was revoked" in page
+    assert "Retry" not in page
+
+
+def test_a_deleted_guests_queued_invitation_is_not_sent(
+        app, make_organiser, make_event, make_contact, make_invitation, smtp_server,
+        deliver_mail):
+    owner = make_organiser()
+    event = make_event(owner=owner, status="published")
+    contact = make_contact(owner)
+    make_invitation(event, contact, send=True)
+    with app.app_context():
+        delete_contact_and_free_places(db.session.get(Contact, contact.id), utcnow())
+        db.session.commit()
+    deliver_mail()
+    assert smtp_server.messages == []
+    assert statuses(app) in ([], [MessageStatus.NOT_SENT])

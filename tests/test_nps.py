@@ -7,7 +7,7 @@ from eventplanner.feedback.nps import nps_summary, score_distribution
 
 def test_no_answers_give_no_score_rather_than_zero():
     summary = nps_summary([])
-    assert (summary.answers, summary.score, summary.promoter_share) == (0, None, None)
+    assert (summary.answers, summary.score) == (0, None)
 
 
 def test_all_promoters_give_100_and_all_detractors_minus_100():

@@ -23,7 +23,7 @@ from eventplanner.contacts.models import Contact
 from eventplanner.extensions import db, utcnow
 from eventplanner.spreadsheets import csv_bytes
 from eventplanner.uploads.models import Upload
-from tests.conftest import ROOT, activity_ids
+from tests.conftest import ROOT, activity_ids, not_installed
 
 KEY = re.compile(r'name="upload" type="hidden" value="([^"]+)"')
 BIG_CSV = 4_500_000  # bytes: under the 5 MB upload limit, over it as base64
@@ -234,16 +234,9 @@ def test_a_guests_text_in_an_export_is_text(app, hostile_guest, log_in, endpoint
 
 @pytest.fixture(scope="session")
 def libreoffice(tmp_path_factory) -> list[str]:
-    """LibreOffice Calc, headless (installed from Debian's packages when missing)."""
-    if not shutil.which("soffice") and shutil.which("apt-get"):
-        install = ["apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=600",
-                   "--no-install-recommends", "libreoffice-calc-nogui"]
-        if subprocess.run(install, capture_output=True, timeout=1200).returncode:
-            subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update"],
-                           check=True, capture_output=True, timeout=600)
-            subprocess.run(install, check=True, capture_output=True, timeout=1200)
+    """LibreOffice Calc, headless (``make test-tools`` installs it)."""
     if not shutil.which("soffice"):
-        pytest.fail("The CSV check needs LibreOffice: apt-get install libreoffice-calc-nogui")
+        not_installed("LibreOffice Calc (soffice)")
     profile = tmp_path_factory.mktemp("libreoffice")
     return ["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}"]
 

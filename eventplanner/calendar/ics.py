@@ -154,38 +154,3 @@ def _address(person: Person) -> vCalAddress:
     if person.name:
         address.params["cn"] = person.name
     return address
-
-
-def merge_calendar(template: bytes, values: dict[str, str]) -> bytes:
-    """Fill merge fields into a calendar built once for many guests.
-
-    The template's lines are unfolded, the fields replaced, and the lines folded again at 75
-    octets, so a long name or link never breaks the format. Fields stand where no escaping
-    applies: inside a quoted parameter (the attendee's name: the marker holds a space, so
-    it is quoted), a mailto: address, a link.
-    """
-    text = template.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
-    for field, value in values.items():
-        text = text.replace(field, _plain(value))
-    lines = [fold_line(line) for line in text.split("\r\n") if line]
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-def _plain(value: str) -> str:
-    """A value safe in a quoted parameter or a URI: no quotes, no line breaks."""
-    return value.replace('"', "'").replace("\r", " ").replace("\n", " ")
-
-
-def fold_line(line: str, limit: int = 75) -> str:
-    """RFC 5545 3.1: at most 75 octets a line, continued after CRLF and a space, never
-    splitting a character's UTF-8 bytes."""
-    pieces, current, size = [], [], 0
-    for character in line:
-        width = len(character.encode("utf-8"))
-        if size + width > limit:
-            pieces.append("".join(current))
-            current, size = [" "], 1
-        current.append(character)
-        size += width
-    pieces.append("".join(current))
-    return "\r\n".join(pieces)

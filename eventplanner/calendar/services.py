@@ -23,7 +23,6 @@ from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.invitations.tokens import looks_like_token, make_token, new_nonce, token_digest
-from eventplanner.mail.outbox import MERGE_CN, MERGE_EMAIL, MERGE_LINK
 from eventplanner.urls import absolute_url
 
 PARTSTAT = {
@@ -117,15 +116,6 @@ def guest_request(invitation: Invitation, link: str,
         (entry_for(a, description=_part_description(a, link), url=link, attendee=attendee,
                    partstat=PARTSTAT.get(invitation.answer_for(a), PartStat.NEEDS_ACTION))
          for a in parts), method)
-
-
-def batch_request_template(event: Event) -> bytes:
-    """An invitation .ics for every not-yet-answering guest of an event, with merge fields
-    for the guest's name, email and link (filled by ``ics.merge_calendar``)."""
-    attendee = Person(MERGE_EMAIL, MERGE_CN)
-    return build_calendar(
-        (entry_for(a, description=_part_description(a, MERGE_LINK), url=MERGE_LINK,
-                   attendee=attendee) for a in event.activities), Method.REQUEST)
 
 
 def event_download(event: Event) -> bytes:

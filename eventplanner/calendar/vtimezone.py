@@ -17,7 +17,7 @@ VTIMEZONE it reads for a TZID and converts every later file's times with it.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -56,43 +56,41 @@ class Observance:
                 local.weekday(), local.time())
 
     @property
-    def windows(self) -> set[int]:
-        """The rules that put the change on its day: "the first <weekday> on or after day
-        d" for each such d, and -1 for "the last <weekday> of the month"."""
+    def day_rules(self) -> list[str]:
+        """The RRULE parts that put the change on its day, preferred first, as IANA's rules
+        say it: "the last Sunday" (BYDAY=-1SU), "the second Sunday" (BYDAY=2SU), "the first
+        Sunday on or after the d-th" (BYDAY=SU;BYMONTHDAY=d,...,d+6, earliest d first)."""
         local = self.local_onset
+        weekday = WEEKDAYS[local.weekday()]
         days_in_month = calendar.monthrange(local.year, local.month)[1]
-        return set(range(max(1, local.day - 6), local.day + 1)) | (
-            {-1} if local.day + 7 > days_in_month else set())
+        firsts = range(max(1, local.day - 6), local.day + 1)
+        return ([f"BYDAY=-1{weekday}"] if local.day + 7 > days_in_month else []) + [
+            f"BYDAY={(first - 1) // 7 + 1}{weekday}" for first in firsts
+            if first in (1, 8, 15, 22)] + [
+            f"BYDAY={weekday};BYMONTHDAY={','.join(map(str, range(first, first + 7)))}"
+            for first in firsts]
 
 
 @dataclass
 class YearlyRun:
-    """The same change in consecutive years on one weekday rule: one RRULE."""
+    """The same change in consecutive years on one day rule: one RRULE."""
 
     changes: list[Observance]
-    windows: set[int] = field(default_factory=set)
+    #: The day rules every change of the run follows, preferred first.
+    day_rules: list[str]
 
     def takes(self, change: Observance) -> bool:
         last = self.changes[-1]
         return (change.yearly_key == last.yearly_key
                 and change.local_onset.year == last.local_onset.year + 1
-                and bool(self.windows & change.windows))
+                and any(rule in self.day_rules for rule in change.day_rules))
+
+    def add(self, change: Observance) -> None:
+        self.changes.append(change)
+        self.day_rules = [rule for rule in self.day_rules if rule in change.day_rules]
 
     def rule(self, open_ended: bool) -> str:
-        """"The last Sunday" (-1SU), "the second Sunday" (2SU), or "the first Sunday on or
-        after the 2nd" (SU on days 2-8) of the month, as IANA's rules say."""
-        first = self.changes[0].local_onset
-        weekday = WEEKDAYS[first.weekday()]
-        nth = sorted(self.windows & {1, 8, 15, 22})
-        if -1 in self.windows:
-            day = f"BYDAY=-1{weekday}"
-        elif nth:
-            day = f"BYDAY={(nth[0] - 1) // 7 + 1}{weekday}"
-        else:
-            start = min(self.windows)
-            days = ",".join(str(d) for d in range(start, start + 7))
-            day = f"BYDAY={weekday};BYMONTHDAY={days}"
-        rule = f"FREQ=YEARLY;BYMONTH={first.month};{day}"
+        rule = f"FREQ=YEARLY;BYMONTH={self.changes[0].local_onset.month};{self.day_rules[0]}"
         if open_ended:
             return rule
         # UNTIL is UTC (RFC 5545 3.3.10); a day after the last change, so that readers
@@ -157,10 +155,9 @@ def yearly_runs(changes: list[Observance]) -> list[YearlyRun]:
     for change in changes:
         run = next((run for run in runs if run.takes(change)), None)
         if run is None:
-            runs.append(YearlyRun([change], change.windows))
+            runs.append(YearlyRun([change], change.day_rules))
         else:
-            run.changes.append(change)
-            run.windows &= change.windows
+            run.add(change)
     return runs
 
 

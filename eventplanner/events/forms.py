@@ -29,8 +29,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from eventplanner.events.models import ActivityKind, EventStatus
-from eventplanner.events.services import ActivityDetails, EventDetails
+from eventplanner.events.models import ActivityKind, Event, EventStatus
+from eventplanner.events.services import ActivityDetails, EventDetails, next_edition_day
 from eventplanner.form_fields import Form, email_address_field
 from eventplanner.formatting import short_zone_name, utc_offset
 from eventplanner.timezones import (
@@ -332,9 +332,21 @@ class CoOrganiserForm(Form):
 
 
 class NextEditionForm(Form):
+    """The next edition of an event: its title and first day, proposed from the event (the
+    same weekday a year on, ``events.services.next_edition_day``) until the organiser
+    sends their own."""
+
     title = StringField(_l("Title of the new edition"),
                         validators=[DataRequired(), Length(max=200)])
     first_day = DateField(_l("Day of the first part"), validators=[InputRequired(
         message=_l("Enter the day the new edition starts."))])
     reinvite = BooleanField(_l("Invite the same guests (nothing is sent until you publish "
                                "and send)"), default=True)
+
+    @classmethod
+    def for_event(cls, event: Event) -> NextEditionForm:
+        return cls(title=event.title, first_day=next_edition_day(event))
+
+    def validate_first_day(self, field) -> None:
+        if field.data is not None and field.data.year not in WallClockField.YEARS:
+            raise ValidationError(_l("Enter a day between the years 1900 and 2200."))

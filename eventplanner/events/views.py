@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TypeVar
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,7 +24,7 @@ from eventplanner.events.forms import (
     NextEditionForm,
 )
 from eventplanner.extensions import db, utcnow
-from eventplanner.feedback.history import guests_to_look_after
+from eventplanner.feedback.relationships import guests_to_look_after
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations.inviting import reinvite_guests
 from eventplanner.invitations.updates import (
@@ -195,10 +195,7 @@ def event_calendar(event_id: int):
 def next_edition(event_id: int):
     """Copy the event into next year's edition, in the same series."""
     event = services.get_event_for(current_user, event_id)
-    form = NextEditionForm()
-    if request.method == "GET" and event.starts_at:
-        form.first_day.data = services.next_edition_day(event)
-        form.title.data = event.title
+    form = NextEditionForm.for_event(event)
     if form.validate_on_submit():
         def copy():
             edition = services.copy_to_next_edition(event, form.title.data,

@@ -10,7 +10,7 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from eventplanner.extensions import utcnow
-from eventplanner.feedback.history import NOTE_MAX_LENGTH
+from eventplanner.feedback.relationships import NOTE_MAX_LENGTH
 from eventplanner.form_fields import Form
 from eventplanner.timezones import utc_to_local
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 PROMOTER_FROM = 9
 DETRACTOR_UP_TO = 6
 
@@ -30,14 +32,6 @@ class NpsSummary:
             return None
         return round(100 * (self.promoters - self.detractors) / self.answers)
 
-    @property
-    def promoter_share(self) -> float | None:
-        return self.promoters / self.answers if self.answers else None
-
-    @property
-    def detractor_share(self) -> float | None:
-        return self.detractors / self.answers if self.answers else None
-
 
 def is_promoter(score: int) -> bool:
     return score >= PROMOTER_FROM
@@ -45,6 +39,15 @@ def is_promoter(score: int) -> bool:
 
 def is_detractor(score: int) -> bool:
     return score <= DETRACTOR_UP_TO
+
+
+def nps_group_label(score: int) -> str:
+    """Promoter, passive or detractor, for a 0-10 recommend score, in the current language."""
+    if is_promoter(score):
+        return str(_l("Promoter"))
+    if is_detractor(score):
+        return str(_l("Detractor"))
+    return str(_l("Passive"))
 
 
 def nps_summary(scores: Iterable[int]) -> NpsSummary:

@@ -14,7 +14,7 @@ from eventplanner.contacts.services import (
 )
 from eventplanner.errors import commit_or_flash
 from eventplanner.extensions import utcnow
-from eventplanner.feedback import history
+from eventplanner.feedback import relationships
 from eventplanner.feedback.forms import NoteForm
 from eventplanner.form_fields import ConfirmForm
 
@@ -26,8 +26,8 @@ def contact_page(contact_id: int):
     contact = get_contact_for(current_user, contact_id)
     now = utcnow()
     return render_template("relationships/contact.html", contact=contact,
-                           history=history.contact_history(contact, current_user, now), now=now,
-                           note_form=NoteForm(),
+                           history=relationships.contact_history(contact, current_user, now),
+                           now=now, note_form=NoteForm(),
                            confirm_form=ConfirmForm())
 
 
@@ -42,8 +42,8 @@ def company_page(company_id: int):
     company = get_company_for(current_user, company_id)
     now = utcnow()
     return render_template("relationships/company.html", company=company,
-                           history=history.company_history(company, current_user, now), now=now,
-                           note_form=NoteForm(),
+                           history=relationships.company_history(company, current_user, now),
+                           now=now, note_form=NoteForm(),
                            confirm_form=ConfirmForm())
 
 
@@ -62,16 +62,16 @@ def _add_note(subject: dict, page: str):
     if not form.validate_on_submit():
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "error")
-    elif commit_or_flash(lambda: history.add_note(form.text.data, form.noted_on.data,
-                                                  **subject)):
+    elif commit_or_flash(lambda: relationships.add_note(form.text.data, form.noted_on.data,
+                                                        **subject)):
         flash(_("Note saved."), "success")
     return redirect(page + "#notes")
 
 
 def _delete_note(subject: dict, page: str, note_id: int):
-    note = history.get_note_about(note_id, **subject)
+    note = relationships.get_note_about(note_id, **subject)
     if ConfirmForm().validate_on_submit():
-        commit_or_flash(lambda: history.delete_note(note))
+        commit_or_flash(lambda: relationships.delete_note(note))
         flash(_("Note deleted."), "success")
     return redirect(page + "#notes")
 

@@ -17,13 +17,16 @@ from eventplanner.errors import DomainError, InvalidState
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, PartRating
-from eventplanner.feedback.nps import NpsSummary, nps_summary, score_distribution
+from eventplanner.feedback.nps import (
+    NpsSummary,
+    nps_group_label,
+    nps_summary,
+    score_distribution,
+)
 from eventplanner.formatting import format_moment
+from eventplanner.invitations.guest_mail import GuestMailBatch
 from eventplanner.invitations.models import AnswerStatus, Invitation
-from eventplanner.labels import nps_group_label
-from eventplanner.mail.outbox import MailMerge
 from eventplanner.timezones import local_to_utc, wall_clock
-from eventplanner.urls import absolute_url
 
 #: How long after the event a guest may give or change their feedback.
 FEEDBACK_WINDOW = timedelta(days=14)
@@ -174,14 +177,9 @@ def request_feedback(event: Event, now: datetime) -> int:
 
 
 def _email_guests(event: Event, people: list[Invitation], kind: str, subject) -> int:
-    from eventplanner.invitations.links import invitation_token
-
-    batch = MailMerge(event, kind, subject)
+    batch = GuestMailBatch(event, kind, subject, link="rsvp.feedback")
     for invitation in people:
-        batch.add(invitation_id=invitation.id, to=invitation.contact.email,
-                  to_name=invitation.contact.name, language=invitation.guest_language,
-                  link=absolute_url("rsvp.feedback", token=invitation_token(invitation)),
-                  reply_to=event.host_email)
+        batch.add(invitation)
     db.session.flush()
     return batch.write()
 
@@ -276,11 +274,6 @@ class FeedbackResults:
     def waiting(self) -> list[Invitation]:
         answered = self.answered_ids
         return [i for i in self.audience if i.id not in answered]
-
-    @property
-    def response_rate(self) -> float | None:
-        audience = len(self.audience)
-        return len(self.feedback) / audience if audience else None
 
 
 def feedback_of_event(event: Event) -> list[Feedback]:

@@ -1,14 +1,15 @@
 """Goals and results for timed parts: who races, how they did, and personal bests over the
 editions of a series. Services add and flush; the caller commits.
 
-Earlier editions are read for a viewer: an organiser (``seen_by``) sees the editions they may
-open; a guest (``seen_by=None``) sees their own history in every edition of the series.
+Earlier editions are read for a viewer, always named: an organiser (``seen_by``) sees the
+editions they may open; ``GUESTS`` (a guest's page or email) sees every edition of the series.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, or_, select, update
@@ -26,6 +27,16 @@ from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 
 #: Answers that make a guest a participant of a timed part (a "maybe" may still set a goal).
 JOINING = (AnswerStatus.YES, AnswerStatus.MAYBE)
+
+
+class Reader(Enum):
+    """Who reads earlier editions when no organiser does."""
+
+    #: A guest's page or results email: every edition of the series (their own history).
+    GUESTS = "guests"
+
+
+GUESTS = Reader.GUESTS
 
 
 class NotAParticipant(DomainError):
@@ -109,18 +120,18 @@ def record_result(activity: Activity, invitation: Invitation, status: ResultStat
     return result
 
 
-def _series_races(activity: Activity, seen_by: Organiser | None) -> list:
+def _series_races(activity: Activity, seen_by: Organiser | Reader) -> list:
     """SQL conditions on ``Activity`` and ``Event``: the timed parts of the editions of
-    ``activity``'s series, only of events ``seen_by`` may see when an organiser looks."""
+    ``activity``'s series, only of events ``seen_by`` may see unless guests read."""
     conditions = [Event.series_id == activity.event.series_id,
                   Activity.kind == ActivityKind.TIMED]
-    if seen_by is not None:
+    if seen_by is not GUESTS:
         conditions.append(Event.id.in_(visible_event_ids(seen_by)))
     return conditions
 
 
 def earlier_bests(activity: Activity, contact_ids: list[int],
-                  seen_by: Organiser | None = None) -> dict[int, int]:
+                  seen_by: Organiser | Reader) -> dict[int, int]:
     """Contact id -> best finishing time in the series' earlier editions (timed parts of
     events in the same series that started before this part). Empty without a series."""
     if activity.event.series_id is None or not contact_ids:
@@ -176,10 +187,10 @@ class Standing:
         return self.time is not None and self.previous_best is None
 
 
-def standings(activity: Activity, seen_by: Organiser | None = None) -> list[Standing]:
+def standings(activity: Activity, seen_by: Organiser | Reader) -> list[Standing]:
     """The results list: finishers by time (equal times share a rank: 1, 2, 2, 4), then
     those who did not finish, did not start, or have no result yet. Best times before come
-    from the earlier editions ``seen_by`` may see (all of them for the guests)."""
+    from the earlier editions ``seen_by`` may see (all of them for ``GUESTS``)."""
     _check_timed(activity)
     people = participants(activity)
     ids = [invitation.id for invitation in people]
@@ -294,9 +305,10 @@ _RACE_RESULTS = (
 def race_records(invitation: Invitation, results_of: list[Activity] = (),
                  contact_ids: list[int] = ()) -> RaceRecords:
     """What the guest's goal cards need (their goals, and their goals and finishing times
-    across the series' editions), plus every goal and result at ``results_of`` (this
-    event's timed parts whose results the guest sees) and the finishing times across the
-    series of ``contact_ids`` (those parts' participants). Two queries."""
+    across every edition of the series, as ``GUESTS`` read them), plus every goal and
+    result at ``results_of`` (this event's timed parts whose results the guest sees) and
+    the finishing times across the series of ``contact_ids`` (those parts'
+    participants). Two queries."""
     series_id = invitation.event.series_id
     part_ids = [activity.id for activity in results_of]
     goals = db.session.execute(_RACE_GOALS, {
@@ -510,7 +522,7 @@ def email_results(activity: Activity, now: datetime) -> int:
 
     if activity.event.results_published_at is None:
         raise InvalidState(_l("Publish the results before emailing them."))
-    waiting = {line.result.id: line for line in standings(activity)
+    waiting = {line.result.id: line for line in standings(activity, GUESTS)
                if line.result is not None and line.result.emailed_at is None}
     # Claimed in one conditional UPDATE: of two clicks at once, each result goes to one.
     claimed = set(db.session.scalars(

@@ -8,14 +8,18 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from eventplanner.auth.access import organisers_only
-from eventplanner.errors import DomainError, NotFound, commit_or_flash
+from eventplanner.errors import DomainError, NotFound, commit_or_flash, render_error_page
 from eventplanner.events.models import ActivityKind
 from eventplanner.events.services import get_activity_for, get_event_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.goals import csv_results, services
-from eventplanner.goals.forms import ResultsUploadForm
-from eventplanner.goals.models import ResultStatus
+from eventplanner.goals.forms import (
+    GoalCommentForm,
+    PublishResultsForm,
+    ResultsSheetForm,
+    ResultsUploadForm,
+)
 from eventplanner.uploads import services as uploads
 from eventplanner.uploads.forms import CheckedUploadForm
 
@@ -29,16 +33,11 @@ def _timed_part(event_id: int, activity_id: int):
     return activity
 
 
-def _sheet_from(form) -> dict[int, tuple[ResultStatus | None, str]]:
-    """time-<invitation id> and status-<invitation id> fields -> lines of the sheet."""
-    lines = {}
-    for key, value in form.items():
-        if key.startswith("time-") and key[5:].isdigit():
-            invitation_id = int(key[5:])
-            status_value = form.get(f"status-{invitation_id}", "")
-            status = ResultStatus(status_value) if status_value in set(ResultStatus) else None
-            lines[invitation_id] = (status, value)
-    return lines
+def _refused(form):
+    """A button's form that no page of ours sends (a tampered or broken request): 400,
+    saying what was wrong, in the user's language."""
+    return render_error_page(400, " ".join(
+        str(error) for errors in form.errors.values() for error in errors))
 
 
 @bp.route("/parts/<int:activity_id>/results", methods=["GET", "POST"])
@@ -47,8 +46,11 @@ def results(event_id: int, activity_id: int):
     activity = _timed_part(event_id, activity_id)
     problems, sheet, status = {}, {}, 200
     if request.method == "POST":
-        sheet = _sheet_from(request.form)
+        form = ResultsSheetForm.for_lines(i.id for i in services.participants(activity))
+        sheet = form.lines()
         try:
+            if not form.validate():
+                raise services.ResultsRejected(form.problems())
             saved = services.record_results(activity, sheet)
         except services.ResultsRejected as rejected:
             db.session.rollback()
@@ -70,16 +72,20 @@ def results(event_id: int, activity_id: int):
         "goals/results.html", event=activity.event, activity=activity, lines=lines,
         problems=problems, stray_problems=stray, sheet=sheet, chart_rows=rows,
         chart_ticks=ticks, chart_height=height, confirm_form=ConfirmForm(),
+        publish_form=PublishResultsForm(activity_id=activity.id),
         editions=editions, upload_form=ResultsUploadForm()), status
 
 
 @bp.route("/results/publish", methods=["POST"])
 def publish(event_id: int):
     event = get_event_for(current_user, event_id)
-    services.publish_results(event, request.form.get("show_names") == "y", utcnow())
+    form = PublishResultsForm()
+    if not form.validate_on_submit():
+        return _refused(form)
+    services.publish_results(event, form.show_names.data, utcnow())
     db.session.commit()
     flash(_("The results are published: guests see them through their link."), "success")
-    part = request.form.get("activity_id", type=int)
+    part = form.activity_id.data
     if part and any(activity.id == part for activity in event.activities):
         return redirect(url_for("goals.results", event_id=event.id, activity_id=part))
     return redirect(url_for("events.show_event", event_id=event.id))
@@ -97,19 +103,27 @@ def withdraw(event_id: int):
 @bp.route("/parts/<int:activity_id>/goals")
 def goals(event_id: int, activity_id: int):
     """Everyone's goal for the race, with their history in the series."""
-    activity = _timed_part(event_id, activity_id)
+    return _goals_page(_timed_part(event_id, activity_id))
+
+
+def _goals_page(activity, status: int = 200):
     lines = services.goals_for(activity)
     history = services.series_history(activity, [i.contact_id for i, _goal in lines],
                                       current_user)
     return render_template("goals/goals.html", event=activity.event, activity=activity,
-                           lines=lines, history=history, confirm_form=ConfirmForm())
+                           lines=lines, history=history, confirm_form=ConfirmForm()), status
 
 
 @bp.route("/parts/<int:activity_id>/goals/<int:goal_id>/comment", methods=["POST"])
 def comment(event_id: int, activity_id: int, goal_id: int):
     activity = _timed_part(event_id, activity_id)
-    services.comment_on_goal(services.get_goal_of(activity, goal_id),
-                             request.form.get("comment", ""))
+    goal = services.get_goal_of(activity, goal_id)
+    form = GoalCommentForm()
+    if not form.validate_on_submit():
+        for message in form.comment.errors:
+            flash(str(message), "error")
+        return _goals_page(activity, 422)
+    services.comment_on_goal(goal, form.comment.data or "")
     db.session.commit()
     flash(_("Comment saved: the guest sees it beside their goal."), "success")
     return redirect(url_for("goals.goals", event_id=event_id, activity_id=activity_id))

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+)
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from eventplanner.form_fields import Form
 from eventplanner.invitations.inviting import MAX_PLUS_ONES
@@ -22,6 +28,18 @@ class InviteForm(Form):
 
 
 class GuestSelectionForm(Form):
-    """The ticked guests in the list, for reminders."""
+    """The ticked guests in the list, for reminders: ``who`` is the button pressed, to
+    remind everyone who has not answered or only the ticked guests."""
 
     invitation_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    who = SelectField(choices=[
+        SelectChoice("unanswered", _l("Remind everyone who has not answered")),
+        SelectChoice("ticked", _l("Remind the ticked guests"))])
+
+    def validate_invitation_ids(self, field) -> None:
+        if self.who.data == "ticked" and not field.data:
+            raise ValidationError(_l("Tick the guests to remind first."))
+
+    def ticked(self) -> list[int] | None:
+        """The ticked guests' invitation ids, or None for everyone who has not answered."""
+        return self.invitation_ids.data if self.who.data == "ticked" else None

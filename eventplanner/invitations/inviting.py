@@ -11,19 +11,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import contains_eager, joinedload, subqueryload
 
 from eventplanner.auth.models import Organiser
 from eventplanner.calendar.ics import Method
-from eventplanner.calendar.services import batch_request_template, guest_request
 from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import contact_ids_with_tag
 from eventplanner.errors import InvalidState, NotFound
 from eventplanner.events.models import Activity, Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.invitations.errors import EventCancelled
+from eventplanner.invitations.guest_mail import GuestMailBatch, render_guest_email
 from eventplanner.invitations.links import _refuse_if_erased, invitation_link
 from eventplanner.invitations.models import Invitation
 from eventplanner.invitations.tokens import (
@@ -32,7 +33,7 @@ from eventplanner.invitations.tokens import (
     token_digest,
     token_key,
 )
-from eventplanner.mail.outbox import EventFragments, MailMerge, queue_email
+from eventplanner.mail.outbox import queue_message
 
 MAX_PLUS_ONES = 20
 
@@ -137,21 +138,14 @@ def send_invitations(event: Event, invitations: list[Invitation], now: datetime)
     """Queue the invitation email for each invitation not sent yet. Returns how many."""
     if event.status is not EventStatus.PUBLISHED:
         raise InvalidState(_l("Publish the event before sending invitations."))
-    batch = MailMerge(event, "invitation", _l("Invitation: %(title)s", title=event.title),
-                      calendar=lambda: batch_request_template(event))
+    batch = GuestMailBatch(event, "invitation",
+                           _l("Invitation: %(title)s", title=event.title), calendar=True)
     for invitation in invitations:
         if invitation.sent_at is None and not invitation.is_revoked:
-            _add_to_batch(batch, invitation)
+            batch.add(invitation)
             invitation.sent_at = now
     db.session.flush()
     return batch.write()
-
-
-def _add_to_batch(batch: MailMerge, invitation: Invitation) -> None:
-    batch.add(invitation_id=invitation.id, to=invitation.contact.email,
-              to_name=invitation.contact.name, language=invitation.guest_language,
-              link=invitation_link(invitation), plus_ones_allowed=invitation.plus_ones_allowed,
-              reply_to=invitation.event.host_email)
 
 
 def resend_invitation(invitation: Invitation, now: datetime) -> Invitation:
@@ -172,36 +166,21 @@ def resend_invitation(invitation: Invitation, now: datetime) -> Invitation:
 def queue_guest_email(invitation: Invitation, kind: str, subject,
                        calendar: Iterable[Activity] = (),
                        calendar_method: Method = Method.REQUEST, **context) -> None:
-    """One email to one guest (a confirmation, a place from the waitlist, an update).
+    """One email to one guest (a confirmation, a place from the waitlist, an update),
+    written now: it tells what is true at this moment.
 
     ``calendar``: the parts to send as a calendar invitation with the guest's answers.
     """
-    event = invitation.event
-    link = invitation_link(invitation)
-    calendar = list(calendar)
-    attachments = ()
-    if calendar:
-        content = guest_request(invitation, link, calendar, calendar_method).decode("utf-8")
-        attachments = (("invite.ics", f"text/calendar; method={calendar_method.value}",
-                        content),)
-    queue_email(
-        kind=kind,
-        to=invitation.contact.email,
-        to_name=invitation.contact.name,
-        language=invitation.guest_language,
-        template=kind,
-        subject=subject,
-        event_id=event.id,
-        invitation_id=invitation.id,
-        reply_to=event.host_email,
-        event=event,
-        invitation=invitation,
-        guest=invitation.contact,
-        link=link,
-        attachments=attachments,
-        **EventFragments(event).for_language(invitation.guest_language),
-        **context,
-    )
+    language = invitation.guest_language
+    with force_locale(language):
+        subject = str(subject)
+    queue_message(
+        kind=kind, to=invitation.contact.email, to_name=invitation.contact.name,
+        subject=subject, event_id=invitation.event_id, invitation_id=invitation.id,
+        reply_to=invitation.event.host_email,
+        email=render_guest_email(invitation, kind, invitation_link(invitation),
+                                 language=language, calendar=calendar,
+                                 calendar_method=calendar_method, **context))
 
 
 def reinvite_guests(previous: Event, edition: Event, now: datetime) -> int:

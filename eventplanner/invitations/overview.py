@@ -17,13 +17,13 @@ from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.formatting import format_moment
+from eventplanner.invitations.labels import answer_label, stage_label
 from eventplanner.invitations.models import (
     AnswerStatus,
     Invitation,
     InvitationStage,
     Response,
 )
-from eventplanner.labels import answer_label, stage_label
 from eventplanner.spreadsheets import csv_bytes
 
 
@@ -176,10 +176,6 @@ class KitchenLine:
 class KitchenList:
     activity: Activity
     lines: list[KitchenLine] = field(default_factory=list)
-
-    @property
-    def places(self) -> int:
-        return sum(line.places for line in self.lines)
 
 
 def kitchen_lists(event: Event) -> list[KitchenList]:

@@ -14,12 +14,11 @@ from eventplanner.errors import InvalidState
 from eventplanner.events.models import Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.invitations.answers import refuse_unless_open_for_answers
-from eventplanner.invitations.inviting import _add_to_batch
+from eventplanner.invitations.guest_mail import GuestMailBatch
 from eventplanner.invitations.models import (
     AnswerStatus,
     Invitation,
 )
-from eventplanner.mail.outbox import MailMerge
 
 
 def said_no_to_everything(invitation: Invitation) -> bool:
@@ -44,11 +43,11 @@ def send_reminders(event: Event, now: datetime,
         query = query.where(Invitation.answered_at.is_(None))
     else:
         query = query.where(Invitation.id.in_(invitation_ids))
-    batch = MailMerge(event, "reminder", _l("Reminder: %(title)s", title=event.title))
+    batch = GuestMailBatch(event, "reminder", _l("Reminder: %(title)s", title=event.title))
     for invitation in db.session.scalars(query).unique():
         if said_no_to_everything(invitation):
             continue
-        _add_to_batch(batch, invitation)
+        batch.add(invitation)
         invitation.last_reminded_at = now
     db.session.flush()
     return batch.write()

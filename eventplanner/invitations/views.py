@@ -28,7 +28,10 @@ def _back_to_guests(event_id: int):
 
 @bp.route("/guests")
 def guests(event_id: int):
-    event = get_event_for(current_user, event_id)
+    return _guests_page(get_event_for(current_user, event_id))
+
+
+def _guests_page(event, status: int = 200):
     stage_value = request.args.get("stage", "")
     stage = InvitationStage(stage_value) if stage_value in set(InvitationStage) else None
     search = request.args.get("q", "")[:200]
@@ -44,7 +47,7 @@ def guests(event_id: int):
         kitchen=overview.kitchen_lists(event), messages=overview.messages_from_guests(event),
         selection_form=GuestSelectionForm(), confirm_form=ConfirmForm(),
         waiting_lines=overview.waiting_lines(event),
-        reminder_due_at=reminders.next_reminder_at(event, utcnow()))
+        reminder_due_at=reminders.next_reminder_at(event, utcnow())), status
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -96,12 +99,11 @@ def send_unsent(event_id: int):
 def remind(event_id: int):
     event = get_event_for(current_user, event_id)
     form = GuestSelectionForm()
-    form.validate_on_submit()
-    ticked = form.invitation_ids.data if request.form.get("who") == "ticked" else None
-    if ticked is not None and not ticked:
-        flash(_("Tick the guests to remind first."), "error")
-        return _back_to_guests(event.id)
-    count = commit_or_flash(lambda: reminders.send_reminders(event, utcnow(), ticked))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(str(error) for error in errors), "error")
+        return _guests_page(event, 400)
+    count = commit_or_flash(lambda: reminders.send_reminders(event, utcnow(), form.ticked()))
     if count is not None:
         flash(ngettext("%(num)d reminder queued.", "%(num)d reminders queued.", count),
               "success")

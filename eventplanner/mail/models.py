@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventplanner.events.models import Event
@@ -19,6 +19,8 @@ class MessageStatus(enum.StrEnum):
     SENT = "sent"
     #: Gave up after the last retry; the organiser can queue it again.
     FAILED = "failed"
+    #: Dropped before it was written: its invitation was revoked, erased or deleted first.
+    NOT_SENT = "not_sent"
 
 
 class Message(db.Model):
@@ -38,6 +40,12 @@ class Message(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
+    #: When the bodies were written. A guest's invitation or reminder is written by the
+    #: delivery worker just before it is sent, from the invitation as it is then; until
+    #: then the bodies are empty and ``context`` holds what the writing needs that is not
+    #: in the database (the language, which link, whether a calendar goes with it).
+    rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    context: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[MessageStatus] = mapped_column(
         enum_column(MessageStatus, "message_status"), default=MessageStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -59,6 +67,10 @@ class Message(db.Model):
         """Only a message the worker gave up on goes back in the queue: a queued, sending
         or sent one would be sent twice."""
         return self.status is MessageStatus.FAILED
+
+    @property
+    def is_written(self) -> bool:
+        return self.rendered_at is not None
 
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.kind} to {self.recipient} {self.status}>"

@@ -148,12 +148,18 @@ def erase_contact(contact: Contact, now: datetime) -> None:
     anonymise_invitations(invitation_ids, now)
     db.session.execute(delete(Note).where(Note.contact_id == contact.id))
     contact = db.session.get(Contact, contact.id)
-    contact.name = str(ERASED_NAME)
-    contact.email = f"erased-{contact.id}@invalid"
-    contact.phone = contact.dietary_notes = contact.notes = contact.language = ""
+    for name, value in _erased_contact(str(ERASED_NAME), f"erased-{contact.id}@invalid",
+                                       now).items():
+        setattr(contact, name, value)
     contact.tags = []
-    contact.erased_at = now
     db.session.flush()
+
+
+def _erased_contact(name: str, email: str, now: datetime) -> dict:
+    """What erasure leaves of a contact: a placeholder name and an address that reaches
+    nobody, nothing else about the person, and when it happened."""
+    return {"name": name, "email": email, "phone": "", "language": "", "dietary_notes": "",
+            "notes": "", "erased_at": now}
 
 
 def request_erasure(invitation: Invitation, now: datetime) -> bool:
@@ -208,8 +214,8 @@ def _give_erased_contacts(invitation_ids: list[int], now: datetime) -> None:
     contact_ids = db.session.scalars(
         insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
         [{"organiser_id": row.organiser_id, "company_id": row.company_id,
-          "name": names[row.language], "email": f"erased-invitation-{row.id}@invalid",
-          "erased_at": now} for row in rows]).all()
+          **_erased_contact(names[row.language], f"erased-invitation-{row.id}@invalid", now)}
+         for row in rows]).all()
     db.session.execute(update(Invitation), [
         {"id": row.id, "contact_id": contact_id}
         for row, contact_id in zip(rows, contact_ids, strict=True)])

@@ -1,14 +1,13 @@
 """A real browser: the app served on a free loopback port, Debian's Chromium driven by
 Playwright, and axe-core from the npm registry for the accessibility checks.
 
-Chromium and axe-core are installed here when missing, so ``make test`` works on a fresh
-machine of this kind (Debian, root, the npm registry reachable).
+``make test-tools`` (a step of ``make test``) installs Chromium and axe-core; a test run
+never does. Without them these tests are skipped, and fail in CI.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,12 +17,11 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import ROOT, Backend, free_port, migrate_to_head
+from tests.conftest import ROOT, Backend, free_port, migrate_to_head, not_installed
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / ".cache" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
 OUTPUT = ROOT / "test-output"
-APT_LOCK_TIMEOUT = 600  # seconds
 #: axe-core's rules for WCAG 2.1 A and AA, each violation named with its first elements.
 AXE_WCAG_21_AA = """async () => {
     const result = await axe.run(document, {runOnly: {type: 'tag',
@@ -41,42 +39,17 @@ def backend(tmp_path_factory) -> Backend:
     return Backend("sqlite", str(template))
 
 
-def _install(command: list[str]) -> None:
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                   timeout=900)
-
-
-def apt_get(*arguments: str) -> list[str]:
-    """An apt-get command that waits (up to ten minutes) for another apt or dpkg to finish,
-    instead of failing at once on the lock, as on a fresh machine that updates itself."""
-    return ["apt-get", "-o", f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}", *arguments]
-
-
-def install_chromium() -> None:
-    install = apt_get("install", "-y", "--no-install-recommends", "chromium")
-    try:
-        _install(install)
-    except subprocess.CalledProcessError:
-        _install(apt_get("update"))
-        _install(install)
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    if not Path(CHROMIUM).exists() and shutil.which("apt-get"):
-        install_chromium()
     if not Path(CHROMIUM).exists():
-        pytest.fail("The browser tests need Debian's Chromium: apt-get install chromium")
+        not_installed("Debian's Chromium")
     return CHROMIUM
 
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE.exists():
-        if not shutil.which("npm"):
-            pytest.fail("The accessibility check needs npm to fetch axe-core")
-        _install(["npm", "install", "--no-audit", "--no-fund", "--prefix",
-                  str(AXE.parents[2]), "axe-core@4"])
+        not_installed("axe-core")
     return AXE.read_text()
 
 

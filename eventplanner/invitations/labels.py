@@ -1,11 +1,11 @@
-"""Words for answers, invitation stages and email states, in the current language."""
+"""Words for a guest's answers, an invitation's stage and its history, in the current
+language."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
 from eventplanner.invitations.models import AnswerStatus, InvitationStage
-from eventplanner.mail.models import MessageStatus
 
 ANSWER_LABELS = {
     AnswerStatus.YES: _l("Yes"),
@@ -57,26 +57,3 @@ def change_field_label(change) -> str:
     if change.field == "part_removed":
         return str(_l("Part removed: %(part)s", part=change.activity_name))
     return str(FIELD_LABELS.get(change.field, change.field))
-
-
-MESSAGE_STATUS_LABELS = {
-    MessageStatus.QUEUED: _l("Queued"),
-    MessageStatus.SENDING: _l("Sending"),
-    MessageStatus.SENT: _l("Sent"),
-    MessageStatus.FAILED: _l("Failed"),
-}
-
-
-def message_status_label(status: MessageStatus) -> str:
-    return str(MESSAGE_STATUS_LABELS[status])
-
-
-def nps_group_label(score: int) -> str:
-    """Promoter, passive or detractor, for a 0-10 recommend score."""
-    from eventplanner.feedback.nps import is_detractor, is_promoter
-
-    if is_promoter(score):
-        return str(_l("Promoter"))
-    if is_detractor(score):
-        return str(_l("Detractor"))
-    return str(_l("Passive"))
