@@ -35,6 +35,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2 import BaseLoader
 from sqlalchemy import create_engine, func, make_url, select, text
 
 from config import TestConfig
@@ -213,9 +214,14 @@ class SharedApp:
     database: Path
     settings: dict
     extensions: dict
+    templates: BaseLoader
 
     def put_back(self) -> None:
-        """Undo what a test did to the app: settings, extensions, rendered guest pages."""
+        """Undo what a test did to the app: settings, extensions, rendered guest pages,
+        templates of its own put before the app's."""
+        if self.app.jinja_env.loader is not self.templates:
+            self.app.jinja_env.loader = self.templates
+            self.app.jinja_env.cache.clear()
         self.app.config.clear()
         self.app.config.update(self.settings)
         self.app.extensions.clear()
@@ -235,7 +241,8 @@ def shared_app(tmp_path_factory) -> Callable[[Backend], SharedApp]:
             database = tmp_path_factory.mktemp("shared") / "test.db"
             app = app_for(fresh_copy(backend, database))
             app.test_client_class = FormClient
-            apps[backend] = SharedApp(app, database, dict(app.config), dict(app.extensions))
+            apps[backend] = SharedApp(app, database, dict(app.config), dict(app.extensions),
+                                      app.jinja_env.loader)
         return apps[backend]
 
     return for_backend

@@ -30,6 +30,7 @@ from eventplanner.invitations.errors import LinkNotValid, NotOpenYet
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 from eventplanner.mail.models import Message
 from eventplanner.privacy.services import erase_contact
+from eventplanner.rsvp.guest_page import guest_page
 from tests.conftest import held_while
 
 YES, NO = AnswerStatus.YES, AnswerStatus.NO
@@ -188,7 +189,8 @@ def test_an_erased_guest_leaves_the_waiting_line_and_keeps_a_confirmed_place(app
         db.session.commit()
     assert places(app, part.id) == (1, 1, [1])
     with app.app_context():
-        assert waitlist.waitlist_positions(after) == {part.id: 1}
+        token = links.invitation_token(db.session.get(Invitation, after))
+        assert [line.place_in_line for line in guest_page(token, utcnow()).parts] == [1]
 
 
 def test_a_draft_event_takes_no_answers_and_sends_nothing(

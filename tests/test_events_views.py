@@ -342,8 +342,8 @@ def test_a_date_outside_the_years_a_clock_can_work_out_is_refused(
     assert "Enter a date and time that exist" in response.get_data(as_text=True)
 
 
-def test_a_reminder_without_an_answer_by_date_is_refused(app, browser):
-    response = browser.submit("/events/new", event_form(rsvp_deadline="",
+def test_a_reminder_without_an_answer_by_date_is_refused(app, organiser_client):
+    response = organiser_client.submit("/events/new", event_form(rsvp_deadline="",
                                                         reminder_days_before="3"))
     assert response.status_code == 422
     assert "A reminder needs an answer-by date." in response.get_data(as_text=True)

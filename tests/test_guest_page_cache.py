@@ -359,6 +359,20 @@ def test_a_result_corrected_last_year_is_this_years_best_so_far_at_once(app):
         machine.every_page_served_from_the_cache_equals_a_fresh_render()
 
 
+def test_an_edition_that_leaves_the_series_leaves_this_years_best_so_far_at_once(app):
+    """A change of series moves last year's edition away: this year's pages, in the
+    series it left, change too (the edition's events are noted before the change)."""
+    with world(app) as machine:
+        this_year = machine._links()[1]
+        assert "best time so far: 10:00" in machine.client.get(this_year).get_data(as_text=True)
+        with machine.service() as now:
+            last_year = db.session.get(Event, machine.earlier_id)
+            change_event(last_year, replace(event_details_of(last_year), series_name=""), now)
+        assert "best time so far: 10:00" not in machine.client.get(this_year).get_data(
+            as_text=True)
+        machine.every_page_served_from_the_cache_equals_a_fresh_render()
+
+
 def test_the_page_changes_when_the_deadline_passes_and_when_the_race_ends(app):
     with world(app) as machine:
         this_year = machine._links()[1]

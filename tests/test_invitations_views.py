@@ -273,7 +273,7 @@ def test_only_the_ticked_guests_are_reminded(app, log_in, owner, event, make_con
 
 
 def test_the_organiser_sends_the_unsent_invitations_and_resends_one(
-        app, browser, owner, event, make_contact, make_invitation):
+        app, organiser_client, owner, event, make_contact, make_invitation):
     first, second = (make_invitation(event, make_contact(owner)) for _ in range(2))
 
     def invitations_sent() -> dict[int, int]:
@@ -282,10 +282,10 @@ def test_the_organiser_sends_the_unsent_invitations_and_resends_one(
                 select(Message.invitation_id, func.count()).where(Message.kind == "invitation")
                 .group_by(Message.invitation_id)).all())
 
-    response = browser.submit(f"/events/{event.id}/guests/send", follow_redirects=True)
+    response = organiser_client.submit(f"/events/{event.id}/guests/send", follow_redirects=True)
     assert "2 invitations queued for sending." in response.get_data(as_text=True)
     assert invitations_sent() == {first.id: 1, second.id: 1}
-    response = browser.submit(f"/events/{event.id}/guests/{first.id}/resend",
+    response = organiser_client.submit(f"/events/{event.id}/guests/{first.id}/resend",
                               follow_redirects=True)
     assert "The invitation is queued for sending." in response.get_data(as_text=True)
     assert invitations_sent() == {first.id: 2, second.id: 1}

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from eventplanner.access import visible_event_ids
@@ -201,27 +201,32 @@ def standings(activity: Activity, seen_by: Organiser | Reader) -> list[Standing]
         select(Goal).where(Goal.activity_id == activity.id, Goal.invitation_id.in_(ids)))}
     history = earlier_bests(activity, [invitation.contact_id for invitation in people],
                             seen_by)
+    return ranked([Standing(i, goals.get(i.id), results.get(i.id), None,
+                            _best_known(history.get(i.contact_id), goals.get(i.id)))
+                   for i in people])
 
-    def previous_best(invitation: Invitation) -> int | None:
-        known = [t for t in (history.get(invitation.contact_id),
-                             goals.get(invitation.id) and goals[invitation.id]
-                             .previous_best_seconds) if t]
-        return min(known, default=None)
 
-    lines = [Standing(i, goals.get(i.id), results.get(i.id), None, previous_best(i))
-             for i in people]
+def _best_known(earlier_best: int | None, goal: Goal | None) -> int | None:
+    """The best time before: from earlier editions, or the one the participant told us."""
+    known = [t for t in (earlier_best, goal.previous_best_seconds if goal else None) if t]
+    return min(known, default=None)
+
+
+def ranked(lines: list[Standing]) -> list[Standing]:
+    """Participants' lines (in the participants' order) as the results list: finishers by
+    time, equal times sharing a rank (1, 2, 2, 4), then the others by status and name."""
     finishers = sorted((s for s in lines if s.time is not None), key=lambda s: s.time)
-    ranked, rank, last_time = [], 0, None
+    ranked_lines, rank, last_time = [], 0, None
     for position, standing in enumerate(finishers, start=1):
         if standing.time != last_time:
             rank, last_time = position, standing.time
-        ranked.append(Standing(standing.invitation, standing.goal, standing.result, rank,
-                               standing.previous_best))
+        ranked_lines.append(Standing(standing.invitation, standing.goal, standing.result,
+                                     rank, standing.previous_best))
     order = {ResultStatus.DNF: 0, ResultStatus.DNS: 1, None: 2}
     others = sorted((s for s in lines if s.time is None),
                     key=lambda s: (order[s.result.status if s.result else None],
                                    s.invitation.contact.name.lower()))
-    return ranked + others
+    return ranked_lines + others
 
 
 @dataclass(frozen=True)
@@ -234,33 +239,113 @@ class GoalCard:
     last_goal: Goal | None
 
 
-def last_edition_goal(activity: Activity, contact_id: int) -> Goal | None:
-    """The goal this contact set at the series' latest earlier edition, for a prefill."""
-    if activity.event.series_id is None:
-        return None
-    return db.session.scalar(
-        select(Goal).join(Invitation, Invitation.id == Goal.invitation_id)
-        .join(Activity, Activity.id == Goal.activity_id)
-        .join(Event, Event.id == Activity.event_id)
-        .where(Event.series_id == activity.event.series_id,
-               Activity.starts_at < activity.starts_at,
-               Invitation.contact_id == contact_id)
-        .order_by(Activity.starts_at.desc()).limit(1))
+@dataclass(frozen=True)
+class RaceRecords:
+    """Goals and results around one event's timed parts, with each one's contact and the
+    start of its part: what goal cards and guests' results lists are computed from.
+
+    Loaded by ``race_records`` in two queries, whatever the number of parts."""
+
+    series_id: int | None
+    #: (goal, contact id, start of its part)
+    goals: list[tuple[Goal, int, datetime]]
+    #: (result, contact id, start of its part), timed parts only
+    results: list[tuple[Result, int, datetime]]
+
+    def goal_of(self, invitation_id: int, activity: Activity) -> Goal | None:
+        return next((goal for goal, _, _ in self.goals if goal.invitation_id == invitation_id
+                     and goal.activity_id == activity.id), None)
+
+    def result_of(self, invitation_id: int, activity: Activity) -> Result | None:
+        return next((result for result, _, _ in self.results
+                     if result.invitation_id == invitation_id
+                     and result.activity_id == activity.id), None)
+
+    def best_before(self, contact_id: int, activity: Activity) -> int | None:
+        """The contact's best finishing time at the series' timed parts that started
+        before ``activity`` (as ``earlier_bests``)."""
+        if self.series_id is None:
+            return None
+        return min((result.time_seconds for result, contact, starts_at in self.results
+                    if contact == contact_id and starts_at < activity.starts_at
+                    and result.status is ResultStatus.FINISHED), default=None)
+
+    def last_goal_before(self, contact_id: int, activity: Activity) -> Goal | None:
+        """The goal the contact set at the series' latest part before ``activity``."""
+        if self.series_id is None:
+            return None
+        earlier = [(starts_at, goal) for goal, contact, starts_at in self.goals
+                   if contact == contact_id and starts_at < activity.starts_at]
+        return max(earlier, key=lambda pair: pair[0], default=(None, None))[1]
 
 
-def goal_cards(invitation: Invitation) -> list[GoalCard]:
-    """One card per timed part the guest joins (yes or maybe)."""
+#: Goals and results around one guest's event (``race_records``): built once, so that
+#: SQLAlchemy's compiled cache serves every run. An event outside a series has a NULL
+#: ``series_id``, which equals nothing.
+_IN_SERIES = Event.series_id == bindparam("series_id")
+_RACE_GOALS = (
+    select(Goal, Invitation.contact_id, Activity.starts_at)
+    .join(Invitation, Invitation.id == Goal.invitation_id)
+    .join(Activity, Activity.id == Goal.activity_id)
+    .join(Event, Event.id == Activity.event_id)
+    .where(or_(Goal.invitation_id == bindparam("invitation_id"),
+               Goal.activity_id.in_(bindparam("part_ids", expanding=True)),
+               and_(_IN_SERIES, Invitation.contact_id == bindparam("contact_id")))))
+_RACE_RESULTS = (
+    select(Result, Invitation.contact_id, Activity.starts_at)
+    .join(Invitation, Invitation.id == Result.invitation_id)
+    .join(Activity, Activity.id == Result.activity_id)
+    .join(Event, Event.id == Activity.event_id)
+    .where(or_(Result.activity_id.in_(bindparam("part_ids", expanding=True)), and_(
+        _IN_SERIES, Activity.kind == ActivityKind.TIMED,
+        Result.status == ResultStatus.FINISHED,
+        Invitation.contact_id.in_(bindparam("contact_ids", expanding=True))))))
+
+
+def race_records(invitation: Invitation, results_of: list[Activity] = (),
+                 contact_ids: list[int] = ()) -> RaceRecords:
+    """What the guest's goal cards need (their goals, and their goals and finishing times
+    across every edition of the series, as ``GUESTS`` read them), plus every goal and
+    result at ``results_of`` (this event's timed parts whose results the guest sees) and
+    the finishing times across the series of ``contact_ids`` (those parts'
+    participants). Two queries."""
+    series_id = invitation.event.series_id
+    part_ids = [activity.id for activity in results_of]
+    goals = db.session.execute(_RACE_GOALS, {
+        "invitation_id": invitation.id, "part_ids": part_ids, "series_id": series_id,
+        "contact_id": invitation.contact_id})
+    results = db.session.execute(_RACE_RESULTS, {
+        "part_ids": part_ids, "series_id": series_id,
+        "contact_ids": sorted({invitation.contact_id, *contact_ids})})
+    return RaceRecords(series_id, [tuple(row) for row in goals],
+                       [tuple(row) for row in results])
+
+
+def goal_cards(invitation: Invitation, records: RaceRecords | None = None) -> list[GoalCard]:
+    """One card per timed part the guest joins (yes or maybe), from ``records`` (read
+    with ``race_records`` when not given)."""
+    records = records or race_records(invitation)
     cards = []
     for activity in invitation.event.activities:
         if activity.kind is not ActivityKind.TIMED or not _joins(invitation, activity, JOINING):
             continue
-        goal = goal_of(invitation, activity)
-        known = [t for t in (earlier_bests(activity, [invitation.contact_id], GUESTS)
-                             .get(invitation.contact_id),
-                             goal.previous_best_seconds if goal else None) if t]
-        cards.append(GoalCard(activity, goal, min(known, default=None),
-                              last_edition_goal(activity, invitation.contact_id)))
+        goal = records.goal_of(invitation.id, activity)
+        cards.append(GoalCard(
+            activity, goal, _best_known(records.best_before(invitation.contact_id, activity),
+                                        goal),
+            records.last_goal_before(invitation.contact_id, activity)))
     return cards
+
+
+def results_for_guests(activity: Activity, people: list[Invitation],
+                       records: RaceRecords) -> list[Standing]:
+    """``standings`` for a guest's page, from ``people`` (the part's participants, in
+    ``participants`` order) and ``records`` (``race_records`` with this part)."""
+    return ranked([Standing(person, records.goal_of(person.id, activity),
+                            records.result_of(person.id, activity), None,
+                            _best_known(records.best_before(person.contact_id, activity),
+                                        records.goal_of(person.id, activity)))
+                   for person in people])
 
 
 class ResultsRejected(InvalidInput):
@@ -350,14 +435,6 @@ def goal_chart(lines: list[Standing], width: float = 560, left: float = 150,
     first_tick = int(low // step + 1) * step
     ticks = [(x(t), t) for t in range(first_tick, int(high), step)]
     return rows, ticks, 20 + len(rows) * row_height + 20
-
-
-def published_results(event: Event) -> list[tuple[Activity, list[Standing]]]:
-    """What guests see once the organiser has published: each timed part's standings."""
-    if event.results_published_at is None:
-        return []
-    return [(activity, standings(activity, GUESTS)) for activity in event.activities
-            if activity.kind is ActivityKind.TIMED]
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,6 @@ from eventplanner.invitations.models import (
 )
 
 
-def waitlist_positions(invitation_id: int) -> dict[int, int]:
-    """Part id -> place in line, for the parts where this guest waits."""
-    waiting = db.session.scalars(select(Response).where(
-        Response.invitation_id == invitation_id, Response.status == AnswerStatus.WAITLISTED))
-    return {response.activity_id: waitlist_position(response) for response in waiting}
-
-
 def confirmed_places(activity_id: int, excluding_invitation_id: int | None = None) -> int:
     """Places taken at a part by confirmed guests and their plus-ones."""
     query = select(func.coalesce(func.sum(Response.places), 0)).where(

@@ -1,8 +1,9 @@
 """Rendered guest pages, kept per worker process, keyed by everything they show.
 
-A key holds the invitation, its event's guest page version (a counter that moves in the
-same transaction as every change to a row the page shows: see ``page_versions``) and the
-page's variant. A page also changes with time alone (the answer deadline passes, a part
+The key and the moment until which a page holds come from the page's read model
+(``guest_page``): the invitation, its event's guest page version (a counter that moves in
+the same transaction as every change to a row the page shows: see ``page_versions``) and
+the page's variant; a page also changes with time alone (the answer deadline passes, a part
 starts or ends), so each entry is kept until the next such moment. A change simply gives
 a new key, so no entry is ever served stale; the oldest entries make room for new ones.
 """
@@ -12,16 +13,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from datetime import datetime
-
-
-def next_change(event, now: datetime) -> datetime | None:
-    """The first moment from ``now`` on at which the event's guest pages may change with
-    no row changing: the answer deadline, or a part starting or ending (the check-in code
-    shows until the part ends). None: never."""
-    moments = [event.rsvp_deadline] + [moment for activity in event.activities
-                                       for moment in (activity.starts_at, activity.ends_at)]
-    return min((moment for moment in moments if moment is not None and moment >= now),
-               default=None)
 
 
 class RenderedPages:

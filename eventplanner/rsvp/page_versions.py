@@ -93,7 +93,6 @@ UNSHOWN = frozenset({Invitation.__table__.c.opened_at, Invitation.__table__.c.up
 
 _EVENT_IDS = "guest_page_event_ids"  # session.info: events resolved so far
 _KEYS = "guest_page_keys"  # session.info: model -> primary keys, resolved at commit
-_BUMPED = "guest_page_bumped"  # session.info: the commit has moved the counters
 
 
 def watch_guest_page_rows(session_factory) -> None:
@@ -133,18 +132,10 @@ def _resolve_now(session: Session, conditions: list[tuple[type, object]]) -> Non
         return
     found = session.connection().execute(_editions_of(touched))
     session.info.setdefault(_EVENT_IDS, set()).update(found.scalars())
-    _bump_again_if_committing(session)
 
 
 def _note_keys(session: Session, model: type, keys: Iterable[int]) -> None:
     session.info.setdefault(_KEYS, {}).setdefault(model, set()).update(keys)
-    _bump_again_if_committing(session)
-
-
-def _bump_again_if_committing(session: Session) -> None:
-    """A change noted after the commit's bump (another hook's flush): bump it too."""
-    if session.info.get(_BUMPED):
-        _bump(session)
 
 
 def _by_id(model: type, objects) -> object:
@@ -176,7 +167,8 @@ def _shown_change(obj) -> bool:
 
 def _moves(obj) -> bool:
     """Whether a changed object moves to another event, contact or invitation (a changed
-    foreign key), so the events it showed on before must be found before the flush."""
+    foreign key), so the events it showed on before must be found before the flush: an
+    event that changes series, say, leaves the pages of the editions of its old series."""
     state = inspect(obj)
     keys = [r.key for r in state.mapper.relationships if r.direction is MANYTOONE] + [
         c.key for c in state.mapper.column_attrs if any(col.foreign_keys for col in c.columns)]
@@ -262,16 +254,17 @@ def _resolve_after(state: ORMExecuteState, model: type, condition):
 
 
 def _before_commit(session: Session) -> None:
+    """The last flush of the transaction (nothing else listens to ``before_commit``, so
+    the commit finds the session clean and flushes no more), then the bump."""
     if session.in_nested_transaction():  # a savepoint: the transaction goes on
         return
     session.flush()
     _bump(session)
-    session.info[_BUMPED] = True
 
 
 def _after_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:
-        for key in (_EVENT_IDS, _KEYS, _BUMPED):
+        for key in (_EVENT_IDS, _KEYS):
             session.info.pop(key, None)
 
 

@@ -1,37 +1,29 @@
 """The guest's pages, reached through the personal link: no account, no cookie.
 
-The page is rendered once per version of its event's guest pages and served from a
-per-process cache after that (see ``page_cache`` and ``page_versions``): a GET costs one
-light query.
+The guest page is read as one read model (``guest_page``) and rendered once per version of
+its event's guest pages, then served from a per-process cache (see ``page_cache`` and
+``page_versions``): a GET costs one light query, a cold render four.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from eventplanner.calendar.services import (
-    NoParts,
-    google_calendar_link,
-    outlook_calendar_link,
-)
+from eventplanner.calendar.services import NoParts
 from eventplanner.calendar.views import ics_response
-from eventplanner.checkin.services import (
-    check_in_code,
-    check_in_qr,
-    guest_needs_check_in_code,
-)
 from eventplanner.error_pages import render_error_page, status_for
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
 from eventplanner.feedback import services as feedback_services
 from eventplanner.feedback.services import FeedbackAnswer
 from eventplanner.goals import services as goals
-from eventplanner.goals.services import GoalCard, goal_cards
-from eventplanner.invitations import answers, errors, links, waitlist
-from eventplanner.invitations.guest_calendar import guest_download, guest_parts
+from eventplanner.goals.services import GoalCard
+from eventplanner.invitations import answers, errors, links
+from eventplanner.invitations.guest_calendar import guest_download
 from eventplanner.privacy import services as privacy_services
 from eventplanner.privacy.views import data_download
 from eventplanner.rsvp.forms import (
@@ -43,7 +35,7 @@ from eventplanner.rsvp.forms import (
     guest_button_form,
     language_form_for,
 )
-from eventplanner.rsvp.page_cache import next_change
+from eventplanner.rsvp.guest_page import GuestPage, LinkVersion, guest_page, link_version
 from eventplanner.security import private_link_pages
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
@@ -94,7 +86,7 @@ def choose_language(token: str):
     form = language_form_for(invitation, current_app.config["LANGUAGES"])
     if not form.validate():
         error = FormFromElsewhere() if form.csrf_token.errors else errors.UnknownLanguage()
-        return _render(invitation, token, answer_form_for(invitation, formdata=None),
+        return _render(_page(token, utcnow()), answer_form_for(invitation, formdata=None),
                        error), status_for(error)
     answers.choose_guest_language(invitation, form.language.data, utcnow())
     db.session.commit()
@@ -103,44 +95,46 @@ def choose_language(token: str):
     return redirect(url_for(back, token=token), code=303)
 
 
-def _render(invitation, token: str, form=None, error: DomainError | None = None,
+def _render(page: GuestPage, form=None, error: DomainError | None = None,
             saved: bool = False, goal_forms: dict | None = None) -> str:
-    event = invitation.event
-    now = utcnow()
-    cards = goal_cards(invitation)
+    invitation = page.invitation
     goal_forms = goal_forms or {}
-    for card in cards:
+    for card in page.goal_cards:
         goal_forms.setdefault(card.activity.id, goal_form_for(invitation, card, formdata=None))
     return render_template(
-        "rsvp/guest_page.html", invitation=invitation, event=event, token=token,
-        form=form if event.accepts_answers(now) else None, error=error, saved=saved,
-        waitlist_positions=waitlist.waitlist_positions(invitation.id),
-        contact=invitation.contact, link=links.invitation_link(invitation),
-        google_link=google_calendar_link, outlook_link=outlook_calendar_link,
-        calendar_parts=guest_parts(invitation),
-        goal_cards=cards, goal_forms=goal_forms, results=goals.published_results(event),
-        check_in_code=check_in_code(invitation)
-        if guest_needs_check_in_code(invitation, now) else None,
-        check_in_qr=lambda title: check_in_qr(invitation, title))
+        "rsvp/guest_page.html", page=page, invitation=invitation, event=page.event,
+        token=page.token, form=form if page.open_for_answers else None, error=error,
+        saved=saved, goal_forms=goal_forms)
 
 
-@bp.route("/<token>", methods=["GET"])
-def guest_page(token: str):
-    state = links.link_state(token)
+def _page(token: str, now: datetime, link: LinkVersion | None = None) -> GuestPage:
+    """The guest page's read model, with the guest's language for the request."""
+    page = guest_page(token, now, link)
+    g.guest_language = page.invitation.guest_language
+    g.guest_invitation, g.guest_token = page.invitation, token
+    return page
+
+
+def _blank_form(page: GuestPage):
+    return answer_form_for(page.invitation, formdata=None)
+
+
+@bp.route("/<token>", methods=["GET"], endpoint="guest_page")
+def show_guest_page(token: str):
+    """Served from the page cache while its key holds; else read and rendered."""
+    link = link_version(token)
     now = utcnow()
-    if not state.opened:
-        links.record_opened(state.invitation_id, now)
+    if not link.opened:
+        links.record_opened(link.invitation_id, now)
         db.session.commit()
     saved = request.args.get("saved") == "1"
-    key = state.page_key(saved)
     pages = current_app.extensions["guest_pages"]
-    page = pages.get(key, now)
-    if page is None:
-        invitation = _load(token)
-        page = _render(invitation, token, answer_form_for(invitation, formdata=None),
-                       saved=saved)
-        pages.put(key, page, next_change(invitation.event, now))
-    return page
+    html = pages.get(link.page_key(saved), now)
+    if html is None:
+        page = _page(token, now, link)
+        html = _render(page, _blank_form(page), saved=saved)
+        pages.put(page.page_key(saved), html, page.valid_until)
+    return html
 
 
 @bp.route("/<token>", methods=["POST"])
@@ -148,18 +142,18 @@ def answer(token: str):
     invitation = _load(token)
     form = answer_form_for(invitation)
     if not form.is_submitted() or not form.csrf_token.validate(form):
-        return _render(invitation, token, form, FormFromElsewhere()), 400
+        return _render(_page(token, utcnow()), form, FormFromElsewhere()), 400
     foreign = {int(m.group(1)) for key in request.form if (m := PART_FIELD.match(key))}
     if foreign - set(form.part_ids):
         error = errors.UnknownPart()
-        return _render(invitation, token, form, error), status_for(error)
+        return _render(_page(token, utcnow()), form, error), status_for(error)
     if not form.validate():
-        return _render(invitation, token, form), 422
+        return _render(_page(token, utcnow()), form), 422
     try:
         answers.respond_to_invitation(invitation, form.answer(), utcnow())
     except DomainError as error:
         db.session.rollback()
-        return _render(_load(token), token, form, error), status_for(error)
+        return _render(_page(token, utcnow()), form, error), status_for(error)
     db.session.commit()
     return redirect(url_for("rsvp.guest_page", token=token, saved=1), code=303)
 
@@ -167,32 +161,30 @@ def answer(token: str):
 @bp.route("/<token>/goals/<int:activity_id>", methods=["POST"])
 def set_goal(token: str, activity_id: int):
     """Save the guest's goal for a timed part they joined."""
-    invitation = _load(token)
+    page = _page(token, utcnow())
+    invitation = page.invitation
     activity = next((a for a in invitation.event.activities if a.id == activity_id), None)
     if activity is None:
         error = errors.UnknownPart()
-        return _render(invitation, token, answer_form_for(invitation), error), 400
-    cards = {card.activity.id: card for card in goal_cards(invitation)}
+        return _render(page, answer_form_for(invitation), error), 400
+    cards = {card.activity.id: card for card in page.goal_cards}
     form = goal_form_for(invitation, cards.get(activity_id) or GoalCard(activity, None, None,
                                                                         None))
     if not form.csrf_token.validate(form):
-        return _render(invitation, token, answer_form_for(invitation, formdata=None),
-                       FormFromElsewhere()), 400
+        return _render(page, _blank_form(page), FormFromElsewhere()), 400
     if not form.validate():
-        return _render(invitation, token, answer_form_for(invitation, formdata=None),
-                       goal_forms={activity_id: form}), 422
+        return _render(page, _blank_form(page), goal_forms={activity_id: form}), 422
     try:
         goals.set_goal(invitation, activity, form.target.data, form.previous_best.data,
                        form.aim.data)
     except DomainError as error:
         db.session.rollback()
-        invitation = _load(token)
+        page = _page(token, utcnow())
         if activity_id not in cards:  # no goal form on the page: say it at the top
-            return _render(invitation, token, answer_form_for(invitation, formdata=None),
-                           error), status_for(error)
+            return _render(page, _blank_form(page), error), status_for(error)
         form.form_errors.append(str(error.message))
-        return _render(invitation, token, answer_form_for(invitation, formdata=None),
-                       goal_forms={activity_id: form}), status_for(error)
+        return _render(page, _blank_form(page), goal_forms={activity_id: form}), \
+            status_for(error)
     db.session.commit()
     return redirect(url_for("rsvp.guest_page", token=token, _anchor=f"goal-{activity_id}"),
                     code=303)
