@@ -17,6 +17,7 @@ database, named after the one in ``TEST_DATABASE_URL`` (``test_gw0``, ``test_gw1
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import re
 import shutil
@@ -79,6 +80,15 @@ def _no_fsync_on_throwaway_sqlite(dbapi_connection, connection_record) -> None:
 def app_for(url: str, **settings) -> Flask:
     config = type("PerTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **settings})
     return create_app(config)
+
+
+def process_context():
+    """Start the tests' OS processes from here: each its own interpreter state, engine and
+    connections, forked from a server process that imported the app once (``forkserver``;
+    a "spawn" paid the imports again in every process, about 2 s of CPU each)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.conftest"])
+    return context
 
 
 def migrate_to_head(url: str) -> None:

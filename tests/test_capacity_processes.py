@@ -8,7 +8,6 @@ capacities. After every round both rules are checked:
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 from dataclasses import replace
 
@@ -21,7 +20,7 @@ from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 from eventplanner.invitations.waitlist import confirmed_places
-from tests.conftest import app_for
+from tests.conftest import app_for, process_context
 
 GUEST_PROCESSES, GUESTS_EACH, ROUNDS, ANSWERS_PER_ROUND = 4, 6, 25, 5
 WAIT = 120  # seconds a process waits for the others at the end of a round
@@ -124,7 +123,7 @@ def test_capacity_holds_while_processes_answer_and_the_organiser_edits(
                       for _ in range(GUEST_PROCESSES * GUESTS_EACH)]
     url = app.config["SQLALCHEMY_DATABASE_URI"]
 
-    context = multiprocessing.get_context("spawn")
+    context = process_context()
     barrier = context.Barrier(GUEST_PROCESSES + 2)
     outcomes = context.Queue()
     processes = [context.Process(target=_change_capacities,

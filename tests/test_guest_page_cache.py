@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import itertools
-import multiprocessing
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -63,6 +62,7 @@ from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.privacy.services import erase_contact
 from eventplanner.rsvp.page_cache import RenderedPages
 from eventplanner.rsvp.page_versions import WATCHED
+from tests.conftest import app_for, process_context
 
 #: "Now" when each run starts; the clock ticks on, and jumps when a step says so.
 START = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
@@ -446,8 +446,6 @@ PROCESSES, CHANGES = 3, 15
 
 def switch_languages(url: str, invitation_id: int, start) -> None:
     """In its own process: the guest switches language ``CHANGES`` times, one commit each."""
-    from tests.conftest import app_for
-
     app = app_for(url)
     start.wait()
     for number in range(CHANGES):
@@ -466,9 +464,9 @@ def test_versions_lose_no_change_when_processes_commit_at_once(app):
         ids = [invitation.id for invitation in machine._invitations(
             db.session.get(Event, machine.current_id))][:PROCESSES]
     before = version_of(app, machine.current_id)
-    spawn = multiprocessing.get_context("spawn")
-    start = spawn.Barrier(PROCESSES)
-    workers = [spawn.Process(target=switch_languages, args=(
+    context = process_context()
+    start = context.Barrier(PROCESSES)
+    workers = [context.Process(target=switch_languages, args=(
         app.config["SQLALCHEMY_DATABASE_URI"], invitation_id, start)) for invitation_id in ids]
     for worker in workers:
         worker.start()

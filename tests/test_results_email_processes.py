@@ -6,8 +6,6 @@ both pass."""
 
 from __future__ import annotations
 
-import multiprocessing
-
 import pytest
 from sqlalchemy import delete, func, select, update
 
@@ -18,7 +16,7 @@ from eventplanner.goals.services import email_results, publish_results, record_r
 from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.mail.models import Message
-from tests.conftest import app_for
+from tests.conftest import app_for, process_context
 
 PROCESSES, RACERS, ROUNDS = 4, 6, 15
 WAIT = 120  # seconds a process waits for the others
@@ -63,7 +61,7 @@ def test_clicks_in_several_processes_at_once_email_each_result_once(
         db.session.commit()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
 
-    context = multiprocessing.get_context("spawn")
+    context = process_context()
     barrier = context.Barrier(PROCESSES + 1)
     outcomes = context.Queue()
     processes = [context.Process(target=_click_email_results,
