@@ -170,14 +170,28 @@ def restore_database(app: Flask, backend: Backend, saved: SavedDatabase) -> None
                                            func.max(column))))
 
 
+@pytest.fixture(scope="session")
+def migrated() -> dict[str, Backend]:
+    """The migrated database of each backend, kept for the session: pytest sets ``backend``
+    up again each time the tests switch from one backend to the other (it keeps one param
+    of a session fixture at a time), which they do often under pytest-xdist, and a
+    migration took 3-4 s of a test's setup."""
+    return {}
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend(request, tmp_path_factory) -> Iterator[Backend]:
+def backend(request, migrated, tmp_path_factory) -> Backend:
     """A database migrated to head, once per test session and backend."""
-    if request.param == "sqlite":
+    if request.param not in migrated:
+        migrated[request.param] = migrated_backend(request.param, tmp_path_factory)
+    return migrated[request.param]
+
+
+def migrated_backend(name: str, tmp_path_factory) -> Backend:
+    if name == "sqlite":
         template = tmp_path_factory.mktemp("sqlite") / "template.db"
         migrate_to_head(f"sqlite:///{template}")
-        yield Backend("sqlite", str(template))
-        return
+        return Backend("sqlite", str(template))
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         if os.environ.get("CI"):
@@ -190,7 +204,7 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     migrate_to_head(url)
-    yield Backend("postgresql", url)
+    return Backend("postgresql", url)
 
 
 ROOT = Path(__file__).resolve().parent.parent
