@@ -28,7 +28,7 @@ from eventplanner.invitations.errors import (
     UnknownLanguage,
     UnknownPart,
 )
-from eventplanner.invitations.inviting import queue_guest_email
+from eventplanner.invitations.guest_mail import GuestMailBatch
 from eventplanner.invitations.models import (
     AnswerStatus,
     Invitation,
@@ -136,10 +136,20 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
     for activity in freed:
         promote_from_waitlist(activity, now)
     if changed and changed_by == "guest":
-        queue_guest_email(invitation, "confirmation",
-                           _l("Your answer: %(title)s", title=event.title),
-                           calendar=event.activities)
+        _queue_confirmation(event, invitation)
     return changed
+
+
+def _queue_confirmation(event: Event, invitation: Invitation) -> None:
+    """The guest's confirmation, with their answers as a calendar invitation: queued in
+    this transaction and written by the delivery worker, like a batch email. It says
+    what the guest's answers are when it is written; if the guest answers again before
+    it is written, the later confirmation replaces it (``queued_mail``)."""
+    confirmation = GuestMailBatch(event, "confirmation",
+                                  _l("Your answer: %(title)s", title=event.title),
+                                  calendar=True)
+    confirmation.add(invitation)
+    confirmation.write()
 
 
 def _decide(activity: Activity, invitation: Invitation, wanted: AnswerStatus,
