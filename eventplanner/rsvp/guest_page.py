@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import force_locale
-from markupsafe import Markup
 from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eventplanner.calendar.services import google_calendar_link, outlook_calendar_link
-from eventplanner.checkin.services import check_in_code, check_in_qr, guest_needs_check_in_code
+from eventplanner.checkin.services import check_in_code, guest_needs_check_in_code
 from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Activity, ActivityKind, Event, GuestPageVersion
 from eventplanner.extensions import db
@@ -136,9 +135,6 @@ class GuestPage:
 
     def page_key(self, saved: bool) -> tuple:
         return page_key(self.invitation.id, self.version, saved)
-
-    def check_in_qr(self, title: str) -> Markup:
-        return check_in_qr(self.invitation, title)
 
 
 def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> GuestPage:
