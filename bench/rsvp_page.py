@@ -86,6 +86,8 @@ def main() -> None:
         Row("guest's answer, POST through the redirect (median)", inside["answer_ms"], "ms",
             "<= 8", inside["answer_ms"] <= 8),
         Row("  the same in CPU time", inside["answer_cpu_ms"], "ms"),
+        Row("guest's answer: SQL statements of the POST", inside["answer_statements"],
+            "statements"),
     ], args.json)
 
 

@@ -75,11 +75,15 @@ def utcnow() -> datetime:
 
 
 @event.listens_for(Engine, "connect")
-def _enforce_sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
-    """SQLite ignores foreign keys unless asked per connection."""
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys unless asked per connection. A database file is kept in
+    write-ahead-log mode: a commit costs one fsync instead of about five (journal, database,
+    journal removal), still durable (``synchronous`` stays FULL), and readers no longer
+    wait for a writer. An in-memory database stays as it is."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 

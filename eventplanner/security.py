@@ -144,9 +144,11 @@ PRIVATE_PAGE_HEADERS = [("Referrer-Policy", "no-referrer"),
 
 def finish_private_page(response):
     """After a page opened by a link: private headers, and a link that does not exist
-    counts against the address."""
+    counts against the address. A view that allows the guest's own browser to keep what
+    it sends (``Cache-Control: private, ...``) keeps that."""
     for name, value in PRIVATE_PAGE_HEADERS:
-        response.headers[name] = value
+        if name != "Cache-Control" or not response.cache_control.private:
+            response.headers[name] = value
     if response.status_code == 404:
         rate_limits.count("RATELIMIT_BAD_TOKENS", client_address())
     return response

@@ -82,12 +82,23 @@ def test_the_guests_qr_code_checks_them_in(app, client, evening, log_in):
     guest_page = client.get(f"/r/{guests['Ola'].token}").get_data(as_text=True)
     assert "Your check-in code" in guest_page
     code = re.search(r'<p class="small muted">(\d+-[A-Za-z0-9_-]{10})</p>', guest_page).group(1)
-    drawn = re.search(r'<svg[^>]*class="qr".*?</svg>', guest_page, re.S).group(0)
+    image = re.search(r'<img class="qr" src="([^"]+)" alt="QR code for checking in"',
+                      guest_page).group(1)
+    assert image == f"/r/{guests['Ola'].token}/check-in.svg"
+    drawn = client.get(image)
+    assert drawn.status_code == 200 and drawn.mimetype == "image/svg+xml"
+    assert drawn.headers["Cache-Control"] == "private, max-age=86400"
+    assert drawn.headers["Referrer-Policy"] == "no-referrer"
+    assert drawn.headers["X-Robots-Tag"] == "noindex, nofollow"
     expected = segno.make(code, error="m").svg_inline(scale=5, border=2, omitsize=True)
-    assert re.search(r' d="([^"]+)"', drawn).group(1) == re.search(
-        r' d="([^"]+)"', expected).group(1)  # the picture is that code
+    dark = re.compile(r' stroke="#000" d="([^"]+)"')  # the dark modules' path
+    assert dark.search(drawn.get_data(as_text=True)).group(1) == dark.search(
+        expected).group(1)  # the picture is that code
     assert "Your check-in code" not in client.get(f"/r/{guests['Bo'].token}").get_data(
         as_text=True)  # nothing to check in for
+    assert client.get(f"/r/{guests['Bo'].token}/check-in.svg").status_code == 404
+    revoked = client.get(f"/r/{guests['Ola'].token[:-2]}xy/check-in.svg")
+    assert revoked.status_code == 404 and revoked.headers["Cache-Control"] == "no-store"
 
     organiser = log_in(event.owner)
     response = organiser.submit(f"/events/{event.id}/check-in/{race}/code", {"code": code})

@@ -102,6 +102,41 @@ def test_guest_follows_the_emailed_link_answers_and_gets_a_confirmation(
     assert "Stair race" in confirmation_email.get_body(("plain",)).get_content()
 
 
+def test_a_confirmation_says_the_answers_that_hold_when_it_goes_out(
+        app, client, event, parts, make_contact, make_invitation, smtp_server, deliver_mail):
+    """The confirmation is written by the mail worker: a guest who answers again before it
+    is sent gets one confirmation, with their latest answers in the text and in the
+    calendar file; the earlier one stays in the outbox, not sent, saying why."""
+    from eventplanner.mail.models import Message, MessageStatus
+
+    invitation = make_invitation(event, make_contact(
+        event.owner, name="Kari Nordmann", email="kari@client.example"))
+    link = f"/r/{invitation.token}"
+    assert client.submit(link, answer_form(parts, race="yes", dinner="yes")).status_code == 303
+    assert client.submit(link, answer_form(parts, race="yes", dinner="no")).status_code == 303
+
+    deliver_mail()
+    [confirmation] = smtp_server.to("kari@client.example")
+    text = confirmation.get_body(("plain",)).get_content()
+    assert "Stair race (" in text and "Dinner (" in text
+    assert text.split("Dinner (", 1)[1].splitlines()[0].endswith(": No"), text
+    [calendar] = [part.get_content() for part in confirmation.walk()
+                  if part.get_content_type() == "text/calendar"]
+    assert "PARTSTAT=DECLINED" in calendar.replace("\r\n ", "")
+    with app.app_context():
+        outbox = db.session.execute(select(Message.kind, Message.status, Message.last_error)
+                                    .order_by(Message.id)).all()
+    assert [(kind, status) for kind, status, _ in outbox] == [
+        ("confirmation", MessageStatus.NOT_SENT), ("confirmation", MessageStatus.SENT)]
+    assert "answered again" in outbox[0].last_error
+
+    assert client.submit(link, answer_form(parts, race="no", dinner="no")).status_code == 303
+    deliver_mail()
+    [_, later] = smtp_server.to("kari@client.example")
+    assert "Stair race (" in later.get_body(("plain",)).get_content(), \
+        "a confirmation sent already does not hold back the next one"
+
+
 def test_guest_can_change_answer_until_deadline_and_every_change_is_kept(
         app, client, event, parts, make_contact, make_invitation):
     invitation = make_invitation(event, make_contact(event.owner), send=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from datetime import UTC, datetime
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
@@ -180,30 +180,21 @@ def _utc_stamp(moment) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def google_calendar_link(activity: Activity, link: str = "") -> str:
-    event = activity.event
-    query = {
-        "action": "TEMPLATE",
-        "text": part_title(activity),
-        "dates": f"{_utc_stamp(activity.starts_at)}/{_utc_stamp(activity.ends_at)}",
-        "details": part_description(activity, link),
-        "location": activity.location,
-        "ctz": event.timezone,
-    }
-    return "https://calendar.google.com/calendar/render?" + urlencode(query)
-
-
-def outlook_calendar_link(activity: Activity, link: str = "") -> str:
-    query = {
-        "path": "/calendar/action/compose",
-        "rru": "addevent",
-        "subject": part_title(activity),
-        "startdt": activity.starts_at.astimezone(UTC).isoformat(),
-        "enddt": activity.ends_at.astimezone(UTC).isoformat(),
-        "body": part_description(activity, link),
-        "location": activity.location,
-    }
-    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)
+def calendar_links(activity: Activity, link: str = "") -> tuple[str, str]:
+    """Links that add the part to Google Calendar and to Outlook.com. The texts they share
+    (title, description, place) are built and URL-encoded once for both."""
+    title, details, location = (quote_plus(text) for text in (
+        part_title(activity), part_description(activity, link), activity.location))
+    starts_at, ends_at = activity.starts_at.astimezone(UTC), activity.ends_at.astimezone(UTC)
+    google = (f"https://calendar.google.com/calendar/render?action=TEMPLATE&text={title}"
+              f"&dates={_utc_stamp(starts_at)}%2F{_utc_stamp(ends_at)}&details={details}"
+              f"&location={location}&ctz={quote_plus(activity.event.timezone)}")
+    outlook = ("https://outlook.live.com/calendar/0/deeplink/compose"
+               "?path=%2Fcalendar%2Faction%2Fcompose&rru=addevent"
+               f"&subject={title}&startdt={quote_plus(starts_at.isoformat())}"
+               f"&enddt={quote_plus(ends_at.isoformat())}&body={details}"
+               f"&location={location}")
+    return google, outlook
 
 
 def attachment_disposition(title: str, extension: str = "ics") -> str:

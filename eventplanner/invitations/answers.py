@@ -12,11 +12,11 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from eventplanner.errors import DeadlinePassed, Full
-from eventplanner.events.locking import lock_answers
+from eventplanner.events.locking import lock_events
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.invitations.changes import note_change
@@ -28,13 +28,13 @@ from eventplanner.invitations.errors import (
     UnknownLanguage,
     UnknownPart,
 )
-from eventplanner.invitations.inviting import queue_guest_email
+from eventplanner.invitations.guest_mail import GuestMailBatch
 from eventplanner.invitations.models import (
     AnswerStatus,
     Invitation,
     Response,
 )
-from eventplanner.invitations.waitlist import confirmed_places, promote_from_waitlist
+from eventplanner.invitations.waitlist import confirmed_places_at, promote_from_waitlist
 
 
 @dataclass(frozen=True)
@@ -58,17 +58,26 @@ def choose_guest_language(invitation: Invitation, language: str, now: datetime) 
     db.session.flush()
 
 
-def _reread_under_lock(invitation: Invitation) -> None:
-    """The invitation and its answers as committed now; ``LinkNotValid`` if the link it was
-    reached by changed meanwhile (reissued, revoked, erased, deleted)."""
+def _lock_and_reread(invitation: Invitation) -> Event:
+    """Take the event's answer lock, then read afresh, in one statement, what the answer
+    is decided on: the event's status and deadline, each part's capacity, the invitation
+    and its answers, as committed now. ``LinkNotValid`` if the link it was reached by
+    changed meanwhile (reissued, revoked, erased, deleted)."""
     nonce = invitation.token_nonce
-    current = db.session.scalar(
-        select(Invitation).where(Invitation.id == invitation.id)
-        .options(selectinload(Invitation.responses))
-        .execution_options(populate_existing=True))
+    lock_events([invitation.event_id])
+    current = db.session.scalars(_REREAD, {"invitation_id": invitation.id}).unique().first()
     if (current is None or current.token_nonce != nonce or current.is_revoked
             or current.anonymised_at is not None):
         raise LinkNotValid()
+    return current.event
+
+
+#: Built once: the invitation with its event, parts, contact and answers, overwriting what
+#: the session holds.
+_REREAD = (select(Invitation).where(Invitation.id == bindparam("invitation_id"))
+           .options(joinedload(Invitation.event).joinedload(Event.activities),
+                    joinedload(Invitation.contact), joinedload(Invitation.responses))
+           .execution_options(populate_existing=True))
 
 
 def refuse_unless_open_for_answers(event: Event, now: datetime) -> None:
@@ -88,8 +97,7 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
     A yes to a full part becomes waitlisted; a yes that no longer fits after adding
     plus-ones is refused with ``Full``; places freed by a no go to the waitlist.
     """
-    event = lock_answers(invitation.event)
-    _reread_under_lock(invitation)
+    event = _lock_and_reread(invitation)
     refuse_unless_open_for_answers(event, now)
     parts = {activity.id: activity for activity in event.activities}
     if set(answer.answers) - set(parts):
@@ -105,15 +113,21 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
     places = 1 + len(names)
     changed = False
     freed: list[Activity] = []
+    wanted_by_part = {}
     for activity_id in touched:
-        activity = parts[activity_id]
-        response = invitation.response_for(activity)
+        response = invitation.response_for(parts[activity_id])
         old_status = response.status if response else None
         wanted = answer.answers.get(activity_id)
         if wanted is None:  # not on the form: keep the answer, with the new party size
             wanted = AnswerStatus.YES if old_status in (
                 AnswerStatus.YES, AnswerStatus.WAITLISTED) else old_status
-        new_status = _decide(activity, invitation, wanted, old_status, places)
+        wanted_by_part[activity_id] = (response, old_status, wanted)
+    taken = confirmed_places_at(
+        [i for i, (_, _, wanted) in wanted_by_part.items()
+         if wanted is AnswerStatus.YES and parts[i].capacity is not None], invitation.id)
+    for activity_id, (response, old_status, wanted) in wanted_by_part.items():
+        activity = parts[activity_id]
+        new_status = _decide(activity, wanted, old_status, places, taken.get(activity_id, 0))
         if response is None:
             response = Response(invitation=invitation, activity=activity, status=new_status,
                                 places=places)
@@ -127,7 +141,6 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
             note_change(invitation, "answer", old_status, new_status, changed_by, now, activity)
             changed = True
         response.status, response.places, response.updated_at = new_status, places, now
-        db.session.flush()
 
     changed |= _update_guest_details(invitation, names, answer, changed_by, now)
     if changed or invitation.answered_at is None:
@@ -136,19 +149,31 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
     for activity in freed:
         promote_from_waitlist(activity, now)
     if changed and changed_by == "guest":
-        queue_guest_email(invitation, "confirmation",
-                           _l("Your answer: %(title)s", title=event.title),
-                           calendar=event.activities)
+        _queue_confirmation(event, invitation)
     return changed
 
 
-def _decide(activity: Activity, invitation: Invitation, wanted: AnswerStatus,
-            old_status: AnswerStatus | None, places: int) -> AnswerStatus:
+def _queue_confirmation(event: Event, invitation: Invitation) -> None:
+    """The guest's confirmation, with their answers as a calendar invitation: queued in
+    this transaction and written by the delivery worker, like a batch email. It says
+    what the guest's answers are when it is written; if the guest answers again before
+    it is written, the later confirmation replaces it (``queued_mail``)."""
+    confirmation = GuestMailBatch(event, "confirmation",
+                                  _l("Your answer: %(title)s", title=event.title),
+                                  calendar=True)
+    confirmation.add(invitation)
+    confirmation.write()
+
+
+def _decide(activity: Activity, wanted: AnswerStatus, old_status: AnswerStatus | None,
+            places: int, taken_by_others: int) -> AnswerStatus:
+    """``taken_by_others``: the places other guests hold at the part, read under the
+    lock."""
     if wanted is not AnswerStatus.YES:
         return wanted
     if activity.capacity is None:
         return AnswerStatus.YES
-    free = activity.capacity - confirmed_places(activity.id, invitation.id)
+    free = activity.capacity - taken_by_others
     if places <= free:
         return AnswerStatus.YES
     if old_status is AnswerStatus.YES:

@@ -1,12 +1,13 @@
 """Emails to guests, each written from the real invitation, contact, event and parts, with
 the guest's real personal link, through one function (``render_guest_email``).
 
-A single email (a confirmation, a place from the waitlist, a changed part) is written at
-once, in the request that causes it: what it says is a fact of that moment (the answer
-just saved, the part as it was before). An email to many guests (invitations, reminders,
-feedback requests) is queued as a light row (``GuestMailBatch``) and written by the
+A single email that tells a fact of one moment (a place from the waitlist, a changed
+part as it was before) is written at once, in the request that causes it. An email to
+many guests (invitations, reminders, feedback requests), and the confirmation of a
+guest's answer, are queued as a light row (``GuestMailBatch``) and written by the
 delivery worker just before it is sent (``invitations.queued_mail``), so inviting 5,000
-costs no rendering in the request and every guest gets their link as it is then.
+costs no rendering in the request, every guest gets their link as it is then, and a
+confirmation says the guest's answers as they are when it goes out.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 
 from eventplanner.errors import InvalidState
 from eventplanner.events.locking import lock_events
@@ -43,17 +43,18 @@ def find_invitation_by_token(token: str) -> Invitation:
     """The invitation behind a personal link; ``LinkNotValid`` for a wrong or revoked one."""
     if not looks_like_token(token):
         raise LinkNotValid()
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_digest == token_digest(token))
-        .options(
-            joinedload(Invitation.event).selectinload(Event.activities),
-            joinedload(Invitation.contact),
-            selectinload(Invitation.responses),
-        )
-    )
+    invitation = db.session.scalars(
+        _BY_DIGEST, {"digest": token_digest(token)}).unique().first()
     if invitation is None or invitation.is_revoked:
         raise LinkNotValid()
     return invitation
+
+
+#: Built once: the invitation with its event, parts, contact and answers, in one statement
+#: (a guest's parts times their answers: a few rows).
+_BY_DIGEST = (select(Invitation).where(Invitation.token_digest == bindparam("digest"))
+              .options(joinedload(Invitation.event).joinedload(Event.activities),
+                       joinedload(Invitation.contact), joinedload(Invitation.responses)))
 
 
 def revoke_link(invitation: Invitation, now: datetime) -> None:

@@ -1,5 +1,6 @@
-"""The delivery worker's side of guests' batch emails: each queued row written from its
-invitation as it is just before sending, with the link that works then.
+"""The delivery worker's side of guests' queued emails (batches, and the confirmation of
+an answer): each queued row written from its invitation as it is just before sending,
+with the link that works then.
 
 Handed to the worker by the app (``mail.rendering.set_message_renderer``): ``mail`` sits
 below ``invitations`` and imports nothing from it.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.contacts.models import Contact
@@ -26,6 +27,12 @@ from eventplanner.urls import absolute_url
 DELETED = _l("Not sent: the invitation was deleted before the email was written.")
 ERASED = _l("Not sent: the guest's personal data was erased before the email was written.")
 REVOKED = _l("Not sent: the guest's link was revoked before the email was written.")
+REPLACED = _l("Not sent: the guest answered again before it was written; the later "
+              "confirmation says what holds.")
+#: Emails that tell the guest's answers as they are when written: a later one of the same
+#: kind to the same guest replaces one not written yet, so the guest gets one email with
+#: what holds, not two that both say it.
+REPLACED_BY_LATER = ("confirmation",)
 
 
 def _invitations(ids: set[int]) -> dict[int, Invitation]:
@@ -37,13 +44,29 @@ def _invitations(ids: set[int]) -> dict[int, Invitation]:
                  selectinload(Invitation.responses)))}
 
 
-def _why_not_sent(invitation: Invitation | None):
+def _latest_of_kind(messages: list[Message]) -> dict[tuple[int, str], int]:
+    """(invitation id, kind) -> the id of the latest such email in the outbox, for the
+    kinds that a later email replaces."""
+    ids = {m.invitation_id for m in messages if m.kind in REPLACED_BY_LATER and m.invitation_id}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Message.invitation_id, Message.kind, func.max(Message.id))
+        .where(Message.invitation_id.in_(ids), Message.kind.in_(REPLACED_BY_LATER))
+        .group_by(Message.invitation_id, Message.kind))
+    return {(invitation_id, kind): latest for invitation_id, kind, latest in rows}
+
+
+def _why_not_sent(invitation: Invitation | None, message: Message,
+                  latest: dict[tuple[int, str], int]):
     if invitation is None:
         return DELETED
     if invitation.anonymised_at is not None or invitation.contact.erased_at is not None:
         return ERASED
     if invitation.is_revoked:
         return REVOKED
+    if latest.get((invitation.id, message.kind), message.id) > message.id:
+        return REPLACED
     return None
 
 
@@ -58,11 +81,12 @@ def write_queued_guest_messages(
     """Message id -> what it says, or why it is not sent any more (in the language of the
     event's owner, who reads the outbox), or the template's error."""
     invitations = _invitations({m.invitation_id for m in messages if m.invitation_id})
+    latest = _latest_of_kind(messages)
     fragments: dict[int, EventFragments] = {}
     written: dict[int, RenderedEmail | NotSent] = {}
     for message in messages:
         invitation = invitations.get(message.invitation_id)
-        reason = _why_not_sent(invitation)
+        reason = _why_not_sent(invitation, message, latest)
         if reason is not None:
             written[message.id] = NotSent(_for_the_organiser(reason, message.event_id))
             continue

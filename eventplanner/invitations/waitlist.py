@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from eventplanner.contacts.models import Contact
@@ -34,6 +34,24 @@ def confirmed_places(activity_id: int, excluding_invitation_id: int | None = Non
     return int(db.session.scalar(query))
 
 
+def confirmed_places_at(activity_ids: list[int], excluding_invitation_id: int) -> dict[int, int]:
+    """Part id -> places taken there by confirmed guests other than this invitation, for
+    several parts in one statement (a part nobody holds a place at is left out)."""
+    if not activity_ids:
+        return {}
+    return dict(db.session.execute(_PLACES_TAKEN_BY_OTHERS, {
+        "activity_ids": sorted(activity_ids), "invitation_id": excluding_invitation_id}).all())
+
+
+#: Built once (every answer with a yes to a part with a capacity reads it).
+_PLACES_TAKEN_BY_OTHERS = (
+    select(Response.activity_id, func.sum(Response.places))
+    .where(Response.activity_id.in_(bindparam("activity_ids", expanding=True)),
+           Response.status == AnswerStatus.YES,
+           Response.invitation_id != bindparam("invitation_id"))
+    .group_by(Response.activity_id))
+
+
 def waitlist_position(response: Response) -> int:
     """1 for the first in line at the part, and so on."""
     ahead = db.session.scalar(select(func.count()).select_from(Response).where(
@@ -47,13 +65,13 @@ def waitlist_position(response: Response) -> int:
 
 def promote_from_waitlist(activity: Activity, now: datetime) -> list[Invitation]:
     """Confirm waitlisted guests, first in line first, while their party fits."""
-    if activity.capacity is None:
-        waiting = _waitlist(activity)
-    else:
+    waiting = _waitlist(activity)
+    if not waiting:
+        return []
+    if activity.capacity is not None:
         free = activity.capacity - confirmed_places(activity.id)
         if free <= 0:
             return []
-        waiting = _waitlist(activity)
     promoted = []
     for response in waiting:
         if activity.capacity is not None:
@@ -81,12 +99,15 @@ def promotions_message(count: int) -> str:
 
 
 def _waitlist(activity: Activity) -> list[Response]:
-    return list(db.session.scalars(
-        select(Response).where(Response.activity_id == activity.id,
-                               Response.status == AnswerStatus.WAITLISTED)
-        .options(joinedload(Response.invitation).joinedload(Invitation.contact))
-        .order_by(Response.waitlisted_at, Response.id)
-        .execution_options(populate_existing=True)))
+    return list(db.session.scalars(_WAITING, {"activity_id": activity.id}))
+
+
+#: Built once (every answer that frees a place reads it): first in line first.
+_WAITING = (select(Response).where(Response.activity_id == bindparam("activity_id"),
+                                   Response.status == AnswerStatus.WAITLISTED)
+            .options(joinedload(Response.invitation).joinedload(Invitation.contact))
+            .order_by(Response.waitlisted_at, Response.id)
+            .execution_options(populate_existing=True))
 
 
 def _lock_events_of_contact(contact: Contact) -> None:

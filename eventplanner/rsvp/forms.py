@@ -50,9 +50,20 @@ class InvitationCSRF(CSRF):
             raise ValidationError(_l("The form had expired or was sent from elsewhere."))
 
 
-class GuestAnswerForm(Form):
+class GuestPageForm(Form):
+    """A form on the guest page, whose inputs ``rsvp/_inputs.html`` writes out."""
+
     class Meta:
         csrf_class = InvitationCSRF
+
+    @property
+    def first_error_id(self) -> str:
+        """The id of the first field in error (not the CSRF token), else ''."""
+        return next((field.id for field in self
+                     if field.errors and field.type != "CSRFTokenField"), "")
+
+
+class GuestAnswerForm(GuestPageForm):
 
     plus_one_names = FieldList(
         StringField(_l("Guest's name"), validators=[Length(max=120)]), min_entries=0)
@@ -119,11 +130,8 @@ def answer_form_for(invitation: Invitation, **kwargs) -> GuestAnswerForm:
     return form
 
 
-class GoalForm(Form):
+class GoalForm(GuestPageForm):
     """A guest's goal for one timed part; times are checked by the goals service."""
-
-    class Meta:
-        csrf_class = InvitationCSRF
 
     target = StringField(_l("Target time"), validators=[Length(max=20)],
                          description=_l("m:ss or h:mm:ss, e.g. 9:45"))

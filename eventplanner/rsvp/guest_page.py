@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import force_locale
-from markupsafe import Markup
 from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from eventplanner.calendar.services import google_calendar_link, outlook_calendar_link
-from eventplanner.checkin.services import check_in_code, check_in_qr, guest_needs_check_in_code
+from eventplanner.calendar.services import calendar_links
+from eventplanner.checkin.services import check_in_code, guest_needs_check_in_code
 from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Activity, ActivityKind, Event, GuestPageVersion
 from eventplanner.extensions import db
@@ -137,9 +136,6 @@ class GuestPage:
     def page_key(self, saved: bool) -> tuple:
         return page_key(self.invitation.id, self.version, saved)
 
-    def check_in_qr(self, title: str) -> Markup:
-        return check_in_qr(self.invitation, title)
-
 
 def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> GuestPage:
     """The guest page of the invitation behind ``token`` at ``now``; ``LinkNotValid`` for a
@@ -171,8 +167,7 @@ def _assemble(token: str, invitation: Invitation, version: int,
         token=token, invitation=invitation, version=version,
         parts=[PartOnPage(activity, invitation.answer_for(activity),
                           places_in_line.get(activity.id),
-                          (google_calendar_link(activity, link_text),
-                           outlook_calendar_link(activity, link_text))
+                          calendar_links(activity, link_text)
                           if activity in calendar else None)
                for activity in event.activities],
         goal_cards=goal_cards(invitation, records),

@@ -188,8 +188,32 @@ def _after_flush(session: Session, flush_context) -> None:
     changed = [obj for obj in _watched(session.new) if not isinstance(obj, _ROOTS)] + [
         obj for obj in _watched(session.dirty)
         if session.is_modified(obj) and _shown_change(obj)]
+    known = session.info.setdefault(_EVENT_IDS, set())
     for model, objects in _by_model(changed).items():
-        _note_keys(session, model, (obj.id for obj in objects))
+        unknown = []
+        for obj in objects:
+            event_id = _event_id_in_session(session, obj)
+            if event_id is None:
+                unknown.append(obj)
+            else:
+                known.add(event_id)
+        _note_keys(session, model, (obj.id for obj in unknown))
+
+
+def _event_id_in_session(session: Session, obj) -> int | None:
+    """The event a row just written belongs to, when the session holds it without a
+    query: an event's id, a part's or an invitation's own column, or the invitation (in
+    the session) of an answer, a goal or a result. Else None (a contact; a row whose
+    invitation the session does not hold): it is looked up at commit."""
+    if isinstance(obj, Event):
+        return obj.id
+    if isinstance(obj, Activity | Invitation):
+        return obj.event_id
+    if isinstance(obj, Contact):  # on the pages of every event they are invited to
+        return None
+    invitation = session.identity_map.get(
+        session.identity_key(Invitation, obj.invitation_id))
+    return invitation.event_id if invitation is not None else None
 
 
 def _bulk_statement(state: ORMExecuteState):

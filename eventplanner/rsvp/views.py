@@ -10,11 +10,22 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 
 from eventplanner.calendar.services import NoParts
 from eventplanner.calendar.views import ics_response
+from eventplanner.checkin.services import check_in_qr_svg, guest_needs_check_in_code
 from eventplanner.error_pages import render_error_page, status_for
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
@@ -257,6 +268,19 @@ def privacy(token: str):
         return redirect(url_for("rsvp.privacy", token=token), code=303)
     return render_template("rsvp/privacy.html", invitation=invitation, form=form,
                            data=privacy_services.contact_data(invitation.contact), error=None)
+
+
+@bp.route("/<token>/check-in.svg")
+def check_in_image(token: str):
+    """The guest's check-in code as a QR code: an image of its own, so a render of the
+    guest page draws no QR. Only while the page shows the code; the guest's browser may
+    keep it (the code changes with the link, and so does this address)."""
+    invitation = _load(token)
+    if not guest_needs_check_in_code(invitation, utcnow()):
+        abort(404)
+    response = Response(check_in_qr_svg(invitation), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @bp.route("/<token>/privacy.json")

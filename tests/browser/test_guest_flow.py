@@ -91,6 +91,8 @@ def test_a_guest_answers_on_a_phone_in_norwegian_and_is_checked_in_at_the_door(
     page.get_by_role("button", name="Lagre svaret mitt").click()
     assert page.get_by_text("Takk, svaret ditt er lagret.").is_visible()
     visit.check("svar-lagret")
+    qr = page.locator("img.qr")  # the check-in code, an image of its own, shown drawn
+    assert qr.get_attribute("alt") and qr.evaluate("img => img.complete && img.naturalWidth > 0")
 
     page.get_by_label("Måltid").fill("9:30")
     page.get_by_role("button", name="Lagre målet mitt").click()

@@ -40,6 +40,7 @@ NOT_PAGES = {
     "feedback.export_feedback": "a CSV file",
     "privacy.export_contact": "a JSON download",
     "rsvp.privacy_download": "a JSON download",
+    "rsvp.check_in_image": "an SVG image (test_guest_flow sees it drawn on the guest page)",
 }
 #: Pages that answer with an error status on purpose (the page itself is still checked).
 EXPECTED_STATUS = {"rsvp.mangled_link": 404}
