@@ -91,6 +91,15 @@ def process_context():
     return context
 
 
+def stop_processes(processes, wait: float) -> None:
+    """Wait for the tests' processes to end; one still running after ``wait`` seconds is
+    killed (a stuck process must not hang the suite)."""
+    for process in processes:
+        process.join(wait)
+        if process.is_alive():
+            process.kill()
+
+
 def migrate_to_head(url: str) -> None:
     app = app_for(url)
     with app.app_context():

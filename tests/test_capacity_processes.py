@@ -20,7 +20,7 @@ from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 from eventplanner.invitations.waitlist import confirmed_places
-from tests.conftest import app_for, process_context
+from tests.conftest import app_for, process_context, stop_processes
 
 GUEST_PROCESSES, GUESTS_EACH, ROUNDS, ANSWERS_PER_ROUND = 4, 6, 25, 5
 WAIT = 120  # seconds a process waits for the others at the end of a round
@@ -146,10 +146,7 @@ def test_capacity_holds_while_processes_answer_and_the_organiser_edits(
                 barrier.wait(WAIT)
         results = [outcomes.get(timeout=WAIT) for _ in processes]
     finally:
-        for process in processes:
-            process.join(WAIT)
-            if process.is_alive():
-                process.kill()
+        stop_processes(processes, WAIT)
     errors = [error for result in results for error in result["errors"]]
     answers = sum(result.get("answers", 0) for result in results)
     changes = sum(result.get("changes", 0) for result in results)

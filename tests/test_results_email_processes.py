@@ -16,7 +16,7 @@ from eventplanner.goals.services import email_results, publish_results, record_r
 from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.mail.models import Message
-from tests.conftest import app_for, process_context
+from tests.conftest import app_for, process_context, stop_processes
 
 PROCESSES, RACERS, ROUNDS = 4, 6, 15
 WAIT = 120  # seconds a process waits for the others
@@ -85,10 +85,7 @@ def test_clicks_in_several_processes_at_once_email_each_result_once(
                 db.session.rollback()
         results = [outcomes.get(timeout=WAIT) for _ in processes]
     finally:
-        for process in processes:
-            process.join(WAIT)
-            if process.is_alive():
-                process.kill()
+        stop_processes(processes, WAIT)
     assert [error for result in results for error in result["errors"]] == []
     for round_number, counts in enumerate(emailed):
         assert sorted(counts) == [(i, 1) for i in sorted(invitation_ids)], (
