@@ -113,21 +113,19 @@ def claim_messages(now: datetime, limit: int) -> list[Message]:
         .order_by(Message.next_attempt_at, Message.id).limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    claimed = []
-    for message_id in candidates:
-        won = db.session.execute(
-            update(Message).where(Message.id == message_id, _claimable(now))
-            .values(status=MessageStatus.SENDING, claimed_at=now, claim_token=token)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won:
-            claimed.append(message_id)
-    db.session.commit()
-    if not claimed:
+    if not candidates:
+        db.session.commit()
         return []
+    # One conditional UPDATE for all of them: a row still claimable is this worker's; the
+    # rows it won are those that carry its token.
+    db.session.execute(
+        update(Message).where(Message.id.in_(candidates), _claimable(now))
+        .values(status=MessageStatus.SENDING, claimed_at=now, claim_token=token)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
     messages = list(db.session.scalars(
-        select(Message).where(Message.id.in_(claimed)).order_by(Message.id)
-        .options(selectinload(Message.attachments))))
+        select(Message).where(Message.id.in_(candidates), Message.claim_token == token)
+        .order_by(Message.id).options(selectinload(Message.attachments))))
     for message in messages:
         # Detached: each outcome is saved by its own UPDATE, so committing after every
         # message does not expire (and reload) the whole batch each time.
@@ -135,21 +133,29 @@ def claim_messages(now: datetime, limit: int) -> list[Message]:
     return messages
 
 
-#: The worker's per-message statements go to the table itself (Core): the ORM's bulk
-#: machinery adds a tenth of a millisecond to each, twice per message.
+#: The worker's per-message statements go to the table itself (Core), built once: the
+#: ORM's bulk machinery adds a tenth of a millisecond to each, and building one as much
+#: again, twice per message.
 _MESSAGES = Message.__table__
+_STILL_OURS = and_(_MESSAGES.c.id == bindparam("message_id"),
+                   _MESSAGES.c.status == MessageStatus.SENDING,
+                   _MESSAGES.c.claim_token == bindparam("token"))
+_RENEW_CLAIM = update(_MESSAGES).where(_STILL_OURS).values(claimed_at=bindparam("renewed_at"))
+_SAVE_OUTCOME = update(_MESSAGES).where(_STILL_OURS).values(
+    status=bindparam("outcome"), sent_at=bindparam("outcome_sent_at"), claimed_at=None,
+    claim_token=None, attempts=bindparam("outcome_attempts"),
+    last_error=bindparam("outcome_error"), next_attempt_at=bindparam("next_attempt"))
 
 
-def _still_ours(message: Message):
-    return and_(_MESSAGES.c.id == message.id, _MESSAGES.c.status == MessageStatus.SENDING,
-                _MESSAGES.c.claim_token == message.claim_token)
+def _ours(message: Message) -> dict:
+    return {"message_id": message.id, "token": message.claim_token}
 
 
 def renew_claim(message: Message, now: datetime) -> bool:
     """Renew this worker's claim on ``message`` (in the caller's transaction); False when
     another worker has taken it over, and then it must not be sent here."""
     return db.session.execute(
-        update(_MESSAGES).where(_still_ours(message)).values(claimed_at=now)).rowcount == 1
+        _RENEW_CLAIM, {**_ours(message), "renewed_at": now}).rowcount == 1
 
 
 def write_claimed(messages: list[Message]) -> None:
@@ -193,13 +199,11 @@ def _fill(message: Message, email: RenderedEmail, now: datetime) -> None:
 def _save_bodies(messages: list[Message]) -> None:
     """Under the claim (a message taken over meanwhile keeps what its new worker wrote)."""
     db.session.execute(
-        update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id"),
-                                _MESSAGES.c.status == MessageStatus.SENDING,
-                                _MESSAGES.c.claim_token == bindparam("token"))
-        .values(body_text=bindparam("text"), body_html=bindparam("html"),
-                rendered_at=bindparam("written_at")),
-        [{"message_id": m.id, "token": m.claim_token, "text": m.body_text,
-          "html": m.body_html, "written_at": m.rendered_at} for m in messages])
+        update(_MESSAGES).where(_STILL_OURS).values(
+            body_text=bindparam("text"), body_html=bindparam("html"),
+            rendered_at=bindparam("written_at")),
+        [{**_ours(m), "text": m.body_text, "html": m.body_html, "written_at": m.rendered_at}
+         for m in messages])
     ours = set(db.session.scalars(select(Message.id).where(
         Message.id.in_([m.id for m in messages]), Message.status == MessageStatus.SENDING,
         Message.claim_token == messages[0].claim_token)))
@@ -362,11 +366,10 @@ def _send(message: Message, smtp: smtplib.SMTP | None, settings: SmtpSettings,
 def _save_outcome(message: Message) -> None:
     """Write one message's outcome (committed with the next renewal), only while this
     worker still holds the claim."""
-    saved = db.session.execute(
-        update(_MESSAGES).where(_still_ours(message)).values(
-            status=message.status, sent_at=message.sent_at, claimed_at=None,
-            claim_token=None, attempts=message.attempts, last_error=message.last_error,
-            next_attempt_at=message.next_attempt_at)).rowcount
+    saved = db.session.execute(_SAVE_OUTCOME, {
+        **_ours(message), "outcome": message.status, "outcome_sent_at": message.sent_at,
+        "outcome_attempts": message.attempts, "outcome_error": message.last_error,
+        "next_attempt": message.next_attempt_at}).rowcount
     if not saved:  # sending took longer than the whole lease
         log.error("mail outcome not saved: another worker took over the claim while it "
                   "was being sent", extra={"fields": {
