@@ -5,6 +5,7 @@ without the work that repeats from message to message.
   folded line is remembered: most of a message's 23 header lines (each part's Content-Type
   and MIME-Version, From, Reply-To, a batch's subject) are the same in the next message,
   and folding one costs about 40 µs.
+- A subject is encoded once per text, and a text part built without a first encoding.
 - A multipart's boundary is drawn when the part is made, in the generator's own form,
   instead of by the generator, which compiles a regular expression per boundary to check
   that the parts do not contain it. They cannot: every leaf part here is quoted-printable
@@ -18,9 +19,10 @@ import quopri
 import random
 import sys
 from email import encoders
+from email.header import Header
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import Compat32
 from functools import lru_cache
 
@@ -55,12 +57,21 @@ def multipart(subtype: str) -> MIMEMultipart:
     return MIMEMultipart(subtype, boundary=new_boundary(), policy=POLICY)
 
 
-def text_part(text: str, subtype: str) -> MIMEText:
-    """UTF-8 text, quoted-printable."""
-    part = MIMEText("", subtype, "utf-8", policy=POLICY)
-    part.replace_header("Content-Transfer-Encoding", "quoted-printable")
+def text_part(text: str, subtype: str) -> MIMENonMultipart:
+    """UTF-8 text, quoted-printable: the headers ``MIMEText`` writes, without its encoding
+    the text a first time in base64 only to be given the quoted-printable payload."""
+    part = MIMENonMultipart("text", subtype, policy=POLICY, charset="utf-8")
+    part["Content-Transfer-Encoding"] = "quoted-printable"
     part.set_payload(quopri.encodestring(text.encode("utf-8")).decode("ascii"))
     return part
+
+
+@lru_cache(maxsize=256)
+def encoded_header(value: str) -> str:
+    """``value`` in UTF-8 encoded words where it needs them, remembered: a batch's subject
+    is the same for every guest of one language, and encoding it costs a quarter of a
+    millisecond."""
+    return Header(value, "utf-8").encode()
 
 
 def file_part(content: str, maintype: str, subtype: str, filename: str) -> MIMEBase:
