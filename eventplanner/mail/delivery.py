@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.header import Header
 from email.mime.base import MIMEBase
 from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import urlsplit
@@ -252,7 +251,7 @@ def build_email(message: Message, settings: SmtpSettings) -> MIMEBase:
     email["To"] = formataddr((message.recipient_name, message.recipient), charset="utf-8")
     if message.reply_to:
         email["Reply-To"] = message.reply_to
-    email["Subject"] = Header(message.subject, "utf-8").encode()
+    email["Subject"] = mime.encoded_header(message.subject)
     email["Date"] = format_datetime(utcnow())
     domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     email["Message-ID"] = make_msgid(idstring=f"m{message.id}", domain=domain)
