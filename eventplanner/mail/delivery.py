@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from eventplanner.errors import InvalidState
@@ -150,10 +150,10 @@ def _ours(message: Message) -> dict:
     return {"message_id": message.id, "token": message.claim_token}
 
 
-def renew_claim(message: Message, now: datetime) -> bool:
+def renew_claim(connection: Connection, message: Message, now: datetime) -> bool:
     """Renew this worker's claim on ``message`` (in the caller's transaction); False when
     another worker has taken it over, and then it must not be sent here."""
-    return db.session.execute(
+    return connection.execute(
         _RENEW_CLAIM, {**_ours(message), "renewed_at": now}).rowcount == 1
 
 
@@ -317,26 +317,32 @@ def deliver_queued(now: datetime | None = None, limit: int = 100,
     write_claimed(messages)
     smtp = None
     holding = bool(messages)  # the first claim is fresh
-    for index, message in enumerate(messages):
-        if holding:
-            if message.status is MessageStatus.NOT_SENT:
-                report.not_sent += 1
-                log.info("mail not sent: its invitation changed before it was written",
-                         extra={"fields": {"message_id": message.id, "kind": message.kind,
-                                           "reason": message.last_error}})
-            elif message.status is MessageStatus.FAILED:
-                report.failed += 1
-                report.errors.append(message.last_error)
+    # The outcomes and renewals go through one connection held for the batch: a session
+    # commit per message would also give its connection back to the pool and take it out
+    # again (and ping a database server) for the next one.
+    with db.engine.connect() as connection:
+        for index, message in enumerate(messages):
+            if holding:
+                if message.status is MessageStatus.NOT_SENT:
+                    report.not_sent += 1
+                    log.info("mail not sent: its invitation changed before it was written",
+                             extra={"fields": {"message_id": message.id,
+                                               "kind": message.kind,
+                                               "reason": message.last_error}})
+                elif message.status is MessageStatus.FAILED:
+                    report.failed += 1
+                    report.errors.append(message.last_error)
+                else:
+                    smtp = _send(message, smtp, settings, clock(), max_attempts, report)
+                _save_outcome(connection, message)
             else:
-                smtp = _send(message, smtp, settings, clock(), max_attempts, report)
-            _save_outcome(message)
-        else:
-            report.taken_over += 1
-            log.warning("mail not sent here: another worker took over its claim", extra={
-                "fields": {"message_id": message.id, "kind": message.kind}})
-        following = messages[index + 1] if index + 1 < len(messages) else None
-        holding = following is not None and renew_claim(following, clock())
-        db.session.commit()
+                report.taken_over += 1
+                log.warning("mail not sent here: another worker took over its claim",
+                            extra={"fields": {"message_id": message.id,
+                                              "kind": message.kind}})
+            following = messages[index + 1] if index + 1 < len(messages) else None
+            holding = following is not None and renew_claim(connection, following, clock())
+            connection.commit()
     _close_quietly(smtp)
     return report
 
@@ -362,10 +368,10 @@ def _send(message: Message, smtp: smtplib.SMTP | None, settings: SmtpSettings,
     return smtp
 
 
-def _save_outcome(message: Message) -> None:
+def _save_outcome(connection: Connection, message: Message) -> None:
     """Write one message's outcome (committed with the next renewal), only while this
     worker still holds the claim."""
-    saved = db.session.execute(_SAVE_OUTCOME, {
+    saved = connection.execute(_SAVE_OUTCOME, {
         **_ours(message), "outcome": message.status, "outcome_sent_at": message.sent_at,
         "outcome_attempts": message.attempts, "outcome_error": message.last_error,
         "next_attempt": message.next_attempt_at}).rowcount
