@@ -129,6 +129,7 @@ def claim_messages(now: datetime, limit: int) -> list[Message]:
         # Detached: each outcome is saved by its own UPDATE, so committing after every
         # message does not expire (and reload) the whole batch each time.
         db.session.expunge(message)
+    db.session.commit()  # the session holds no transaction while the batch is sent
     return messages
 
 
