@@ -4,6 +4,7 @@ as the database sees them, with the page cache off (a cold render)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -121,3 +122,27 @@ def test_published_results_take_one_query_more_whatever_the_number_of_parts(app,
     assert page.count("Results: Race") == races
     assert "Goal met by 0:10" in page and "Personal best!" in page
     assert count == 5, count
+
+
+
+def test_a_guests_answer_takes_the_lock_then_reads_the_invitation_once(app, client):
+    """An answer is decided on what is read under the event's answer lock: the lock comes
+    first, then one read of the invitation with its event, parts and answers, and nothing
+    reads it again. A part whose answer did not change is not written again."""
+    with app.app_context():
+        link = build(2, published=False)
+    parts = list(dict.fromkeys(re.findall(r'name="(part_\d+)"',
+                                          client.get(link).get_data(as_text=True))))
+    answers = {part: "yes" for part in parts} | {parts[-1]: "no"}  # the last dinner changes
+    form = answers | {"plus_one_names-0": "Per", "csrf_token": client.csrf_token(link)}
+    with statements_run(app) as statements:
+        response = client.post(link, data=form)
+    assert response.status_code == 303
+    lock, read, *rest = statements
+    assert re.match(r"\s*(UPDATE event\b|SELECT event\.id\b.*\bFOR NO KEY UPDATE)", lock,
+                    re.S | re.I), lock
+    invitation_read = re.compile(r"^\s*SELECT\b.*\btoken_nonce\b.*\bFROM invitation\b", re.S | re.I)
+    assert invitation_read.search(read), read
+    assert not [s for s in rest if invitation_read.search(s)]
+    assert [s for s in rest if re.match(r"\s*UPDATE response\b", s, re.I)] == [
+        next(s for s in rest if re.match(r"\s*UPDATE response\b", s, re.I))], "one part"
