@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from icalendar import Alarm, Calendar, Event, vCalAddress
 from icalendar.parser import Contentline
@@ -105,7 +105,9 @@ one_line = any_text.filter(lambda value: "\n" not in value)
 #: A URI or an email address holds neither CR nor LF (icalendar refuses them).
 addresses = any_text.filter(lambda value: "\r" not in value and "\n" not in value)
 instants = st.datetimes(datetime(2001, 1, 1), datetime(2060, 1, 1), timezones=st.just(UTC))
-people = st.builds(Person, addresses, any_text)
+#: Names without a backslash: icalendar writes one unquoted and then reads ``CN=\\;...`` as
+#: an escaped semicolon; we quote it (``test_icalendar_reads_back_what_was_written``).
+people = st.builds(Person, addresses, any_text.filter(lambda value: "\\" not in value))
 
 
 @st.composite
@@ -150,6 +152,7 @@ plain_text = st.text(st.one_of(st.characters(codec="utf-8", exclude_categories=[
 
 @settings(max_examples=100, deadline=None)
 @given(plain_text, plain_text, plain_text, plain_text.filter(lambda value: "\n" not in value))
+@example("", "", "", "\\")  # a name of one backslash took the next parameter with it
 def test_icalendar_reads_back_what_was_written(summary, description, location, name):
     entry = CalendarEntry(
         uid="activity-7@example.com", sequence=3, summary=summary,

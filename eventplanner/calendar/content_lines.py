@@ -45,8 +45,10 @@ def as_is(value: str) -> str:
 
 def parameter(value: str, *, common_name: bool = False) -> str:
     """A parameter value: RFC 6868 escapes (``^^``, ``^n``, ``^'``), in double quotes when
-    it holds a delimiter (a common name also when it holds a space or an apostrophe)."""
-    quoted = common_name and not _QUOTE_CN_FOR.isdisjoint(value)
+    it holds a delimiter (a common name also when it holds a space or an apostrophe), or a
+    backslash: unquoted, parsers (icalendar among them) read ``CN=\\;PARTSTAT=...`` as an
+    escaped semicolon, so a name ending in a backslash swallowed the next parameter."""
+    quoted = "\\" in value or (common_name and not _QUOTE_CN_FOR.isdisjoint(value))
     if "^" in value or "\r" in value or "\n" in value or '"' in value:
         value = (value.replace("^", "^^").replace("\r\n", "^n").replace("\r", "^n")
                  .replace("\n", "^n").replace('"', "^'"))
