@@ -729,6 +729,7 @@ def caldav(tmp_path) -> Iterator[CalDAV]:
         server.wait(timeout=10)
 
 
+@pytest.mark.long
 def test_a_caldav_server_stores_each_part_and_finds_it_at_its_own_hour(caldav):
     """Radicale reads the embedded VTIMEZONEs (through vobject) when it answers a time-range
     query: each part, one object per UID as RFC 4791 4.1 wants, is found in the minute it
