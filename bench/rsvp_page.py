@@ -65,8 +65,9 @@ def main() -> None:
         with gunicorn("eventplanner:create_app()", env) as base:
             page = median_of(f"{base}/r/{token}", args.runs, args.seconds)
         inside = json.loads(subprocess.run(
-            [BIN / "python", "-m", "bench.guest_requests", token, "--requests",
-             str(args.requests), "--rounds", str(args.runs)],
+            # "--": a token may start with "-"
+            [BIN / "python", "-m", "bench.guest_requests", "--requests", str(args.requests),
+             "--rounds", str(args.runs), "--", token],
             env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             text=True).stdout.splitlines()[-1])
     if page.non_2xx:

@@ -193,6 +193,9 @@ def _register_template_helpers(app: Flask) -> None:
     from .goals.times import format_duration
 
     app.add_template_filter(format_duration, "duration")
+    from .template_translations import bind_template_translations
+
+    bind_template_translations(app)
 
     @app.context_processor
     def page_language():

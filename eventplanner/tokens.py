@@ -9,6 +9,7 @@ link. A new nonce makes a new link and kills the old one.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -24,7 +25,12 @@ def token_key() -> bytes:
     configured = current_app.config.get("TOKEN_KEY")
     if configured:
         return configured.encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"eventplanner invitation links",
+    return _derived_key(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=8)
+def _derived_key(secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), b"eventplanner invitation links",
                     hashlib.sha256).digest()
 
 

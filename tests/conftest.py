@@ -105,6 +105,56 @@ def app_for(url: str, **settings) -> Flask:
     return app
 
 
+SQL_STATEMENT = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
+
+
+@contextlib.contextmanager
+def statements_run(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement (select, insert, update, delete) the database driver runs
+    meanwhile, raw DB-API cursors included (the guest page's link lookup runs on one),
+    which SQLAlchemy's cursor events do not see: SQLite's trace hook, or a psycopg cursor
+    class that notes what it runs. Installed at each checkout from the pool and removed at
+    checkin, so PostgreSQL's pre-ping does not count."""
+    import psycopg
+
+    statements: list[str] = []
+
+    def note(sql: str) -> None:
+        if SQL_STATEMENT.match(sql):
+            statements.append(sql)
+
+    class NotingCursor(psycopg.Cursor):
+        def execute(self, query, params=None, **kwargs):
+            note(query if isinstance(query, str) else query.as_string(self))
+            return super().execute(query, params, **kwargs)
+
+        def executemany(self, query, params_seq, **kwargs):
+            note(query if isinstance(query, str) else query.as_string(self))
+            return super().executemany(query, params_seq, **kwargs)
+
+    def watch(dbapi_connection, record, proxy) -> None:
+        if isinstance(dbapi_connection, psycopg.Connection):
+            dbapi_connection.cursor_factory = NotingCursor
+        else:
+            dbapi_connection.set_trace_callback(note)
+
+    def unwatch(dbapi_connection, record) -> None:
+        if isinstance(dbapi_connection, psycopg.Connection):
+            dbapi_connection.cursor_factory = psycopg.Cursor
+        else:
+            dbapi_connection.set_trace_callback(None)
+
+    with app.app_context():
+        pool = db.engine.pool
+    sqlalchemy_events.listen(pool, "checkout", watch)
+    sqlalchemy_events.listen(pool, "checkin", unwatch)
+    try:
+        yield statements
+    finally:
+        sqlalchemy_events.remove(pool, "checkout", watch)
+        sqlalchemy_events.remove(pool, "checkin", unwatch)
+
+
 def process_context():
     """Start the tests' OS processes from here: each its own interpreter state, engine and
     connections, forked from a server process that imported the app once (``forkserver``;

@@ -23,7 +23,6 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from sqlalchemy import event as sqlalchemy_events
 from sqlalchemy import select
 
 from eventplanner.auth.services import register_organiser
@@ -63,7 +62,13 @@ from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.privacy.services import erase_contact
 from eventplanner.rsvp.page_cache import RenderedPages
 from eventplanner.rsvp.page_versions import WATCHED
-from tests.conftest import app_for, process_context, restore_database, save_database
+from tests.conftest import (
+    app_for,
+    process_context,
+    restore_database,
+    save_database,
+    statements_run,
+)
 
 #: "Now" when each run starts; the clock ticks on, and jumps when a step says so.
 START = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
@@ -422,19 +427,9 @@ def test_every_table_a_guest_page_reads_moves_the_version(app):
         machine.guest_sets_a_goal(0, 570)
         machine.organiser_records_or_corrects_a_result(False, 0, 590, ResultStatus.FINISHED)
         machine.organiser_publishes_or_withdraws_results(True, True)
-        statements = []
-        with app.app_context():
-            engine = db.engine
-
-        def note(connection, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sqlalchemy_events.listen(engine, "before_cursor_execute", note)
-        try:
+        with statements_run(app) as statements:
             for link in machine._links():
                 assert machine._fresh(link).status_code == 200
-        finally:
-            sqlalchemy_events.remove(engine, "before_cursor_execute", note)
     finally:
         machine.teardown()
     read = {table for statement in statements

@@ -1,12 +1,12 @@
 """iCalendar files built from plain objects: no Flask, no request, no database.
 
-RFC 5545 and RFC 5546 (iTIP) through the icalendar package: stable UIDs, SEQUENCE for
-updates, METHOD:REQUEST for an invitation to one guest, METHOD:CANCEL for cancellations,
-METHOD:PUBLISH for files that anyone may see (no ATTENDEE, no personal links). Times carry
-the event's TZID with a VTIMEZONE (``vtimezone.py``) covering the local years the file needs;
-a time the zone's clock shows twice is written in UTC, the one form that names either
-occurrence. A file's DTSTAMPs come from the data's last change, so the same data gives the
-same bytes (a feed can answer 304 Not Modified).
+RFC 5545 and RFC 5546 (iTIP), written line by line (``content_lines``): stable UIDs,
+SEQUENCE for updates, METHOD:REQUEST for an invitation to one guest, METHOD:CANCEL for
+cancellations, METHOD:PUBLISH for files that anyone may see (no ATTENDEE, no personal
+links). Times carry the event's TZID with a VTIMEZONE (``vtimezone.py``) covering the local
+years the file needs; a time the zone's clock shows twice is written in UTC, the one form
+that names either occurrence. A file's DTSTAMPs come from the data's last change, so the
+same data gives the same bytes (a feed can answer 304 Not Modified).
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Alarm, Calendar, Event, vCalAddress
-
+from eventplanner.calendar import content_lines
 from eventplanner.calendar.vtimezone import vtimezone
 from eventplanner.timezones import falls_in_repeated_hour, zone
 
@@ -75,18 +74,16 @@ def build_calendar(entries: Iterable[CalendarEntry], method: Method = Method.PUB
     written (RFC 5546: clients order the messages they receive by it).
     """
     entries = list(entries)
-    calendar = Calendar()
-    calendar.add("prodid", PRODUCT_ID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", method.value)
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{content_lines.text(PRODUCT_ID)}",
+             "CALSCALE:GREGORIAN", f"METHOD:{method.value}"]
     if name:
-        calendar.add("x-wr-calname", name)
+        lines.append(f"X-WR-CALNAME:{content_lines.as_is(name)}")
     now = datetime.now(UTC)
     for entry in entries:
         published = entry.changed_at if method is Method.PUBLISH else None
-        calendar.add_component(_vevent(entry, method, stamp or published or now))
-    content = calendar.to_ical()
+        lines.extend(_vevent(entry, method, stamp or published or now))
+    lines.append("END:VCALENDAR")
+    content = ("\r\n".join(map(content_lines.fold, lines)) + "\r\n").encode("utf-8")
     if not entries:
         return content
     zones = b"".join(vtimezone(zone_name, *_local_years(entries, zone_name))
@@ -114,43 +111,44 @@ def _moment(moment: datetime, zone_name: str) -> datetime:
     return moment.astimezone(zone(zone_name))
 
 
-def _vevent(entry: CalendarEntry, method: Method, stamp: datetime) -> Event:
-    event = Event()
-    event.add("uid", entry.uid)
-    event.add("dtstamp", stamp)
-    event.add("sequence", entry.sequence)
-    event.add("dtstart", _moment(entry.starts_at, entry.zone_name))
-    event.add("dtend", _moment(entry.ends_at, entry.zone_name))
-    event.add("summary", entry.summary)
-    if entry.location:
-        event.add("location", entry.location)
-    if entry.description:
-        event.add("description", entry.description)
-    if entry.url:
-        event.add("url", entry.url)
-    if entry.geo is not None:
-        event.add("geo", entry.geo)
+def _vevent(entry: CalendarEntry, method: Method, stamp: datetime) -> list[str]:
+    """The VEVENT's content lines, unfolded, its properties in the order icalendar wrote
+    them: SUMMARY, DTSTART, DTEND, DTSTAMP, UID, SEQUENCE, then the others by name."""
     cancelled = entry.cancelled or method is Method.CANCEL
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if entry.organizer is not None:
-        event.add("organizer", _address(entry.organizer))
+    lines = ["BEGIN:VEVENT", f"SUMMARY:{content_lines.text(entry.summary)}",
+             content_lines.moment("DTSTART", _moment(entry.starts_at, entry.zone_name)),
+             content_lines.moment("DTEND", _moment(entry.ends_at, entry.zone_name)),
+             content_lines.utc_stamp("DTSTAMP", stamp), f"UID:{content_lines.text(entry.uid)}",
+             f"SEQUENCE:{int(entry.sequence)}"]
     if entry.attendee is not None and method is not Method.PUBLISH:
-        attendee = _address(entry.attendee)
-        attendee.params["role"] = "REQ-PARTICIPANT"
-        attendee.params["partstat"] = entry.partstat.value
-        attendee.params["rsvp"] = "TRUE"
-        event.add("attendee", attendee)
+        lines.append(_address("ATTENDEE", entry.attendee,
+                              f"PARTSTAT={content_lines.parameter(entry.partstat.value)};"
+                              "ROLE=REQ-PARTICIPANT;RSVP=TRUE"))
+    if entry.description:
+        lines.append(f"DESCRIPTION:{content_lines.text(entry.description)}")
+    if entry.geo is not None:
+        lines.append(f"GEO:{float(entry.geo[0])};{float(entry.geo[1])}")
+    if entry.location:
+        lines.append(f"LOCATION:{content_lines.text(entry.location)}")
+    if entry.organizer is not None:
+        lines.append(_address("ORGANIZER", entry.organizer))
+    lines.append("STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED")
+    if entry.url:
+        lines.append(f"URL:{content_lines.address(entry.url)}")
     if entry.alarm_minutes_before and not cancelled:
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", entry.summary)
-        alarm.add("trigger", timedelta(minutes=-entry.alarm_minutes_before))
-        event.add_component(alarm)
-    return event
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY",
+                  f"DESCRIPTION:{content_lines.text(entry.summary)}",
+                  f"TRIGGER:{content_lines.duration(timedelta(minutes=-entry.alarm_minutes_before))}",
+                  "END:VALARM"]
+    lines.append("END:VEVENT")
+    return lines
 
 
-def _address(person: Person) -> vCalAddress:
-    address = vCalAddress(f"mailto:{person.email}")
+def _address(name: str, person: Person, parameters: str = "") -> str:
+    """An ORGANIZER or ATTENDEE line: its CN (when the person has a name) and the other
+    parameters, in order of their names, then the mailto: address."""
     if person.name:
-        address.params["cn"] = person.name
-    return address
+        common_name = f"CN={content_lines.parameter(person.name, common_name=True)}"
+        parameters = f"{common_name};{parameters}" if parameters else common_name
+    address = content_lines.address(f"mailto:{person.email}")
+    return f"{name};{parameters}:{address}" if parameters else f"{name}:{address}"

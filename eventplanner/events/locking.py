@@ -17,25 +17,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import selectinload
 
 from eventplanner.events.models import Event
 from eventplanner.extensions import db
 
 
-def lock_events(event_ids: Iterable[int]) -> None:
-    """Wait for, then hold until commit or rollback, the answer lock of these events."""
-    ids = sorted(set(event_ids))
-    if not ids:
-        return
+def lock_events(event_ids: Iterable[int] | Select) -> None:
+    """Wait for, then hold until commit or rollback, the answer lock of these events:
+    given by id, or as a select of event ids (the event of a link, say, when its id is
+    not known yet)."""
+    if isinstance(event_ids, Select):
+        which = Event.id.in_(event_ids)
+    else:
+        ids = sorted(set(event_ids))
+        if not ids:
+            return
+        which = Event.id.in_(ids)
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
-            select(Event.id).where(Event.id.in_(ids)).order_by(Event.id)
-            .with_for_update(key_share=True))
+            select(Event.id).where(which).order_by(Event.id).with_for_update(key_share=True))
     else:
         db.session.execute(
-            update(Event).where(Event.id.in_(ids)).values(updated_at=Event.updated_at)
+            update(Event).where(which).values(updated_at=Event.updated_at)
             .execution_options(synchronize_session=False))
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from eventplanner.access import visible_event_ids
@@ -153,8 +153,8 @@ class Standing:
     """One participant's line on the results list."""
 
     invitation: Invitation
-    goal: Goal | None
-    result: Result | None
+    goal: Goal | Row | None
+    result: Result | Row | None
     rank: int | None
     previous_best: int | None
 
@@ -206,7 +206,7 @@ def standings(activity: Activity, seen_by: Organiser | Reader) -> list[Standing]
                    for i in people])
 
 
-def _best_known(earlier_best: int | None, goal: Goal | None) -> int | None:
+def _best_known(earlier_best: int | None, goal: Goal | Row | None) -> int | None:
     """The best time before: from earlier editions, or the one the participant told us."""
     known = [t for t in (earlier_best, goal.previous_best_seconds if goal else None) if t]
     return min(known, default=None)
@@ -234,9 +234,9 @@ class GoalCard:
     """What a guest sees about their goal for one timed part."""
 
     activity: Activity
-    goal: Goal | None
+    goal: Row | None
     best_so_far: int | None
-    last_goal: Goal | None
+    last_goal: Row | None
 
 
 @dataclass(frozen=True)
@@ -247,16 +247,16 @@ class RaceRecords:
     Loaded by ``race_records`` in two queries, whatever the number of parts."""
 
     series_id: int | None
-    #: (goal, contact id, start of its part)
-    goals: list[tuple[Goal, int, datetime]]
-    #: (result, contact id, start of its part), timed parts only
-    results: list[tuple[Result, int, datetime]]
+    #: (goal, contact id, start of its part); a goal as a read-only row of its columns
+    goals: list[tuple[Row, int, datetime]]
+    #: (result, contact id, start of its part), timed parts only; a row, as goals
+    results: list[tuple[Row, int, datetime]]
 
-    def goal_of(self, invitation_id: int, activity: Activity) -> Goal | None:
+    def goal_of(self, invitation_id: int, activity: Activity) -> Row | None:
         return next((goal for goal, _, _ in self.goals if goal.invitation_id == invitation_id
                      and goal.activity_id == activity.id), None)
 
-    def result_of(self, invitation_id: int, activity: Activity) -> Result | None:
+    def result_of(self, invitation_id: int, activity: Activity) -> Row | None:
         return next((result for result, _, _ in self.results
                      if result.invitation_id == invitation_id
                      and result.activity_id == activity.id), None)
@@ -270,7 +270,7 @@ class RaceRecords:
                     if contact == contact_id and starts_at < activity.starts_at
                     and result.status is ResultStatus.FINISHED), default=None)
 
-    def last_goal_before(self, contact_id: int, activity: Activity) -> Goal | None:
+    def last_goal_before(self, contact_id: int, activity: Activity) -> Row | None:
         """The goal the contact set at the series' latest part before ``activity``."""
         if self.series_id is None:
             return None
@@ -279,27 +279,33 @@ class RaceRecords:
         return max(earlier, key=lambda pair: pair[0], default=(None, None))[1]
 
 
-#: Goals and results around one guest's event (``race_records``): built once, so that
-#: SQLAlchemy's compiled cache serves every run. An event outside a series has a NULL
-#: ``series_id``, which equals nothing.
-_IN_SERIES = Event.series_id == bindparam("series_id")
-_RACE_GOALS = (
-    select(Goal, Invitation.contact_id, Activity.starts_at)
-    .join(Invitation, Invitation.id == Goal.invitation_id)
-    .join(Activity, Activity.id == Goal.activity_id)
-    .join(Event, Event.id == Activity.event_id)
-    .where(or_(Goal.invitation_id == bindparam("invitation_id"),
-               Goal.activity_id.in_(bindparam("part_ids", expanding=True)),
-               and_(_IN_SERIES, Invitation.contact_id == bindparam("contact_id")))))
-_RACE_RESULTS = (
-    select(Result, Invitation.contact_id, Activity.starts_at)
-    .join(Invitation, Invitation.id == Result.invitation_id)
-    .join(Activity, Activity.id == Result.activity_id)
-    .join(Event, Event.id == Activity.event_id)
-    .where(or_(Result.activity_id.in_(bindparam("part_ids", expanding=True)), and_(
-        _IN_SERIES, Activity.kind == ActivityKind.TIMED,
-        Result.status == ResultStatus.FINISHED,
-        Invitation.contact_id.in_(bindparam("contact_ids", expanding=True))))))
+#: Goals and results around one guest's event (``race_records``), on the tables: read-only
+#: rows (a goal's or a result's columns, its contact and the start of its part), not
+#: objects, since the page only shows them; built once, so that SQLAlchemy's compiled cache
+#: serves every run. An event outside a series has a NULL ``series_id``, which equals
+#: nothing.
+_GOAL, _RESULT = Goal.__table__, Result.__table__
+_INVITATION, _ACTIVITY, _EVENT = Invitation.__table__, Activity.__table__, Event.__table__
+_IN_SERIES = _EVENT.c.series_id == bindparam("series_id")
+
+
+def _with_contact_and_start(table):
+    return (select(table, _INVITATION.c.contact_id.label("contact_id"),
+                   _ACTIVITY.c.starts_at.label("part_starts_at"))
+            .join(_INVITATION, _INVITATION.c.id == table.c.invitation_id)
+            .join(_ACTIVITY, _ACTIVITY.c.id == table.c.activity_id)
+            .join(_EVENT, _EVENT.c.id == _ACTIVITY.c.event_id))
+
+
+_RACE_GOALS = _with_contact_and_start(_GOAL).where(or_(
+    _GOAL.c.invitation_id == bindparam("invitation_id"),
+    _GOAL.c.activity_id.in_(bindparam("part_ids", expanding=True)),
+    and_(_IN_SERIES, _INVITATION.c.contact_id == bindparam("contact_id"))))
+_RACE_RESULTS = _with_contact_and_start(_RESULT).where(or_(
+    _RESULT.c.activity_id.in_(bindparam("part_ids", expanding=True)), and_(
+        _IN_SERIES, _ACTIVITY.c.kind == ActivityKind.TIMED,
+        _RESULT.c.status == ResultStatus.FINISHED,
+        _INVITATION.c.contact_id.in_(bindparam("contact_ids", expanding=True)))))
 
 
 def race_records(invitation: Invitation, results_of: list[Activity] = (),
@@ -308,17 +314,18 @@ def race_records(invitation: Invitation, results_of: list[Activity] = (),
     across every edition of the series, as ``GUESTS`` read them), plus every goal and
     result at ``results_of`` (this event's timed parts whose results the guest sees) and
     the finishing times across the series of ``contact_ids`` (those parts'
-    participants). Two queries."""
+    participants). Two queries, on the session's connection."""
     series_id = invitation.event.series_id
     part_ids = [activity.id for activity in results_of]
-    goals = db.session.execute(_RACE_GOALS, {
+    connection = db.session.connection()
+    goals = connection.execute(_RACE_GOALS, {
         "invitation_id": invitation.id, "part_ids": part_ids, "series_id": series_id,
         "contact_id": invitation.contact_id})
-    results = db.session.execute(_RACE_RESULTS, {
+    results = connection.execute(_RACE_RESULTS, {
         "part_ids": part_ids, "series_id": series_id,
         "contact_ids": sorted({invitation.contact_id, *contact_ids})})
-    return RaceRecords(series_id, [tuple(row) for row in goals],
-                       [tuple(row) for row in results])
+    return RaceRecords(series_id, [(row, row.contact_id, row.part_starts_at) for row in goals],
+                       [(row, row.contact_id, row.part_starts_at) for row in results])
 
 
 def goal_cards(invitation: Invitation, records: RaceRecords | None = None) -> list[GoalCard]:

@@ -35,6 +35,7 @@ from eventplanner.invitations.models import (
     Response,
 )
 from eventplanner.invitations.waitlist import confirmed_places_at, promote_from_waitlist
+from eventplanner.tokens import looks_like_token, token_digest
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,40 @@ def choose_guest_language(invitation: Invitation, language: str, now: datetime) 
     db.session.flush()
 
 
+def invitation_to_answer(token: str) -> Invitation:
+    """The invitation behind ``token``, for an answer through it: its event's answer lock
+    taken first, then the invitation read once with what the answer is decided on (the
+    event's status and deadline, each part's capacity, the contact, the answers), so that
+    ``respond_to_invitation`` in this transaction does not read it again. ``LinkNotValid``
+    for a wrong, revoked or erased link."""
+    if not looks_like_token(token):
+        raise LinkNotValid()
+    digest = token_digest(token)
+    lock_events(select(Invitation.event_id).where(Invitation.token_digest == digest))
+    invitation = db.session.scalars(_READ_BY_DIGEST, {"digest": digest}).unique().first()
+    if invitation is None or invitation.is_revoked or invitation.anonymised_at is not None:
+        raise LinkNotValid()
+    db.session.info[_READ_UNDER_LOCK] = (db.session().get_transaction(), invitation.id)
+    return invitation
+
+
+_READ_UNDER_LOCK = "invitation read under its event's answer lock"
+
+
+def _read_under_lock(invitation: Invitation) -> bool:
+    """Whether ``invitation`` was read by ``invitation_to_answer`` in this transaction."""
+    return db.session.info.get(_READ_UNDER_LOCK) == (db.session().get_transaction(),
+                                                     invitation.id)
+
+
 def _lock_and_reread(invitation: Invitation) -> Event:
     """Take the event's answer lock, then read afresh, in one statement, what the answer
     is decided on: the event's status and deadline, each part's capacity, the invitation
     and its answers, as committed now. ``LinkNotValid`` if the link it was reached by
-    changed meanwhile (reissued, revoked, erased, deleted)."""
+    changed meanwhile (reissued, revoked, erased, deleted). Nothing to do for an
+    invitation read by ``invitation_to_answer`` in this transaction."""
+    if _read_under_lock(invitation):
+        return invitation.event
     nonce = invitation.token_nonce
     lock_events([invitation.event_id])
     current = db.session.scalars(_REREAD, {"invitation_id": invitation.id}).unique().first()
@@ -73,11 +103,14 @@ def _lock_and_reread(invitation: Invitation) -> Event:
 
 
 #: Built once: the invitation with its event, parts, contact and answers, overwriting what
-#: the session holds.
-_REREAD = (select(Invitation).where(Invitation.id == bindparam("invitation_id"))
-           .options(joinedload(Invitation.event).joinedload(Event.activities),
-                    joinedload(Invitation.contact), joinedload(Invitation.responses))
-           .execution_options(populate_existing=True))
+#: the session holds; by id, and by its link's digest.
+_FRESH_INVITATION = (
+    select(Invitation)
+    .options(joinedload(Invitation.event).joinedload(Event.activities),
+             joinedload(Invitation.contact), joinedload(Invitation.responses))
+    .execution_options(populate_existing=True))
+_REREAD = _FRESH_INVITATION.where(Invitation.id == bindparam("invitation_id"))
+_READ_BY_DIGEST = _FRESH_INVITATION.where(Invitation.token_digest == bindparam("digest"))
 
 
 def refuse_unless_open_for_answers(event: Event, now: datetime) -> None:
@@ -130,7 +163,7 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
         new_status = _decide(activity, wanted, old_status, places, taken.get(activity_id, 0))
         if response is None:
             response = Response(invitation=invitation, activity=activity, status=new_status,
-                                places=places)
+                                places=places, updated_at=now)
             db.session.add(response)
         if new_status is AnswerStatus.WAITLISTED and old_status is not AnswerStatus.WAITLISTED:
             response.waitlisted_at = now
@@ -140,7 +173,8 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
         if new_status != old_status:
             note_change(invitation, "answer", old_status, new_status, changed_by, now, activity)
             changed = True
-        response.status, response.places, response.updated_at = new_status, places, now
+        if (response.status, response.places) != (new_status, places):  # else no write
+            response.status, response.places, response.updated_at = new_status, places, now
 
     changed |= _update_guest_details(invitation, names, answer, changed_by, now)
     if changed or invitation.answered_at is None:

@@ -15,6 +15,7 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from eventplanner.formatting import format_day_and_time
+from eventplanner.template_translations import bound_translations
 
 _ENVIRONMENT = "eventplanner.mail.environment"
 _RENDERER = "eventplanner.mail.renderer"
@@ -73,8 +74,10 @@ def _email_environment() -> Environment:
 
 def render_part(template: str, **context) -> str:
     """One template under ``templates/emails/``, strictly, in the current locale, with what
-    the caller gives and nothing from a request (the worker has none)."""
-    return _email_environment().get_template(f"emails/{template}").render(context)
+    the caller gives and nothing from a request (the worker has none). Its ``gettext`` is
+    bound to the locale's translations once (``template_translations``), as pages' are."""
+    return _email_environment().get_template(f"emails/{template}").render(
+        {**bound_translations(), **context})
 
 
 def render_email(template: str, language: str, **context) -> RenderedEmail:

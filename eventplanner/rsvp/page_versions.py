@@ -31,9 +31,10 @@ transaction takes, so that two transactions cannot deadlock on them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
-from sqlalchemy import Select, inspect, literal_column, or_, select, true, union
+from sqlalchemy import Select, bindparam, inspect, literal_column, or_, select, true, union
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -135,7 +136,9 @@ def _resolve_now(session: Session, conditions: list[tuple[type, object]]) -> Non
 
 
 def _note_keys(session: Session, model: type, keys: Iterable[int]) -> None:
-    session.info.setdefault(_KEYS, {}).setdefault(model, set()).update(keys)
+    keys = set(keys)
+    if keys:
+        session.info.setdefault(_KEYS, {}).setdefault(model, set()).update(keys)
 
 
 def _by_id(model: type, objects) -> object:
@@ -293,18 +296,28 @@ def _after_transaction_end(session: Session, transaction) -> None:
 
 
 def _bump(session: Session) -> None:
-    """Move the counters of every event noted so far (and their editions): one statement."""
+    """Move the counters of every event noted so far and of their editions: one
+    statement, built once per database, after one query for the events of rows noted by
+    key (a contact's, say) when there are any."""
     event_ids = session.info.pop(_EVENT_IDS, set())
     keys = session.info.pop(_KEYS, {})
-    touched = _touched([(model, model.id.in_(sorted(ids))) for model, ids in keys.items()],
-                       event_ids)
-    if touched is None:
-        return
-    editions = _editions_of(touched)
-    rows = select(Event.id, literal_column("1")).where(Event.id.in_(editions)).order_by(Event.id)
     connection = session.connection()
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(GuestPageVersion).from_select(["event_id", "version"], rows)
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=[GuestPageVersion.event_id],
-        set_={"version": GuestPageVersion.version + 1}))
+    if keys:
+        found = _touched([(model, model.id.in_(sorted(ids))) for model, ids in keys.items()])
+        event_ids |= set(connection.execute(found).scalars())
+    if event_ids:
+        connection.execute(_bump_statement(connection.dialect.name),
+                           {"event_ids": sorted(event_ids)})
+
+
+@functools.lru_cache(maxsize=2)
+def _bump_statement(dialect_name: str):
+    """``version = version + 1`` for the events ``event_ids`` and their editions, in
+    event id order (a row per event with none yet)."""
+    editions = _editions_of(select(Event.id).where(
+        Event.id.in_(bindparam("event_ids", expanding=True))))
+    rows = select(Event.id, literal_column("1")).where(Event.id.in_(editions)).order_by(Event.id)
+    insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    return insert(GuestPageVersion).from_select(["event_id", "version"], rows) \
+        .on_conflict_do_update(index_elements=[GuestPageVersion.event_id],
+                               set_={"version": GuestPageVersion.version + 1})

@@ -72,7 +72,11 @@ def link_not_valid(error):
 
 
 def _load(token: str):
-    invitation = links.find_invitation_by_token(token)
+    return _for_guest(links.find_invitation_by_token(token), token)
+
+
+def _for_guest(invitation, token: str):
+    """The request's guest: their language, and their link for the page's forms."""
     g.guest_language = invitation.guest_language
     g.guest_invitation, g.guest_token = invitation, token
     return invitation
@@ -121,8 +125,7 @@ def _render(page: GuestPage, form=None, error: DomainError | None = None,
 def _page(token: str, now: datetime, link: LinkVersion | None = None) -> GuestPage:
     """The guest page's read model, with the guest's language for the request."""
     page = guest_page(token, now, link)
-    g.guest_language = page.invitation.guest_language
-    g.guest_invitation, g.guest_token = page.invitation, token
+    _for_guest(page.invitation, token)
     return page
 
 
@@ -150,7 +153,7 @@ def show_guest_page(token: str):
 
 @bp.route("/<token>", methods=["POST"])
 def answer(token: str):
-    invitation = _load(token)
+    invitation = _for_guest(answers.invitation_to_answer(token), token)
     form = answer_form_for(invitation)
     if not form.is_submitted() or not form.csrf_token.validate(form):
         return _render(_page(token, utcnow()), form, FormFromElsewhere()), 400
