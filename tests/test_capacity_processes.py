@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import select
 
 from eventplanner.errors import DomainError
@@ -112,6 +113,7 @@ def broken_rules(part_ids: list[int]) -> list[str]:
     return broken
 
 
+@pytest.mark.long
 def test_capacity_holds_while_processes_answer_and_the_organiser_edits(
         app, backend, make_organiser, make_event, make_activity, make_contact,
         make_invitation):

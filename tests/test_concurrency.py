@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import select
 
 from eventplanner.extensions import db
@@ -15,6 +16,7 @@ from tests.conftest import FormClient
 GUESTS, SEATS = 40, 10
 
 
+@pytest.mark.long
 def test_forty_guests_answer_yes_at_once_for_ten_seats(
         app, make_organiser, make_event, make_activity, make_contact, make_invitation):
     owner = make_organiser()

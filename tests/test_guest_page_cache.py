@@ -17,6 +17,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from flask import Flask
 from hypothesis import HealthCheck, settings
@@ -337,6 +338,7 @@ class GuestPagesStayFresh(RuleBasedStateMachine):
             self.app.extensions["guest_pages"] = pages
 
 
+@pytest.mark.long
 def test_the_page_a_guest_is_served_is_always_a_fresh_render(app, backend, tmp_path):
     """The world is built by the first example and put back, as built, for each of the
     others (a file copy or one transaction instead of a dozen services), with the page cache
@@ -474,6 +476,7 @@ def switch_languages(url: str, invitation_id: int, start) -> None:
             db.session.commit()
 
 
+@pytest.mark.long
 def test_versions_lose_no_change_when_processes_commit_at_once(app):
     """Guests in several processes change their own rows of one event at the same time:
     the version moves once per commit, none is lost and no transaction deadlocks."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from icalendar import Alarm, Calendar, Event, vCalAddress
@@ -126,6 +127,7 @@ def entries(draw) -> CalendarEntry:
         partstat=draw(st.sampled_from(PartStat)))
 
 
+@pytest.mark.long
 @settings(max_examples=300, deadline=None)
 @given(st.lists(entries(), max_size=3), st.sampled_from(Method), one_line,
        st.datetimes(datetime(2001, 1, 1), datetime(2060, 1, 1),

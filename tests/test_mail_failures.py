@@ -186,6 +186,7 @@ LEASE = 2.0
 
 
 @pytest.mark.settings(MAIL_CLAIM_LEASE=LEASE)
+@pytest.mark.long
 def test_a_message_whose_claim_was_taken_over_is_not_sent_by_the_slow_worker(
         app, make_organiser, make_event, make_activity, make_contact, smtp_port):
     """Worker A claims five messages; its mail server is slow, so the claims on the last

@@ -256,6 +256,7 @@ def cells_as_libreoffice_reads_them(soffice: list[str], csv_file: Path) -> list[
 
 
 @pytest.mark.parametrize("endpoint", EXPORTS)
+@pytest.mark.long
 def test_libreoffice_opens_an_export_without_running_a_guests_formula(
         app, backend, hostile_guest, log_in, libreoffice, tmp_path, endpoint):
     if backend.name != "sqlite":

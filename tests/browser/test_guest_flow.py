@@ -63,6 +63,7 @@ def stoltzen(app, make_organiser, make_event, make_activity, make_contact, make_
     return owner, event, kari
 
 
+@pytest.mark.long
 def test_a_guest_answers_on_a_phone_in_norwegian_and_is_checked_in_at_the_door(
         app, live_server, browser, axe_source, screenshots, smtp_server, deliver_mail,
         make_invitation, make_contact, make_guest_who_came, stoltzen):
