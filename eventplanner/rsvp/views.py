@@ -44,6 +44,7 @@ from eventplanner.rsvp.forms import (
     feedback_form_for,
     goal_form_for,
     guest_button_form,
+    language_choice_for,
     language_form_for,
 )
 from eventplanner.rsvp.guest_page import GuestPage, LinkVersion, guest_page, link_version
@@ -88,10 +89,10 @@ def language_choice() -> dict:
     invitation = g.get("guest_invitation")
     if invitation is None:
         return {}
-    return {"language_form": language_form_for(
-        invitation, current_app.config["LANGUAGES"], formdata=None),
-        "language_action": url_for("rsvp.choose_language", token=g.guest_token,
-                                   back=request.endpoint.removeprefix("rsvp."))}
+    return {"language_choice": language_choice_for(
+        invitation, current_app.config["LANGUAGES"],
+        url_for("rsvp.choose_language", token=g.guest_token,
+                back=request.endpoint.removeprefix("rsvp.")))}
 
 
 @bp.route("/<token>/language", methods=["POST"])

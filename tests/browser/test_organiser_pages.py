@@ -174,9 +174,9 @@ def screens(browser, axe_source, demo_site) -> Iterator[dict[tuple[str, bool], S
     from eventplanner.demo import DEMO_EMAIL, DEMO_PASSWORD
 
     contexts, screens = [], {}
-    shutil.rmtree(OUTPUT / "pages", ignore_errors=True)
     for name, viewport in SIZES.items():
-        (OUTPUT / "pages" / name).mkdir(parents=True)
+        # Each test process sets these screens up: the folders may be there already.
+        (OUTPUT / "pages" / name).mkdir(parents=True, exist_ok=True)
         for logged_in in (True, False):
             context = browser.new_context(viewport=viewport)
             context.add_init_script(axe_source)
