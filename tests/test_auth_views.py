@@ -51,6 +51,36 @@ def test_registration_errors_are_shown_next_to_the_fields(app, client):
     assert count_organisers(app) == 0
 
 
+@pytest.mark.parametrize(("password", "reason"), [
+    ("aaaaaaaaaa", "too common or too easy to guess"),
+    ("password123", "too common or too easy to guess"),
+    ("qwertyuiop", "too common or too easy to guess"),
+    ("ingrid.haugen", "from your name, your email address"),
+    ("Ingrid@Example.com", "from your name, your email address"),
+    ("eventplanner2026", "or this site"),
+])
+def test_a_common_or_guessable_password_is_refused(app, client, password, reason):
+    response = register(client, password=password, confirm=password)
+    assert response.status_code == 422
+    assert reason in response.get_data(as_text=True)
+    assert count_organisers(app) == 0
+
+
+def test_a_password_of_a_few_words_is_accepted_and_any_character_allowed(app, client):
+    password = "fjord lantern sju øyne"
+    response = register(client, password=password, confirm=password)
+    assert response.status_code == 302
+    assert count_organisers(app) == 1
+
+
+def test_the_password_advice_comes_in_the_visitors_language(client):
+    response = client.post("/auth/register", headers={"Accept-Language": "nb"}, data={
+        "csrf_token": client.csrf_token("/auth/register"), "name": "Ingrid Haugen",
+        "email": "ingrid@example.com", "password": "aaaaaaaaaa", "confirm": "aaaaaaaaaa"})
+    assert response.status_code == 422
+    assert "for vanlig eller for lett å gjette" in response.get_data(as_text=True)
+
+
 def test_organiser_logs_in_and_out(client, make_organiser):
     organiser = make_organiser()
     response = client.submit("/auth/login", {"email": organiser.email, "password": PASSWORD})

@@ -3,11 +3,10 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from eventplanner.auth.passwords import MIN_LENGTH, password_weakness
 from eventplanner.form_fields import Form, email_address_field
-
-MIN_PASSWORD_LENGTH = 10
 
 
 class LoginForm(Form):
@@ -21,19 +20,20 @@ class RegistrationForm(Form):
     email = email_address_field(_l("Email"))
     password = PasswordField(
         _l("Password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=1000,
-                message=_l("Use at least %(min)d characters."),
-            ),
-        ],
+        validators=[DataRequired(), Length(max=1000)],
+        description=_l("At least %(min)d characters. A few words together that only you "
+                       "would think of make a strong one.", min=MIN_LENGTH),
     )
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+
+    def validate_password(self, field) -> None:
+        weakness = password_weakness(field.data or "", email=self.email.data or "",
+                                     name=self.name.data or "")
+        if weakness:
+            raise ValidationError(weakness)
 
 
 class ProfileForm(Form):
