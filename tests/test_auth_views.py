@@ -1,10 +1,12 @@
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
-from eventplanner.auth.models import Organiser
+from eventplanner.auth.models import AccountToken, Organiser
 from eventplanner.extensions import db, utcnow
+from eventplanner.mail.models import Message
 from tests.conftest import PASSWORD
 
 
@@ -19,25 +21,85 @@ def register(client, **overrides):
     return client.submit("/auth/register", form)
 
 
-def test_organiser_registers_and_lands_on_their_dashboard(app, client):
+def emails_of_kind(app, kind: str) -> list[Message]:
+    with app.app_context():
+        return list(db.session.scalars(select(Message).where(Message.kind == kind)
+                                       .order_by(Message.id)))
+
+
+def confirmation_link(app) -> str:
+    *_, message = emails_of_kind(app, "confirm_email")
+    return re.search(r"(/auth/confirm/\S+)", message.body_text).group(1)
+
+
+def test_organiser_registers_confirms_their_address_and_lands_on_their_dashboard(app, client):
     response = register(client)
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/auth/check-your-email"
+    assert "Check your email" in client.get("/auth/check-your-email").get_data(as_text=True)
+    assert client.get("/").status_code == 302, "not logged in before the address is confirmed"
+    [email] = emails_of_kind(app, "confirm_email")
+    assert email.recipient == "ingrid@example.com"
+    link = confirmation_link(app)
+    page = client.get(link)
+    assert page.status_code == 200 and "ingrid@example.com" in page.get_data(as_text=True)
+    response = client.submit(link)
+    assert response.status_code == 303 and response.headers["Location"] == "/"
     page = client.get("/").get_data(as_text=True)
     assert "Ingrid Haugen" in page and "Your events" in page
     with app.app_context():
         organiser = db.session.scalar(select(Organiser))
         assert organiser.email == "ingrid@example.com"
+        assert organiser.email_verified_at is not None
         assert PASSWORD not in organiser.password_hash
         assert organiser.password_hash.startswith("pbkdf2:")
+    client.submit("/auth/logout")
+    assert client.submit(link).status_code == 404, "the link works once"
 
 
-def test_an_email_can_only_register_once_whatever_its_case(app, client, make_organiser):
+def test_a_taken_address_gets_the_same_page_and_its_owner_an_email(app, client, make_organiser):
     make_organiser(email="ingrid@example.com")
     response = register(client, email="INGRID@example.com")
+    fresh = register(client, email="someone.new@example.com")
+    assert (response.status_code, response.headers["Location"]) == (
+        fresh.status_code, fresh.headers["Location"]) == (303, "/auth/check-your-email")
+    assert count_organisers(app) == 2
+    [notice] = emails_of_kind(app, "account_exists")
+    assert notice.recipient == "ingrid@example.com"
+    assert "has an account already" in notice.body_text and "/auth/login" in notice.body_text
+    assert [m.recipient for m in emails_of_kind(app, "confirm_email")] == [
+        "someone.new@example.com"]
+
+
+def test_an_unconfirmed_account_cannot_log_in_and_gets_a_new_link(app, client):
+    register(client)
+    first = confirmation_link(app)
+    response = client.submit("/auth/login", {"email": "ingrid@example.com",
+                                             "password": PASSWORD})
     assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
-    assert count_organisers(app) == 1
+    assert "Confirm your email address first" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    second = confirmation_link(app)
+    assert second != first
+    assert client.get(first).status_code == 404, "a new link ends the earlier one"
+    assert client.submit(second).status_code == 303
+
+
+@pytest.mark.parametrize("token", ["x" * 43, "not-a-token", "x" * 200])
+def test_a_wrong_confirmation_link_is_a_404(client, token):
+    assert client.get(f"/auth/confirm/{token}").status_code == 404
+    assert client.submit(f"/auth/confirm/{token}").status_code == 404
+
+
+def test_a_confirmation_link_expires_after_two_days(app, client):
+    register(client)
+    link = confirmation_link(app)
+    with app.app_context():
+        db.session.execute(update(AccountToken).values(
+            expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert client.get(link).status_code == 404
+    assert client.submit(link).status_code == 404
 
 
 def test_registration_errors_are_shown_next_to_the_fields(app, client):
@@ -69,7 +131,7 @@ def test_a_common_or_guessable_password_is_refused(app, client, password, reason
 def test_a_password_of_a_few_words_is_accepted_and_any_character_allowed(app, client):
     password = "fjord lantern sju øyne"
     response = register(client, password=password, confirm=password)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert count_organisers(app) == 1
 
 

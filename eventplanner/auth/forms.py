@@ -47,3 +47,7 @@ class ProfileForm(Form):
         super().__init__(*args, **kwargs)
         self.language.choices = [SelectChoice(code, name) for code, name
                                  in current_app.config["LANGUAGES"].items()]
+
+
+class ConfirmForm(Form):
+    """The button that confirms an account's address (its link carries the token)."""

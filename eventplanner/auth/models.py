@@ -25,6 +25,9 @@ class Organiser(UserMixin, db.Model):
     #: digest for the look-up, as for guests' links. None: no feed.
     feed_nonce: Mapped[str | None] = mapped_column(String(64))
     feed_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: When the owner of the address confirmed it (the link of ``auth.services.sign_up``);
+    #: None until then, and such an account cannot log in.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: The token of the login this object was loaded through (``auth.services``), never
     #: stored: what Flask-Login writes into the session and "keep me logged in" cookies.
@@ -53,3 +56,19 @@ class Login(db.Model):
                                               index=True)
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccountToken(db.Model):
+    """A single-use link emailed to an account's address (to confirm it; later, to reset a
+    password): only the token's digest is kept, and it ends when used or when it expires."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"),
+                                              index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

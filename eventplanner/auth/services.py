@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from eventplanner.auth.models import Login, Organiser
-from eventplanner.errors import InvalidState
+from eventplanner.auth.models import AccountToken, Login, Organiser
+from eventplanner.errors import InvalidState, NotFound
 from eventplanner.extensions import db, utcnow
 from eventplanner.tokens import looks_like_token, token_digest
 
@@ -32,8 +34,11 @@ def find_organiser_by_email(address: str) -> Organiser | None:
     return db.session.scalar(select(Organiser).where(Organiser.email == normalise_email(address)))
 
 
-def register_organiser(name: str, email: str, password: str, language: str = "en") -> Organiser:
-    """Create an organiser account; raises ``EmailTaken`` if the address has one."""
+def register_organiser(name: str, email: str, password: str, language: str = "en", *,
+                       verified: bool = True) -> Organiser:
+    """Create an organiser account; raises ``EmailTaken`` if the address has one.
+    ``verified``: whether the address counts as confirmed (an account made by the public
+    registration page is not, until its owner follows the link of ``sign_up``)."""
     if find_organiser_by_email(email) is not None:
         raise EmailTaken()
     organiser = Organiser(
@@ -41,10 +46,101 @@ def register_organiser(name: str, email: str, password: str, language: str = "en
         email=normalise_email(email),
         password_hash=hash_password(password),
         language=language,
+        email_verified_at=utcnow() if verified else None,
     )
     db.session.add(organiser)
     db.session.flush()
     return organiser
+
+
+# --- registration and single-use links ----------------------------------------------------
+
+CONFIRM_EMAIL = "confirm_email"
+CONFIRM_EMAIL_LIFETIME = timedelta(days=2)
+
+
+class AccountLinkNotValid(NotFound):
+    default_message = _l("This link has expired or was used already. Log in to get a new "
+                         "one.")
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """What the registration page did: a new account, unconfirmed, with the token of the
+    link that confirms its address; or nothing, when ``organiser`` had the address
+    already. The page says the same either way; only the email differs."""
+
+    organiser: Organiser
+    is_new: bool
+    token: str | None
+
+
+def sign_up(name: str, email: str, password: str, language: str, now: datetime) -> SignUp:
+    """A registration from the public page. It takes as long whether or not the address
+    has an account (a taken address's password is hashed too, and thrown away), so that
+    neither the page nor its timing tells a stranger which addresses have accounts."""
+    existing = find_organiser_by_email(email)
+    if existing is not None:
+        hash_password(password)  # the same work as a new account's
+        return SignUp(existing, is_new=False, token=None)
+    organiser = register_organiser(name, email, password, language, verified=False)
+    return SignUp(organiser, is_new=True, token=new_confirmation_link(organiser, now))
+
+
+def new_confirmation_link(organiser: Organiser, now: datetime) -> str:
+    """A new link to confirm the account's address; the earlier ones stop working."""
+    return _issue_account_token(organiser, CONFIRM_EMAIL, now, CONFIRM_EMAIL_LIFETIME)
+
+
+def confirm_email(token: str, now: datetime) -> Organiser:
+    """Follow a confirmation link: the address is confirmed and the link used up.
+    ``AccountLinkNotValid`` for a wrong, used or expired one."""
+    organiser = _use_account_token(token, CONFIRM_EMAIL, now)
+    if organiser.email_verified_at is None:
+        organiser.email_verified_at = now
+    db.session.flush()
+    return organiser
+
+
+def account_behind_link(token: str, purpose: str, now: datetime) -> Organiser:
+    """The account a single-use link is for, while it works (the link is not used up)."""
+    row = _working_token(token, purpose, now)
+    if row is None:
+        raise AccountLinkNotValid()
+    return db.session.get(Organiser, row.organiser_id)
+
+
+def _issue_account_token(organiser: Organiser, purpose: str, now: datetime,
+                         lifetime: timedelta) -> str:
+    db.session.execute(update(AccountToken).where(
+        AccountToken.organiser_id == organiser.id, AccountToken.purpose == purpose,
+        AccountToken.used_at.is_(None)).values(used_at=now))
+    token = secrets.token_urlsafe(32)
+    db.session.add(AccountToken(organiser_id=organiser.id, purpose=purpose,
+                                token_digest=token_digest(token), created_at=now,
+                                expires_at=now + lifetime))
+    db.session.flush()
+    return token
+
+
+def _working_token(token: str, purpose: str, now: datetime) -> AccountToken | None:
+    if not looks_like_token(token):
+        return None
+    return db.session.scalar(select(AccountToken).where(
+        AccountToken.token_digest == token_digest(token), AccountToken.purpose == purpose,
+        AccountToken.used_at.is_(None), AccountToken.expires_at > now))
+
+
+def _use_account_token(token: str, purpose: str, now: datetime) -> Organiser:
+    """Use the link up, once: of two requests with it at the same moment, one wins."""
+    row = _working_token(token, purpose, now)
+    if row is None:
+        raise AccountLinkNotValid()
+    used = db.session.execute(update(AccountToken).where(
+        AccountToken.id == row.id, AccountToken.used_at.is_(None)).values(used_at=now))
+    if used.rowcount != 1:
+        raise AccountLinkNotValid()
+    return db.session.get(Organiser, row.organiser_id)
 
 
 def authenticate(email: str, password: str) -> Organiser | None:

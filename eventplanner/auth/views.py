@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from eventplanner.auth.forms import LoginForm, ProfileForm, RegistrationForm
+from eventplanner.auth.forms import ConfirmForm, LoginForm, ProfileForm, RegistrationForm
 from eventplanner.auth.guessing import (
     count_failed_login,
     count_successful_login,
@@ -18,18 +19,23 @@ from eventplanner.auth.guessing import (
 )
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import (
-    EmailTaken,
+    CONFIRM_EMAIL,
+    account_behind_link,
     authenticate,
+    confirm_email,
     count_logins,
     end_all_logins,
     end_login,
+    new_confirmation_link,
     normalise_email,
-    register_organiser,
+    sign_up,
     start_login,
     update_profile,
 )
-from eventplanner.extensions import db
+from eventplanner.extensions import db, utcnow
+from eventplanner.mail.outbox import queue_email
 from eventplanner.security import client_address, rate_limits
+from eventplanner.urls import absolute_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -53,24 +59,54 @@ def _log_in(organiser: Organiser, remember: bool = False) -> None:
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
+    """The same answer whether or not the address has an account (a link to confirm it,
+    or a note to its owner, goes by email), so the page tells nobody which addresses do."""
     if current_user.is_authenticated:
         return redirect(url_for("events.dashboard"))
     form = RegistrationForm()
     if request.method == "POST":
         rate_limits.use("RATELIMIT_REGISTER", client_address())
     if form.validate_on_submit():
-        try:
-            organiser = register_organiser(form.name.data, form.email.data, form.password.data,
-                                           language=str(get_locale() or "en"))
-        except EmailTaken as error:
-            form.email.errors.append(str(error.message))
+        now = utcnow()
+        signed_up = sign_up(form.name.data, form.email.data, form.password.data,
+                            str(get_locale() or "en"), now)
+        if signed_up.is_new:
+            _send_confirmation_link(signed_up.organiser, signed_up.token)
         else:
-            _log_in(organiser)
-            flash(_("Welcome, %(name)s. Create your first event.", name=organiser.name),
-                  "success")
-            return redirect(url_for("events.dashboard"))
+            owner = signed_up.organiser
+            queue_email(kind="account_exists", to=owner.email, to_name=owner.name,
+                        language=owner.language, template="account_exists",
+                        subject=_l("Someone tried to create an account with your address"),
+                        name=owner.name, login_link=absolute_url("auth.login"))
+        db.session.commit()
+        return redirect(url_for("auth.check_your_email"), code=303)
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status
+
+
+def _send_confirmation_link(organiser: Organiser, token: str) -> None:
+    queue_email(kind="confirm_email", to=organiser.email, to_name=organiser.name,
+                language=organiser.language, template="confirm_email",
+                subject=_l("Confirm your email address"), name=organiser.name,
+                link=absolute_url("auth.confirm_address", token=token))
+
+
+@bp.get("/check-your-email")
+def check_your_email():
+    return render_template("auth/check_your_email.html")
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_address(token: str):
+    """A button, not the link itself, confirms: mail scanners open links too."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        organiser = account_behind_link(token, CONFIRM_EMAIL, utcnow())
+        return render_template("auth/confirm_address.html", form=form, organiser=organiser)
+    organiser = confirm_email(token, utcnow())
+    _log_in(organiser)
+    flash(_("Welcome, %(name)s. Create your first event.", name=organiser.name), "success")
+    return redirect(url_for("events.dashboard"), code=303)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -87,12 +123,18 @@ def login():
             return _wait_before_trying_again(form, wait)
     if form.validate_on_submit():
         organiser = authenticate(form.email.data, form.password.data)
-        if organiser is not None:
+        if organiser is not None and organiser.email_verified_at is None:
+            _send_confirmation_link(organiser, new_confirmation_link(organiser, utcnow()))
+            db.session.commit()
+            form.form_errors.append(_("Confirm your email address first: we have sent you a "
+                                      "new link."))
+        elif organiser is not None:
             count_successful_login(account, address)
             _log_in(organiser, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
-        count_failed_login(account, address)
-        form.form_errors.append(_("Wrong email or password."))
+        else:
+            count_failed_login(account, address)
+            form.form_errors.append(_("Wrong email or password."))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 

@@ -66,6 +66,8 @@ class DemoSite:
             ids["token"] = ids["helper_token"]
         if rule.endpoint == "rsvp.feedback":
             ids["token"] = ids["feedback_token"]
+        if rule.endpoint == "auth.confirm_address":
+            ids["token"] = ids["confirm_token"]
         values = {name: ids[name] for name in rule.arguments}
         return self.base + rule.build(values, append_unknown=False)[1]
 
@@ -101,12 +103,14 @@ def _client_visit_last_week(organiser, kari) -> str:
 
 def _demo_ids() -> dict[str, int | str]:
     """An id for every argument a route takes: the demo event's race, Kari Nordmann (who
-    answered), her company, her invitation and email, a helper's link at the door, and her
-    link to the feedback on last week's visit."""
+    answered), her company, her invitation and email, a helper's link at the door, her
+    link to the feedback on last week's visit, and a new account's confirmation link."""
+    from eventplanner.auth.services import sign_up
     from eventplanner.checkin.services import add_helper, helper_token
     from eventplanner.contacts.models import Contact
     from eventplanner.demo import DEMO_EVENT_TITLE, load_demo_data
     from eventplanner.events.models import Event
+    from eventplanner.extensions import utcnow
     from eventplanner.invitations.links import invitation_token
     from eventplanner.invitations.models import Invitation
     from eventplanner.mail.models import Message
@@ -117,13 +121,15 @@ def _demo_ids() -> dict[str, int | str]:
     invitation = db.session.scalar(select(Invitation).where(
         Invitation.event_id == event.id, Invitation.contact_id == kari.id))
     helper = add_helper(event, "Door helper")
+    signed_up = sign_up("Nina Berg", "nina.berg@example.com", "fjord lantern sju øyne", "en",
+                        utcnow())
     db.session.flush()
     ids = {"event_id": event.id, "activity_id": event.activities[0].id,
            "contact_id": kari.id, "company_id": kari.company_id,
            "invitation_id": invitation.id, "token": invitation_token(invitation),
            "message_id": db.session.scalar(select(Message.id).where(
                Message.invitation_id == invitation.id).order_by(Message.id)),
-           "helper_token": helper_token(helper),
+           "helper_token": helper_token(helper), "confirm_token": signed_up.token,
            "feedback_token": _client_visit_last_week(event.owner, kari),
            "unanswered_token": invitation_token(db.session.scalar(select(Invitation).where(
                Invitation.event_id == event.id, Invitation.answered_at.is_(None))))}
