@@ -105,6 +105,8 @@ class Config:
                                                  "100 per hour; 300 per day")
     LOGIN_TRUSTED_DAYS = int(os.environ.get("LOGIN_TRUSTED_DAYS", "30"))
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
+    #: Password reset emails asked for, per address and per account asked about.
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour")
     #: Links that do not exist (guests', helpers', calendar feeds), per address.
     RATELIMIT_BAD_TOKENS = os.environ.get("RATELIMIT_BAD_TOKENS", "30 per 10 minutes")
     #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).

@@ -31,9 +31,11 @@ from eventplanner import create_app
 from eventplanner.extensions import db, utcnow
 from tests.conftest import PASSWORD, FormClient, app_for, empty_database
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register", "auth.check_your_email", "health"}
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register", "auth.check_your_email",
+                    "auth.forgot_password", "health"}
 #: Guest pages, the calendar feed and account links: the token in the address is the key.
-TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed", "door.", "auth.confirm_address")
+TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed", "door.", "auth.confirm_address",
+                    "auth.choose_new_password")
 #: Words that exist only in the private event: no page of another viewer may show them.
 PRIVATE_WORDS = ("Private dinner", "47:11", "Private aim", "Private soup", "A private note")
 #: Ids that name something inside an event (a part, a guest...), not the event itself.

@@ -143,6 +143,75 @@ def test_the_password_advice_comes_in_the_visitors_language(client):
     assert "for vanlig eller for lett å gjette" in response.get_data(as_text=True)
 
 
+def link_in_email(app, kind: str, path: str) -> str:
+    *_, message = emails_of_kind(app, kind)
+    return re.search(rf"({path}\S+)", message.body_text).group(1)
+
+
+def test_a_forgotten_password_is_replaced_through_a_link_that_works_once(
+        app, client, log_in, make_organiser):
+    organiser = make_organiser(email="kari@example.com")
+    elsewhere = log_in(organiser)
+    for address in ("KARI@example.com", "nobody@example.com"):  # the same answer for both
+        response = client.submit("/auth/forgot-password", {"email": address})
+        assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
+    [email] = emails_of_kind(app, "reset_password")
+    assert email.recipient == organiser.email
+    link = link_in_email(app, "reset_password", "/auth/reset-password/")
+    new = "fjord lantern sju øyne"
+    weak = client.submit(link, {"password": "kari.example", "confirm": "kari.example"})
+    assert weak.status_code == 422
+    response = client.submit(link, {"password": new, "confirm": new})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302, "the other browser is logged out"
+    assert client.get(link).status_code == 404, "the link works once"
+    client.submit("/auth/logout")
+    assert client.submit("/auth/login", {"email": organiser.email, "password": PASSWORD}
+                         ).status_code == 422
+    assert client.submit("/auth/login", {"email": organiser.email, "password": new}
+                         ).status_code == 302
+
+
+def test_a_password_reset_link_lasts_an_hour(app, client, make_organiser):
+    make_organiser(email="kari@example.com")
+    client.submit("/auth/forgot-password", {"email": "kari@example.com"})
+    link = link_in_email(app, "reset_password", "/auth/reset-password/")
+    with app.app_context():
+        db.session.execute(update(AccountToken).values(
+            expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert client.get(link).status_code == 404
+
+
+@pytest.mark.settings(RATELIMIT_ENABLED=True, RATELIMIT_PASSWORD_RESET="2 per hour")
+def test_password_reset_emails_are_limited(client, make_organiser):
+    make_organiser(email="kari@example.com")
+    for _ in range(2):
+        assert client.submit("/auth/forgot-password", {"email": "kari@example.com"}
+                             ).status_code == 303
+    assert client.submit("/auth/forgot-password", {"email": "kari@example.com"}
+                         ).status_code == 429
+
+
+def test_a_password_is_changed_with_the_current_one_and_other_logins_end(
+        app, client, log_in, make_organiser):
+    organiser = make_organiser(email="kari@example.com")
+    elsewhere = log_in(organiser)
+    client.submit("/auth/login", {"email": "kari@example.com", "password": PASSWORD})
+    new = "fjord lantern sju øyne"
+    wrong = client.submit("/auth/password", {"current": "not it at all",
+                                             "password": new, "confirm": new})
+    assert wrong.status_code == 422
+    assert "That is not your current password." in wrong.get_data(as_text=True)
+    assert elsewhere.get("/").status_code == 200, "nothing changed"
+    response = client.submit("/auth/password", {"current": PASSWORD, "password": new,
+                                                "confirm": new})
+    assert response.status_code == 303
+    assert client.get("/").status_code == 200, "this browser stays logged in"
+    assert elsewhere.get("/").status_code == 302, "the other one is logged out"
+
+
 def test_organiser_logs_in_and_out(client, make_organiser):
     organiser = make_organiser()
     response = client.submit("/auth/login", {"email": organiser.email, "password": PASSWORD})

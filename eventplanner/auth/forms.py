@@ -15,25 +15,62 @@ class LoginForm(Form):
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class RegistrationForm(Form):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    email = email_address_field(_l("Email"))
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(max=1000)],
-        description=_l("At least %(min)d characters. A few words together that only you "
-                       "would think of make a strong one.", min=MIN_LENGTH),
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
-    )
+def _new_password(label) -> PasswordField:
+    return PasswordField(label, validators=[DataRequired(), Length(max=1000)], description=_l(
+        "At least %(min)d characters. A few words together that only you would think of make "
+        "a strong one.", min=MIN_LENGTH))
+
+
+def _repeated_password() -> PasswordField:
+    return PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+
+
+class ChoosesPassword(Form):
+    """A form where a password is chosen: refused when weak for the account's own words
+    (``account_words``: its email address and name)."""
+
+    def account_words(self) -> tuple[str, str]:
+        return "", ""
 
     def validate_password(self, field) -> None:
-        weakness = password_weakness(field.data or "", email=self.email.data or "",
-                                     name=self.name.data or "")
+        email, name = self.account_words()
+        weakness = password_weakness(field.data or "", email=email, name=name)
         if weakness:
             raise ValidationError(weakness)
+
+
+class RegistrationForm(ChoosesPassword):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = email_address_field(_l("Email"))
+    password = _new_password(_l("Password"))
+    confirm = _repeated_password()
+
+    def account_words(self) -> tuple[str, str]:
+        return self.email.data or "", self.name.data or ""
+
+
+class NewPasswordForm(ChoosesPassword):
+    """A new password for ``organiser``'s account."""
+
+    password = _new_password(_l("New password"))
+    confirm = _repeated_password()
+
+    def __init__(self, *args, organiser=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.organiser = organiser
+
+    def account_words(self) -> tuple[str, str]:
+        return self.organiser.email, self.organiser.name
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(_l("Current password"),
+                            validators=[DataRequired(), Length(max=1000)])
+
+
+class PasswordResetRequestForm(Form):
+    email = email_address_field(_l("Email"))
 
 
 class ProfileForm(Form):

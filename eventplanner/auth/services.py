@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventplanner.auth.models import AccountToken, Login, Organiser
-from eventplanner.errors import InvalidState, NotFound
+from eventplanner.errors import InvalidInput, InvalidState, NotFound
 from eventplanner.extensions import db, utcnow
 from eventplanner.tokens import looks_like_token, token_digest
 
@@ -100,6 +100,42 @@ def confirm_email(token: str, now: datetime) -> Organiser:
         organiser.email_verified_at = now
     db.session.flush()
     return organiser
+
+
+RESET_PASSWORD = "reset_password"  # nosec B105: the name of a link's purpose, not a password
+RESET_PASSWORD_LIFETIME = timedelta(hours=1)
+
+
+class WrongPassword(InvalidInput):
+    default_message = _l("That is not your current password.")
+
+
+def new_password_reset_link(organiser: Organiser, now: datetime) -> str:
+    """A link to choose a new password, for an hour; the earlier ones stop working."""
+    return _issue_account_token(organiser, RESET_PASSWORD, now, RESET_PASSWORD_LIFETIME)
+
+
+def reset_password(token: str, password: str, now: datetime) -> Organiser:
+    """Follow a reset link with a new password: the link is used up, the account's logins
+    end everywhere, and the address counts as confirmed (the link reached its inbox)."""
+    organiser = _use_account_token(token, RESET_PASSWORD, now)
+    organiser.password_hash = hash_password(password)
+    organiser.email_verified_at = organiser.email_verified_at or now
+    end_all_logins(organiser)
+    db.session.flush()
+    return organiser
+
+
+def change_password(organiser: Organiser, current: str, password: str) -> None:
+    """A new password, given the current one: every other login of the account ends (a
+    thief logged in elsewhere is logged out); this one goes on."""
+    if not check_password_hash(organiser.password_hash, current):
+        raise WrongPassword()
+    organiser.password_hash = hash_password(password)
+    db.session.execute(delete(Login).where(
+        Login.organiser_id == organiser.id,
+        Login.token_digest != token_digest(organiser.login_token or "")))
+    db.session.flush()
 
 
 def account_behind_link(token: str, purpose: str, now: datetime) -> Organiser:

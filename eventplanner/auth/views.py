@@ -11,7 +11,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from eventplanner.auth.forms import ConfirmForm, LoginForm, ProfileForm, RegistrationForm
+from eventplanner.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    RegistrationForm,
+)
 from eventplanner.auth.guessing import (
     count_failed_login,
     count_successful_login,
@@ -20,14 +28,20 @@ from eventplanner.auth.guessing import (
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import (
     CONFIRM_EMAIL,
+    RESET_PASSWORD,
+    WrongPassword,
     account_behind_link,
     authenticate,
+    change_password,
     confirm_email,
     count_logins,
     end_all_logins,
     end_login,
+    find_organiser_by_email,
     new_confirmation_link,
+    new_password_reset_link,
     normalise_email,
+    reset_password,
     sign_up,
     start_login,
     update_profile,
@@ -153,6 +167,59 @@ def _wait_before_trying_again(form: LoginForm, seconds: int):
     return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
 
 
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """The same answer whether or not the address has an account; a link for an hour goes
+    to it when it has one."""
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        address = normalise_email(form.email.data)
+        rate_limits.use("RATELIMIT_PASSWORD_RESET", client_address())
+        rate_limits.use("RATELIMIT_PASSWORD_RESET", address)
+        organiser = find_organiser_by_email(address)
+        if organiser is not None:
+            queue_email(kind="reset_password", to=organiser.email, to_name=organiser.name,
+                        language=organiser.language, template="reset_password",
+                        subject=_l("Choose a new password"), name=organiser.name,
+                        link=absolute_url("auth.choose_new_password",
+                                          token=new_password_reset_link(organiser, utcnow())))
+            db.session.commit()
+        flash(_("If the address has an account, we have sent it a link to choose a new "
+                "password. The link works for an hour."), "info")
+        return redirect(url_for("auth.login"), code=303)
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def choose_new_password(token: str):
+    organiser = account_behind_link(token, RESET_PASSWORD, utcnow())
+    form = NewPasswordForm(organiser=organiser)
+    if form.validate_on_submit():
+        organiser = reset_password(token, form.password.data, utcnow())
+        _log_in(organiser)
+        flash(_("Your password is changed. You are logged out everywhere else."), "success")
+        return redirect(url_for("events.dashboard"), code=303)
+    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password", methods=["POST"])
+@login_required
+def password():
+    """Change the password, given the current one; other logins of the account end."""
+    form = ChangePasswordForm(organiser=current_user)
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current.data, form.password.data)
+        except WrongPassword as error:
+            form.current.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Your password is changed. You are logged out everywhere else."),
+                  "success")
+            return redirect(url_for("auth.profile"), code=303)
+    return _profile_page(ProfileForm(obj=current_user), form), 422
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
@@ -185,5 +252,10 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, logins=count_logins(current_user)), \
+    return _profile_page(form, ChangePasswordForm(organiser=current_user, formdata=None)), \
         422 if form.errors else 200
+
+
+def _profile_page(form: ProfileForm, password_form: ChangePasswordForm) -> str:
+    return render_template("auth/profile.html", form=form, password_form=password_form,
+                           logins=count_logins(current_user))

@@ -68,6 +68,8 @@ class DemoSite:
             ids["token"] = ids["feedback_token"]
         if rule.endpoint == "auth.confirm_address":
             ids["token"] = ids["confirm_token"]
+        if rule.endpoint == "auth.choose_new_password":
+            ids["token"] = ids["reset_token"]
         values = {name: ids[name] for name in rule.arguments}
         return self.base + rule.build(values, append_unknown=False)[1]
 
@@ -104,8 +106,9 @@ def _client_visit_last_week(organiser, kari) -> str:
 def _demo_ids() -> dict[str, int | str]:
     """An id for every argument a route takes: the demo event's race, Kari Nordmann (who
     answered), her company, her invitation and email, a helper's link at the door, her
-    link to the feedback on last week's visit, and a new account's confirmation link."""
-    from eventplanner.auth.services import sign_up
+    link to the feedback on last week's visit, a new account's confirmation link and the
+    demo organiser's link to choose a new password."""
+    from eventplanner.auth.services import new_password_reset_link, sign_up
     from eventplanner.checkin.services import add_helper, helper_token
     from eventplanner.contacts.models import Contact
     from eventplanner.demo import DEMO_EVENT_TITLE, load_demo_data
@@ -130,6 +133,7 @@ def _demo_ids() -> dict[str, int | str]:
            "message_id": db.session.scalar(select(Message.id).where(
                Message.invitation_id == invitation.id).order_by(Message.id)),
            "helper_token": helper_token(helper), "confirm_token": signed_up.token,
+           "reset_token": new_password_reset_link(event.owner, utcnow()),
            "feedback_token": _client_visit_last_week(event.owner, kari),
            "unanswered_token": invitation_token(db.session.scalar(select(Invitation).where(
                Invitation.event_id == event.id, Invitation.answered_at.is_(None))))}
