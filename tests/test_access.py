@@ -40,8 +40,8 @@ TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed", "door.", "auth.confirm_address",
 PRIVATE_WORDS = ("Private dinner", "47:11", "Private aim", "Private soup", "A private note")
 #: Ids that name something inside an event (a part, a guest...), not the event itself.
 CHILD_IDS = {"activity_id", "invitation_id", "goal_id", "helper_id"}
-#: Ids of things outside any event, which only their organiser opens.
-ADDRESS_BOOK_IDS = {"contact_id", "company_id", "note_id"}
+#: Ids of things outside any event, which only their organiser opens (a login: ends).
+ADDRESS_BOOK_IDS = {"contact_id", "company_id", "note_id", "login_id"}
 
 
 class Route(NamedTuple):
@@ -92,7 +92,8 @@ class World(NamedTuple):
 
 def build_world(app: Flask) -> tuple[dict, dict]:
     """The owner's private event and the shared edition; returns the ids of each."""
-    from eventplanner.auth.services import register_organiser
+    from eventplanner.auth.models import Login
+    from eventplanner.auth.services import register_organiser, start_login
     from eventplanner.checkin.services import add_helper, helper_token
     from eventplanner.contacts.services import ContactDetails, create_contact
     from eventplanner.events.models import ActivityKind, EventStatus
@@ -150,9 +151,11 @@ def build_world(app: Flask) -> tuple[dict, dict]:
                 submit_feedback(invitation, FeedbackAnswer(score=2, do_better="Private soup"),
                                 event.ends_at + timedelta(hours=1))
         note = add_note("A private note", date(2026, 1, 1), contact=client)
+        start_login(people["owner"])  # the owner, logged in on another device
         db.session.commit()
+        owners_login = db.session.scalar(select(func.max(Login.id)))
         address_book = {"contact_id": client.id, "company_id": client.company_id,
-                        "note_id": note.id}
+                        "note_id": note.id, "login_id": owners_login}
         return {**worlds["private"], **address_book}, {**worlds["shared"], **address_book}
 
 

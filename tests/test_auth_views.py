@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from eventplanner.auth.models import AccountToken, Organiser
+from eventplanner.auth.models import AccountToken, Login, Organiser
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail.models import Message
 from tests.conftest import PASSWORD
@@ -143,15 +143,22 @@ def test_the_password_advice_comes_in_the_visitors_language(client):
     assert "for vanlig eller for lett å gjette" in response.get_data(as_text=True)
 
 
+def another_browser(app):
+    from tests.conftest import FormClient
+
+    return FormClient(app, app.response_class, use_cookies=True)
+
+
 def link_in_email(app, kind: str, path: str) -> str:
     *_, message = emails_of_kind(app, kind)
     return re.search(rf"({path}\S+)", message.body_text).group(1)
 
 
 def test_a_forgotten_password_is_replaced_through_a_link_that_works_once(
-        app, client, log_in, make_organiser):
+        app, client, make_organiser):
     organiser = make_organiser(email="kari@example.com")
-    elsewhere = log_in(organiser)
+    elsewhere = another_browser(app)
+    log_in(elsewhere, organiser)
     for address in ("KARI@example.com", "nobody@example.com"):  # the same answer for both
         response = client.submit("/auth/forgot-password", {"email": address})
         assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
@@ -195,10 +202,11 @@ def test_password_reset_emails_are_limited(client, make_organiser):
 
 
 def test_a_password_is_changed_with_the_current_one_and_other_logins_end(
-        app, client, log_in, make_organiser):
+        app, client, make_organiser):
     organiser = make_organiser(email="kari@example.com")
-    elsewhere = log_in(organiser)
-    client.submit("/auth/login", {"email": "kari@example.com", "password": PASSWORD})
+    elsewhere = another_browser(app)
+    log_in(elsewhere, organiser)
+    log_in(client, organiser)
     new = "fjord lantern sju øyne"
     wrong = client.submit("/auth/password", {"current": "not it at all",
                                              "password": new, "confirm": new})
@@ -340,7 +348,7 @@ def test_logging_out_ends_this_browser_only_and_log_out_everywhere_ends_all(
     log_in(laptop, organiser)
     log_in(phone, organiser, "10.0.0.2", remember="y")
     profile = laptop.get("/auth/profile").get_data(as_text=True)
-    assert "You are logged in on 2 browsers or devices" in profile
+    assert profile.count("Log out there") == 1 and "This browser" in profile
 
     laptop.submit("/auth/logout")
     assert not opens_contacts(laptop)
@@ -382,3 +390,35 @@ def test_a_cookie_from_before_logins_were_kept_opens_nothing(app, client, make_o
         session["_user_id"] = str(organiser.id)
         session["_fresh"] = True
     assert not opens_contacts(client)
+
+
+def test_the_profile_lists_each_login_by_its_browser_and_ends_one_elsewhere(
+        app, client, make_organiser):
+    organiser = make_organiser()
+    phone = another_browser(app)
+    phone.submit("/auth/login", {"email": organiser.email, "password": PASSWORD},
+                 headers={"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) "
+                          "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 "
+                          "Safari/604.1"})
+    client.submit("/auth/login", {"email": organiser.email, "password": PASSWORD},
+                  headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) "
+                           "Gecko/20100101 Firefox/133.0"})
+    profile = client.get("/auth/profile").get_data(as_text=True)
+    assert "Firefox on Linux" in profile and "Safari on iOS" in profile
+    with app.app_context():
+        phone_login = db.session.scalar(select(Login.id).where(
+            Login.user_agent.contains("iPhone")))
+    assert client.submit(f"/auth/logins/{phone_login}/end").status_code == 303
+    assert phone.get("/").status_code == 302, "the phone is logged out"
+    assert client.get("/").status_code == 200, "this browser is not"
+
+
+def test_one_cannot_end_another_accounts_login(app, client, make_organiser):
+    owner, stranger = make_organiser(), make_organiser()
+    log_in(client, owner)
+    elsewhere = another_browser(app)
+    log_in(elsewhere, stranger)
+    with app.app_context():
+        strangers = db.session.scalar(select(Login.id).where(Login.organiser_id == stranger.id))
+    assert client.submit(f"/auth/logins/{strangers}/end").status_code == 404
+    assert elsewhere.get("/").status_code == 200

@@ -56,6 +56,9 @@ class Login(db.Model):
                                               index=True)
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The browser's User-Agent header when the login started, to tell logins apart on the
+    #: profile page ("Firefox on Linux").
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
 
 
 class AccountToken(db.Model):

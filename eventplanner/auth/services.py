@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventplanner.auth.models import AccountToken, Login, Organiser
@@ -214,13 +214,15 @@ def update_profile(organiser: Organiser, name: str, language: str) -> None:
 # of that login, and every copy of them, then open nothing. A login lasts at most as long as
 # the "keep me logged in" cookie (REMEMBER_COOKIE_DURATION).
 
-def start_login(organiser: Organiser) -> None:
+def start_login(organiser: Organiser, user_agent: str = "") -> None:
     """A new login for ``organiser`` with a new token (so new cookies at every login); their
-    expired logins are forgotten on the way."""
+    expired logins are forgotten on the way. ``user_agent``: the browser's header, kept to
+    tell the logins apart."""
     db.session.execute(delete(Login).where(Login.organiser_id == organiser.id,
                                            Login.started_at < _oldest_valid_start()))
     token = secrets.token_urlsafe(32)
-    db.session.add(Login(organiser_id=organiser.id, token_digest=token_digest(token)))
+    db.session.add(Login(organiser_id=organiser.id, token_digest=token_digest(token),
+                         user_agent=user_agent[:300]))
     db.session.flush()
     organiser.login_token = token
 
@@ -249,10 +251,25 @@ def end_all_logins(organiser: Organiser) -> None:
     db.session.execute(delete(Login).where(Login.organiser_id == organiser.id))
 
 
-def count_logins(organiser: Organiser) -> int:
-    """On how many browsers or devices ``organiser`` is logged in."""
-    return db.session.scalar(select(func.count()).select_from(Login).where(
-        Login.organiser_id == organiser.id, Login.started_at >= _oldest_valid_start()))
+def logins_of(organiser: Organiser) -> list[Login]:
+    """Where ``organiser`` is logged in: their logins that still work, newest first."""
+    return list(db.session.scalars(select(Login).where(
+        Login.organiser_id == organiser.id, Login.started_at >= _oldest_valid_start())
+        .order_by(Login.started_at.desc(), Login.id.desc())))
+
+
+def is_current_login(organiser: Organiser, login: Login) -> bool:
+    """Whether ``login`` is the one ``organiser`` was loaded through (this browser's)."""
+    return login.token_digest == token_digest(organiser.login_token or "")
+
+
+def end_other_login(organiser: Organiser, login_id: int) -> None:
+    """End one of the account's logins on another browser; ``NotFound`` for one that is
+    not the account's (or has ended)."""
+    ended = db.session.execute(delete(Login).where(
+        Login.id == login_id, Login.organiser_id == organiser.id))
+    if ended.rowcount != 1:
+        raise NotFound()
 
 
 def _oldest_valid_start():

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
+from eventplanner.auth.devices import browser_and_system
 from eventplanner.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -34,10 +35,12 @@ from eventplanner.auth.services import (
     authenticate,
     change_password,
     confirm_email,
-    count_logins,
     end_all_logins,
     end_login,
+    end_other_login,
     find_organiser_by_email,
+    is_current_login,
+    logins_of,
     new_confirmation_link,
     new_password_reset_link,
     normalise_email,
@@ -66,7 +69,7 @@ def _safe_next(target: str | None) -> str:
 
 def _log_in(organiser: Organiser, remember: bool = False) -> None:
     """A new login for this browser, saved with the rest of the request's changes."""
-    start_login(organiser)
+    start_login(organiser, request.user_agent.string)
     db.session.commit()
     login_user(organiser, remember=remember)
 
@@ -257,5 +260,17 @@ def profile():
 
 
 def _profile_page(form: ProfileForm, password_form: ChangePasswordForm) -> str:
+    logins = [(login, browser_and_system(login.user_agent),
+               is_current_login(current_user, login)) for login in logins_of(current_user)]
     return render_template("auth/profile.html", form=form, password_form=password_form,
-                           logins=count_logins(current_user))
+                           logins=logins)
+
+
+@bp.route("/logins/<int:login_id>/end", methods=["POST"])
+@login_required
+def end_login_elsewhere(login_id: int):
+    """Log out one other browser or device of the account."""
+    end_other_login(current_user, login_id)
+    db.session.commit()
+    flash(_("That browser is logged out."), "info")
+    return redirect(url_for("auth.profile"), code=303)
