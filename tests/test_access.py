@@ -32,7 +32,7 @@ from eventplanner.extensions import db, utcnow
 from tests.conftest import PASSWORD, FormClient, app_for, empty_database
 
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register", "auth.check_your_email",
-                    "auth.forgot_password", "health"}
+                    "auth.forgot_password", "auth.second_factor", "health"}
 #: Guest pages, the calendar feed and account links: the token in the address is the key.
 TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed", "door.", "auth.confirm_address",
                     "auth.choose_new_password")

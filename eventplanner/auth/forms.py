@@ -88,3 +88,19 @@ class ProfileForm(Form):
 
 class ConfirmForm(Form):
     """The button that confirms an account's address (its link carries the token)."""
+
+
+class SecondFactorForm(Form):
+    """The code of the authenticator app, or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)],
+                       description=_l("The 6 digits your authenticator app shows, or one of "
+                                      "your recovery codes."))
+
+
+class TurnOnTwoFactorForm(Form):
+    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=20)])
+
+
+class TurnOffTwoFactorForm(Form):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1000)])

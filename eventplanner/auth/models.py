@@ -28,6 +28,12 @@ class Organiser(UserMixin, db.Model):
     #: When the owner of the address confirmed it (the link of ``auth.services.sign_up``);
     #: None until then, and such an account cannot log in.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Two-factor sign-in (``auth.two_factor``): the TOTP secret (base32), set when set-up
+    #: starts and in force from ``totp_enabled_at``; the last time step a code was used
+    #: for, so that no code opens two logins.
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None]
 
     #: The token of the login this object was loaded through (``auth.services``), never
     #: stored: what Flask-Login writes into the session and "keep me logged in" cookies.
@@ -74,4 +80,17 @@ class AccountToken(db.Model):
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app (a lost phone): only its
+    digest is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"),
+                                              index=True)
+    code_digest: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
 from eventplanner.auth.devices import browser_and_system
 from eventplanner.auth.forms import (
@@ -20,6 +22,9 @@ from eventplanner.auth.forms import (
     PasswordResetRequestForm,
     ProfileForm,
     RegistrationForm,
+    SecondFactorForm,
+    TurnOffTwoFactorForm,
+    TurnOnTwoFactorForm,
 )
 from eventplanner.auth.guessing import (
     count_failed_login,
@@ -48,6 +53,17 @@ from eventplanner.auth.services import (
     sign_up,
     start_login,
     update_profile,
+)
+from eventplanner.auth.two_factor import (
+    WrongCode,
+    app_address,
+    qr_code_svg,
+    recovery_codes_left,
+    second_factor_is_right,
+    start_setup,
+    turn_off,
+    turn_on,
+    uses_two_factor,
 )
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail.outbox import queue_email
@@ -145,6 +161,12 @@ def login():
             db.session.commit()
             form.form_errors.append(_("Confirm your email address first: we have sent you a "
                                       "new link."))
+        elif organiser is not None and uses_two_factor(organiser):
+            session[SECOND_FACTOR] = {"organiser_id": organiser.id,
+                                      "remember": bool(form.remember.data),
+                                      "until": time.time() + SECOND_FACTOR_SECONDS}
+            return redirect(url_for("auth.second_factor", next=request.args.get("next")),
+                            code=303)
         elif organiser is not None:
             count_successful_login(account, address)
             _log_in(organiser, remember=form.remember.data)
@@ -156,8 +178,81 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-def _wait_before_trying_again(form: LoginForm, seconds: int):
-    """The login form again, saying how long to wait (429 with ``Retry-After``)."""
+#: The session's note of a password that was right, waiting for the second factor.
+SECOND_FACTOR = "second_factor"
+SECOND_FACTOR_SECONDS = 300
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+def second_factor():
+    """The second step of a login with two-factor sign-in: the app's code or a recovery
+    code, within five minutes of the password; wrong codes count as failed logins."""
+    pending = session.get(SECOND_FACTOR) or {}
+    organiser = db.session.get(Organiser, pending.get("organiser_id") or 0) \
+        if pending.get("until", 0) > time.time() else None
+    if organiser is None or not uses_two_factor(organiser):
+        session.pop(SECOND_FACTOR, None)
+        flash(_("Log in again: the time for the code ran out."), "info")
+        return redirect(url_for("auth.login"), code=303)
+    form = SecondFactorForm()
+    account, address = organiser.email, client_address()
+    if request.method == "POST":
+        wait = seconds_before_next_try(account, address)
+        if wait:
+            return _wait_before_trying_again(form, wait, "auth/second_factor.html")
+    if form.validate_on_submit():
+        if second_factor_is_right(organiser, form.code.data, utcnow()):
+            session.pop(SECOND_FACTOR)
+            count_successful_login(account, address)
+            _log_in(organiser, remember=pending["remember"])
+            return redirect(_safe_next(request.args.get("next")))
+        count_failed_login(account, address)
+        form.code.errors.append(str(WrongCode.default_message))
+    return render_template("auth/second_factor.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+def set_up_two_factor():
+    """A QR code and key for the app; on with the app's first right code, and then the
+    recovery codes, shown this once."""
+    if uses_two_factor(current_user):
+        return redirect(url_for("auth.profile"))
+    if current_user.totp_secret is None:
+        start_setup(current_user)
+        db.session.commit()
+    form = TurnOnTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = turn_on(current_user, form.code.data.strip(), utcnow())
+        except WrongCode as error:
+            form.code.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes)
+    # segno's SVG of our otpauth:// address: no text of anyone's in it.
+    qr_code = Markup(qr_code_svg(app_address(current_user)))  # nosec B704
+    return render_template("auth/two_factor_setup.html", form=form, qr_code=qr_code,
+                           key=current_user.totp_secret), 422 if form.errors else 200
+
+
+@bp.route("/two-factor/off", methods=["POST"])
+@login_required
+def turn_off_two_factor():
+    form = TurnOffTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            turn_off(current_user, form.password.data)
+        except WrongPassword as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Two-factor sign-in is off."), "info")
+    return redirect(url_for("auth.profile"), code=303)
+
+
+def _wait_before_trying_again(form, seconds: int, template: str = "auth/login.html"):
+    """The form again, saying how long to wait (429 with ``Retry-After``)."""
     if seconds <= 90 * 60:
         wait = ngettext("Too many failed attempts. Try again in %(num)d minute.",
                         "Too many failed attempts. Try again in %(num)d minutes.",
@@ -167,7 +262,7 @@ def _wait_before_trying_again(form: LoginForm, seconds: int):
                         "Too many failed attempts. Try again in %(num)d hours.",
                         math.ceil(seconds / 3600))
     form.form_errors.append(wait)
-    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
+    return render_template(template, form=form), 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -263,7 +358,8 @@ def _profile_page(form: ProfileForm, password_form: ChangePasswordForm) -> str:
     logins = [(login, browser_and_system(login.user_agent),
                is_current_login(current_user, login)) for login in logins_of(current_user)]
     return render_template("auth/profile.html", form=form, password_form=password_form,
-                           logins=logins)
+                           logins=logins, two_factor_off_form=TurnOffTwoFactorForm(formdata=None),
+                           recovery_codes_left=recovery_codes_left(current_user))
 
 
 @bp.route("/logins/<int:login_id>/end", methods=["POST"])
