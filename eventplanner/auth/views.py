@@ -230,7 +230,7 @@ def set_up_two_factor():
         else:
             db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes)
-    # segno's SVG of our otpauth:// address: no text of anyone's in it.
+    # segno's SVG of our otpauth:// address: paths only, no text of anyone's in it.
     qr_code = Markup(qr_code_svg(app_address(current_user)))  # nosec B704
     return render_template("auth/two_factor_setup.html", form=form, qr_code=qr_code,
                            key=current_user.totp_secret), 422 if form.errors else 200
