@@ -111,3 +111,19 @@ def test_wrong_codes_wait_like_wrong_passwords(app, client, make_organiser):
     blocked = client.submit("/auth/two-factor",
                             {"code": pyotp.TOTP(secret_of(app, organiser.id)).now()})
     assert blocked.status_code == 429 and "Retry-After" in blocked.headers
+
+
+def test_new_recovery_codes_take_the_password_and_end_the_old_ones(app, client, make_organiser):
+    organiser = make_organiser()
+    old = set_up(app, client, organiser)
+    password_step(client, organiser)
+    client.submit("/auth/two-factor", {"code": pyotp.TOTP(secret_of(app, organiser.id)).now()})
+    refused = client.submit("/auth/two-factor/recovery-codes", {"password": "not it at all"})
+    assert refused.status_code == 303
+    response = client.submit("/auth/two-factor/recovery-codes", {"password": PASSWORD})
+    new = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", response.get_data(as_text=True))
+    assert len(new) == 10 and not set(new) & set(old)
+    client.submit("/auth/logout")
+    password_step(client, organiser)
+    assert client.submit("/auth/two-factor", {"code": old[0]}).status_code == 422
+    assert client.submit("/auth/two-factor", {"code": new[0]}).status_code == 302

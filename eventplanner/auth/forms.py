@@ -102,5 +102,7 @@ class TurnOnTwoFactorForm(Form):
     code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=20)])
 
 
-class TurnOffTwoFactorForm(Form):
+class PasswordCheckForm(Form):
+    """The account's password again, before a change to how it signs in."""
+
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1000)])

@@ -81,6 +81,16 @@ def turn_on(organiser: Organiser, code: str, now: datetime) -> list[str]:
     return new_recovery_codes(organiser)
 
 
+def replace_recovery_codes(organiser: Organiser, password: str) -> list[str]:
+    """Ten new recovery codes for an account with two-factor sign-in on, given its
+    password; the earlier ones stop working."""
+    if not uses_two_factor(organiser):
+        raise NotSetUp()
+    if not check_password_hash(organiser.password_hash, password):
+        raise WrongPassword()
+    return new_recovery_codes(organiser)
+
+
 def new_recovery_codes(organiser: Organiser) -> list[str]:
     """Ten new recovery codes; the earlier ones stop working."""
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.organiser_id == organiser.id))

@@ -19,11 +19,11 @@ from eventplanner.auth.forms import (
     ConfirmForm,
     LoginForm,
     NewPasswordForm,
+    PasswordCheckForm,
     PasswordResetRequestForm,
     ProfileForm,
     RegistrationForm,
     SecondFactorForm,
-    TurnOffTwoFactorForm,
     TurnOnTwoFactorForm,
 )
 from eventplanner.auth.guessing import (
@@ -59,6 +59,7 @@ from eventplanner.auth.two_factor import (
     app_address,
     qr_code_svg,
     recovery_codes_left,
+    replace_recovery_codes,
     second_factor_is_right,
     start_setup,
     turn_off,
@@ -236,10 +237,26 @@ def set_up_two_factor():
                            key=current_user.totp_secret), 422 if form.errors else 200
 
 
+@bp.route("/two-factor/recovery-codes", methods=["POST"])
+@login_required
+def replace_recovery_codes_page():
+    """Ten new recovery codes, given the password, shown this once."""
+    form = PasswordCheckForm()
+    if form.validate_on_submit():
+        try:
+            codes = replace_recovery_codes(current_user, form.password.data)
+        except WrongPassword as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes)
+    return redirect(url_for("auth.profile"), code=303)
+
+
 @bp.route("/two-factor/off", methods=["POST"])
 @login_required
 def turn_off_two_factor():
-    form = TurnOffTwoFactorForm()
+    form = PasswordCheckForm()
     if form.validate_on_submit():
         try:
             turn_off(current_user, form.password.data)
@@ -358,7 +375,7 @@ def _profile_page(form: ProfileForm, password_form: ChangePasswordForm) -> str:
     logins = [(login, browser_and_system(login.user_agent),
                is_current_login(current_user, login)) for login in logins_of(current_user)]
     return render_template("auth/profile.html", form=form, password_form=password_form,
-                           logins=logins, two_factor_off_form=TurnOffTwoFactorForm(formdata=None),
+                           logins=logins, password_check_form=PasswordCheckForm(formdata=None),
                            recovery_codes_left=recovery_codes_left(current_user))
 
 
