@@ -127,3 +127,16 @@ def test_new_recovery_codes_take_the_password_and_end_the_old_ones(app, client, 
     password_step(client, organiser)
     assert client.submit("/auth/two-factor", {"code": old[0]}).status_code == 422
     assert client.submit("/auth/two-factor", {"code": new[0]}).status_code == 302
+
+
+def test_authenticator_apps_read_the_set_up_address(app, make_organiser):
+    """What the QR code holds, read back by pyotp (the parser authenticator apps follow)."""
+    from eventplanner.auth.two_factor import app_address, start_setup
+
+    organiser = make_organiser(email="kari@example.com")
+    with app.app_context():
+        organiser = db.session.get(Organiser, organiser.id)
+        secret = start_setup(organiser)
+        read = pyotp.parse_uri(app_address(organiser))
+    assert (read.secret, read.name, read.issuer, read.digits, read.interval) == (
+        secret, "kari@example.com", "eventplanner", 6, 30)
