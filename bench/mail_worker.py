@@ -71,7 +71,7 @@ def run(count: int, port: int) -> list[Row]:
     with smtp_sink(port), app.app_context():
         load_demo_data()
         organiser = find_organiser_by_email(DEMO_EMAIL)
-        db.session.add_all(Contact(organiser_id=organiser.id, name=f"Guest {n}",
+        db.session.add_all(Contact(workspace_id=organiser.workspace_id, name=f"Guest {n}",
                                    email=f"guest{n}@client.example")
                            for n in range(count))
         db.session.commit()

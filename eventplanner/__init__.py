@@ -58,8 +58,10 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
 
     from .cli import register_commands
     from .error_pages import register_error_handlers
+    from .permissions import add_template_helpers
 
     register_error_handlers(app)
+    add_template_helpers(app)
     register_commands(app)
     _add_health_check(app)
     return app
@@ -83,6 +85,7 @@ def _add_health_check(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     # Import the models so that the metadata knows every table (migrations, create_all).
+    from .audit import models as _audit_models  # noqa: F401
     from .auth import models as _auth_models  # noqa: F401
     from .calendar import models as _calendar_models  # noqa: F401
     from .checkin import models as _checkin_models  # noqa: F401
@@ -106,8 +109,9 @@ def _init_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_organiser(login_token: str):
         from .auth.services import organiser_logged_in_with
+        from .permissions import WORKSPACE_KEY
 
-        return organiser_logged_in_with(login_token)
+        return organiser_logged_in_with(login_token, session.get(WORKSPACE_KEY))
 
     babel.init_app(app, locale_selector=select_locale)
 

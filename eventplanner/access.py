@@ -1,11 +1,16 @@
-"""Who may see which events, contacts and companies: the one access policy.
+"""Who may do what to which events, contacts and companies: the one access policy.
 
-One rule decides which events an organiser may see: those they own or co-organise; and
-contacts and companies are an organiser's own address book. Every page loads its event,
-contact or company through the loaders here, and every page that shows data from more than
-one event (a contact's history, a company's years, the guests to look after, earlier
-editions of a race, the feedback trend, the outbox, the calendar feed) filters by the same
-rule, so a list never shows what its detail page answers 404 to.
+A workspace (a company's events team) owns its contacts, companies, series and events. Its
+members may do what their role allows (``ROLE_ACTIONS``) to everything of the workspace they
+work in now, and nothing else; an event may also be shared with an outside person (an
+account that is not a member), who may read and organise that event only.
+
+Every page loads its event, contact or company through the loaders here, and every page that
+shows data from more than one event (a contact's history, a company's years, the guests to
+look after, earlier editions of a race, the feedback trend, the outbox, the calendar feed)
+filters by the same rule, so a list never shows what its detail page answers 404 to. Each
+route declares the action it needs (``permissions.requires``); ``authorize`` decides it:
+404 for what the account may not know of, 403 for what it may see but not do.
 
 It sits above the packages whose objects it rules on (events, contacts) and below the ones
 that list or load them.
@@ -13,28 +18,117 @@ that list or load them.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+import enum
+from collections.abc import Mapping
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload, subqueryload
 
-from eventplanner.auth.models import Organiser
+from eventplanner.auth.models import Organiser, Role
 from eventplanner.contacts.models import Company, Contact, Tag
-from eventplanner.errors import NotFound
+from eventplanner.errors import Forbidden, NotFound
 from eventplanner.events.models import Activity, Event, event_co_organiser
 from eventplanner.extensions import db
+
+
+class Action(enum.StrEnum):
+    """What a route does, as the policy knows it."""
+
+    #: See events, guests, answers, results, feedback, contacts, companies and notes.
+    READ = "read"
+    #: Change them: events and parts, contacts, invitations, results, feedback requests,
+    #: notes, check-in, exports of personal data.
+    ORGANISE = "organise"
+    #: Share one event with an outside person (an account that is not a member), or stop.
+    SHARE = "share"
+    #: Erase a contact's personal data for good.
+    ERASE = "erase"
+    #: Invite members, change their roles, remove them; read the audit trail.
+    MANAGE_MEMBERS = "manage members"
+    #: Hand the workspace to another member; require two-factor sign-in.
+    OWN = "own"
+
+
+#: The policy table: what each role may do in its workspace.
+ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
+    Role.OWNER: frozenset(Action),
+    Role.ADMIN: frozenset({Action.READ, Action.ORGANISE, Action.SHARE, Action.ERASE,
+                           Action.MANAGE_MEMBERS}),
+    Role.ORGANISER: frozenset({Action.READ, Action.ORGANISE, Action.SHARE}),
+    Role.VIEWER: frozenset({Action.READ}),
+}
+#: What an outside person may do to the one event shared with them.
+OUTSIDE_ACTIONS = frozenset({Action.READ, Action.ORGANISE})
+
+
+def role_of(organiser: Organiser) -> Role | None:
+    """The account's role in the workspace it works in now (None: in no workspace)."""
+    membership = organiser.membership
+    return membership.role if membership is not None else None
+
+
+def may(organiser: Organiser, action: Action) -> bool:
+    """Whether the account's role in its current workspace allows ``action``."""
+    role = role_of(organiser)
+    return role is not None and action in ROLE_ACTIONS[role]
+
+
+def may_on_event(organiser: Organiser, action: Action, event: Event) -> bool:
+    """Whether the account may do ``action`` to ``event`` (a member of its workspace by
+    their role, an outside person it is shared with by ``OUTSIDE_ACTIONS``)."""
+    if event.workspace_id == organiser.workspace_id:
+        return may(organiser, action)
+    return action in OUTSIDE_ACTIONS and _is_shared_with(organiser, event.id)
+
+
+def require(organiser: Organiser, action: Action) -> None:
+    """``Forbidden`` unless the account's role allows ``action``."""
+    if not may(organiser, action):
+        raise Forbidden()
+
+
+def authorize(organiser: Organiser, action: Action, arguments: Mapping[str, object]) -> None:
+    """Decide a request that needs ``action``, from its URL's arguments: on an event's
+    pages (``event_id``), ``NotFound`` if the account may not know of the event and
+    ``Forbidden`` if it may see it but not do this; elsewhere ``Forbidden`` unless the role
+    allows it. Objects named further in the URL are checked by their loaders."""
+    event_id = arguments.get("event_id")
+    if event_id is None:
+        require(organiser, action)
+        return
+    workspace_id = db.session.scalar(select(Event.workspace_id).where(Event.id == event_id))
+    if workspace_id is None:
+        raise NotFound()
+    if workspace_id == organiser.workspace_id:
+        require(organiser, action)
+    elif not _is_shared_with(organiser, int(event_id)):
+        raise NotFound()
+    elif action not in OUTSIDE_ACTIONS:
+        raise Forbidden()
+
+
+def _is_shared_with(organiser: Organiser, event_id: int) -> bool:
+    return db.session.scalar(select(event_co_organiser.c.event_id).where(
+        event_co_organiser.c.event_id == event_id,
+        event_co_organiser.c.organiser_id == organiser.id)) is not None
+
 
 # --- events ------------------------------------------------------------------------------
 
 
 def event_visible_to(organiser: Organiser) -> ColumnElement[bool]:
-    """SQL condition on ``Event``: the event is owned or co-organised by ``organiser``."""
-    co_organised = select(event_co_organiser.c.event_id).where(
-        event_co_organiser.c.organiser_id == organiser.id
-    )
-    return or_(Event.owner_id == organiser.id, Event.id.in_(co_organised))
+    """SQL condition on ``Event``: the event belongs to the workspace the account works in,
+    or is shared with the account as an outside person."""
+    shared = select(event_co_organiser.c.event_id).where(
+        event_co_organiser.c.organiser_id == organiser.id)
+    workspace_id = organiser.workspace_id
+    in_workspace = Event.workspace_id == workspace_id if workspace_id is not None else false()
+    return or_(in_workspace, Event.id.in_(shared))
 
 
 def visible_event_ids(organiser: Organiser) -> Select:
-    """SQL subquery: ids of the events the organiser may see (owns or co-organises)."""
+    """SQL subquery: ids of the events the account may see (its workspace's and those
+    shared with it)."""
     return select(Event.id).where(event_visible_to(organiser))
 
 
@@ -43,7 +137,8 @@ def events_for(organiser: Organiser) -> list[Event]:
     query = (
         select(Event)
         .where(event_visible_to(organiser))
-        .options(selectinload(Event.activities), selectinload(Event.owner))
+        .options(selectinload(Event.activities), selectinload(Event.owner),
+                 selectinload(Event.workspace))
     )
     return list(db.session.scalars(query))
 
@@ -75,22 +170,26 @@ def get_activity_for(organiser: Organiser, event_id: int, activity_id: int) -> A
 
 
 def may_open_contact(organiser: Organiser, contact: Contact) -> bool:
-    """Contacts are an organiser's own address book: a co-organiser sees an event's guests
-    on that event's pages, not the owner's contact pages."""
-    return contact.organiser_id == organiser.id
+    """Contacts are the workspace's client book: an outside person sees an event's guests
+    on that event's pages, not the workspace's contact pages."""
+    return contact.workspace_id == organiser.workspace_id
+
+
+def contact_visible_to(organiser: Organiser) -> ColumnElement[bool]:
+    """SQL condition on ``Contact``: a contact of the workspace the account works in."""
+    return Contact.workspace_id == (organiser.workspace_id or 0)
 
 
 def company_visible_to(organiser: Organiser) -> ColumnElement[bool]:
-    """SQL condition on ``Company``: companies, like contacts, are the organiser's own."""
-    return Company.organiser_id == organiser.id
+    """SQL condition on ``Company``: companies, like contacts, are the workspace's."""
+    return Company.workspace_id == (organiser.workspace_id or 0)
 
 
 def contacts_for(organiser: Organiser, search: str = "", company_id: int | None = None,
                  tag: str = "") -> list[Contact]:
     """The organiser's contacts, filtered, with company and tags loaded, by name."""
     query = (
-        select(Contact).where(Contact.organiser_id == organiser.id,
-                              Contact.erased_at.is_(None))
+        select(Contact).where(contact_visible_to(organiser), Contact.erased_at.is_(None))
         .outerjoin(Contact.company)
         .options(contains_eager(Contact.company), subqueryload(Contact.tags))
         .order_by(func.lower(Contact.name), Contact.id)

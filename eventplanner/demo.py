@@ -95,8 +95,8 @@ def load_demo_data(today: date | None = None) -> DemoSummary:
 
 def _demo_event(organiser: Organiser) -> Event | None:
     return db.session.scalar(
-        select(Event).where(Event.owner_id == organiser.id, Event.title == DEMO_EVENT_TITLE)
-    )
+        select(Event).where(Event.workspace_id == organiser.workspace_id,
+                            Event.title == DEMO_EVENT_TITLE))
 
 
 def _create_demo_event(organiser: Organiser, day: date) -> Event:
@@ -167,7 +167,7 @@ DEMO_ANSWERS = {
 def _invite_demo_guests(event: Event, organiser: Organiser) -> int:
     """Invite every demo contact (one plus-one each) and let three of them answer."""
     contact_ids = list(db.session.scalars(
-        select(Contact.id).where(Contact.organiser_id == organiser.id)))
+        select(Contact.id).where(Contact.workspace_id == organiser.workspace_id)))
     now = utcnow()
     report = invite_contacts(event, organiser, contact_ids, 1, send=True, now=now)
     race, dinner = event.activities
@@ -230,9 +230,9 @@ DEMO_NOTES = (
 def _past_editions(event: Event, organiser: Organiser) -> int:
     """The Stoltzen series: this event and the two before it, with results published."""
     series = db.session.scalar(select(EventSeries).where(
-        EventSeries.organiser_id == organiser.id, EventSeries.name == "Stoltzen"))
+        EventSeries.workspace_id == organiser.workspace_id, EventSeries.name == "Stoltzen"))
     if series is None:
-        series = EventSeries(organiser_id=organiser.id, name="Stoltzen")
+        series = EventSeries(workspace_id=organiser.workspace_id, name="Stoltzen")
         db.session.add(series)
         db.session.flush()
     event.series = series
@@ -241,7 +241,7 @@ def _past_editions(event: Event, organiser: Organiser) -> int:
     for years_back, column in ((2, 0), (1, 1)):
         year = race_day.year - years_back
         title = f"{DEMO_EVENT_TITLE} {year}"
-        if db.session.scalar(select(Event.id).where(Event.owner_id == organiser.id,
+        if db.session.scalar(select(Event.id).where(Event.workspace_id == organiser.workspace_id,
                                                     Event.title == title)):
             continue
         _create_past_edition(organiser, series, title, next_autumn_friday(date(year, 1, 1)),
@@ -265,7 +265,7 @@ def _create_past_edition(organiser: Organiser, series: EventSeries, title: str, 
         name="Dinner", kind=ActivityKind.STANDARD, starts_at=start + timedelta(hours=3),
         ends_at=start + timedelta(hours=7), place_name="Sjøboden, Bryggen"))
     contacts = db.session.scalars(select(Contact).where(
-        Contact.organiser_id == organiser.id, Contact.email.in_(DEMO_RESULTS))).all()
+        Contact.workspace_id == organiser.workspace_id, Contact.email.in_(DEMO_RESULTS))).all()
     now = utcnow()
     report = invite_contacts(past, organiser, [c.id for c in contacts], 0, send=False,
                              now=now)
@@ -298,10 +298,10 @@ def _add_demo_notes(organiser: Organiser, today: date) -> int:
     for subject, days_ago, text in DEMO_NOTES:
         if "@" in subject:
             about = {"contact": db.session.scalar(select(Contact).where(
-                Contact.organiser_id == organiser.id, Contact.email == subject))}
+                Contact.workspace_id == organiser.workspace_id, Contact.email == subject))}
         else:
             about = {"company": db.session.scalar(select(Company).where(
-                Company.organiser_id == organiser.id, Company.name == subject))}
+                Company.workspace_id == organiser.workspace_id, Company.name == subject))}
         if None in about.values() or any(
                 note.text == text for note in notes_about(**about)):
             continue
@@ -321,15 +321,16 @@ def _create_demo_contacts(organiser: Organiser) -> int:
     added = 0
     for company_name, people in DEMO_COMPANIES.items():
         company = db.session.scalar(select(Company).where(
-            Company.organiser_id == organiser.id, Company.name == company_name))
+            Company.workspace_id == organiser.workspace_id, Company.name == company_name))
         if company is None:
-            company = Company(organiser_id=organiser.id, name=company_name)
+            company = Company(workspace_id=organiser.workspace_id, name=company_name)
             db.session.add(company)
         for name, email, language, diet in people:
             exists = db.session.scalar(select(Contact.id).where(
-                Contact.organiser_id == organiser.id, Contact.email == email))
+                Contact.workspace_id == organiser.workspace_id, Contact.email == email))
             if exists is None:
-                db.session.add(Contact(organiser_id=organiser.id, company=company, name=name,
-                                       email=email, language=language, dietary_notes=diet))
+                db.session.add(Contact(workspace_id=organiser.workspace_id, company=company,
+                                       name=name, email=email, language=language,
+                                       dietary_notes=diet))
                 added += 1
     return added

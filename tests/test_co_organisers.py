@@ -18,7 +18,7 @@ def test_owner_adds_a_co_organiser_who_can_then_manage_the_event(
 
     dashboard = colleague_browser.get("/").get_data(as_text=True)
     assert "Christmas meeting" in dashboard
-    assert "Co-organised with Ingrid Haugen" in dashboard
+    assert "Shared with you by Ingrid Haugen" in dashboard
     assert colleague_browser.get(f"/events/{event.id}").status_code == 200
     response = colleague_browser.submit(f"/events/{event.id}/edit", {
         "title": "Christmas meeting 2027", "timezone": "Europe/Oslo",

@@ -88,10 +88,11 @@ def test_an_event_of_another_organiser_is_not_found(app_ctx, make_organiser):
         get_event_for(make_organiser(), event.id)
 
 
-def test_the_owner_cannot_be_added_as_co_organiser(app_ctx, make_organiser):
+def test_a_member_of_the_team_is_not_added_as_an_outside_person(app_ctx, make_organiser):
     owner = make_organiser(email="owner@example.com")
     event = services.create_event(owner, details())
-    services.add_co_organiser(event, owner, "owner@example.com")
+    with pytest.raises(services.AlreadyInTheTeam):
+        services.add_co_organiser(event, owner, "owner@example.com")
     assert event.co_organisers == []
 
 

@@ -27,7 +27,7 @@ def organiser(app_ctx, make_organiser):
 
 @pytest.fixture
 def series(organiser):
-    series = EventSeries(organiser_id=organiser.id, name="Stoltzen")
+    series = EventSeries(workspace_id=organiser.workspace_id, name="Stoltzen")
     db.session.add(series)
     db.session.flush()
     return series

@@ -37,7 +37,7 @@ INFRASTRUCTURE = {
 #: Bottom to top; a package imports only those of lower layers.
 DOMAIN_LAYERS = [
     {"auth"},  # organisers' accounts and logins
-    {"uploads"},
+    {"audit", "uploads"},
     {"events", "contacts"},
     {"access"},
     {"calendar"},
@@ -49,7 +49,7 @@ DOMAIN_LAYERS = [
 ]
 
 WEB_MODULE_NAMES = {"views", "forms", "relationship_views"}
-WEB_PACKAGES = {"rsvp", "cli", "demo", "error_pages"}
+WEB_PACKAGES = {"rsvp", "cli", "demo", "error_pages", "permissions"}
 
 def component(module: str) -> str:
     """``eventplanner.events.services`` -> ``events``; the app factory is ``(app)``."""

@@ -36,7 +36,7 @@ def queue_invitations(app, make_organiser, make_event, make_activity, make_conta
     make_activity(event)
     with app.app_context():
         for number in range(count):
-            db.session.add(Contact(organiser_id=owner.id, name=f"Guest {number}",
+            db.session.add(Contact(workspace_id=owner.workspace_id, name=f"Guest {number}",
                                    email=f"guest{number}@client.example"))
         db.session.commit()
         ids = list(db.session.scalars(select(Contact.id)))

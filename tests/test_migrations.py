@@ -22,11 +22,14 @@ def test_the_check_constraints_exist_in_the_database(app_ctx):
         "INSERT INTO organiser (name, email, password_hash, language, created_at) "
         "VALUES ('A', 'a@example.com', 'x', 'en', CURRENT_TIMESTAMP)"))
     db.session.execute(text(
-        "INSERT INTO event (owner_id, title, description, timezone, status, default_language, "
-        "host_name, host_email, host_phone, results_show_names, feedback_question, "
-        "feedback_question_is_rating, check_in_used, created_at, updated_at) VALUES (1, 'E', '', "
-        "'UTC', 'draft', 'en', '', '', '', TRUE, '', FALSE, FALSE, CURRENT_TIMESTAMP, "
-        "CURRENT_TIMESTAMP)"))
+        "INSERT INTO workspace (name, requires_two_factor, created_at) "
+        "VALUES ('A', FALSE, CURRENT_TIMESTAMP)"))
+    db.session.execute(text(
+        "INSERT INTO event (workspace_id, owner_id, title, description, timezone, status, "
+        "default_language, host_name, host_email, host_phone, results_show_names, "
+        "feedback_question, feedback_question_is_rating, check_in_used, created_at, "
+        "updated_at) VALUES (1, 1, 'E', '', 'UTC', 'draft', 'en', '', '', '', TRUE, '', FALSE, "
+        "FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
     with pytest.raises(IntegrityError):
         db.session.execute(text(
             "INSERT INTO activity (event_id, name, kind, starts_at, ends_at, place_name, "

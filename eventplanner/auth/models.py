@@ -1,14 +1,69 @@
-"""Organisers: the people who log in and run events, and their logins."""
+"""Organisers (the people who log in), their logins, and the workspaces they work in.
+
+A workspace is a company's events team: it owns the contacts, companies, series, events and
+notes, and its members each have a role in it. An account may belong to several workspaces
+(an agency working for several companies) and works in one at a time.
+"""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, UniqueConstraint, inspect, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventplanner.extensions import UTCDateTime, db, utcnow
+from eventplanner.extensions import UTCDateTime, db, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    """A member's role in a workspace, from the most to the least it allows."""
+
+    #: Everything, including who owns the workspace.
+    OWNER = "owner"
+    #: Members, settings, erasure, the audit trail, and all an organiser does.
+    ADMIN = "admin"
+    #: Events, contacts, invitations, results and feedback.
+    ORGANISER = "organiser"
+    #: Reads everything, changes nothing (the sales team before a client meeting).
+    VIEWER = "viewer"
+
+
+class Workspace(db.Model):
+    """A company's events team: the owner of its client book and its events."""
+
+    __tablename__ = "workspace"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: Members must sign in with two factors to work here (the owner's choice).
+    requires_two_factor: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Workspace {self.id} {self.name!r}>"
+
+
+class Membership(db.Model):
+    """An account's place in a workspace, with its role."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("workspace_id", "organiser_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    organiser_id: Mapped[int] = mapped_column(
+        ForeignKey("organiser.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "member_role"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    workspace: Mapped[Workspace] = relationship(lazy="joined")
+    organiser: Mapped[Organiser] = relationship(back_populates="memberships")
+
+    def __repr__(self) -> str:
+        return f"<Membership {self.organiser_id} in {self.workspace_id} as {self.role}>"
 
 
 class Organiser(UserMixin, db.Model):
@@ -35,9 +90,38 @@ class Organiser(UserMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]
 
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organiser", order_by="Membership.id")
+
     #: The token of the login this object was loaded through (``auth.services``), never
     #: stored: what Flask-Login writes into the session and "keep me logged in" cookies.
     login_token = None
+
+    #: The membership of the workspace this account works in now (see ``membership``).
+    _membership = None
+
+    @property
+    def membership(self) -> Membership | None:
+        """The membership of the workspace the account works in now: the one its login
+        chose (``work_in``), else its first; None for an account in no workspace."""
+        chosen = self._membership
+        if chosen is not None and inspect(chosen).detached:
+            chosen = self._membership = db.session.get(Membership, inspect(chosen).identity)
+        if chosen is None or chosen.organiser_id != self.id:
+            self._membership = db.session.scalar(
+                select(Membership).where(Membership.organiser_id == self.id)
+                .order_by(Membership.id).limit(1))
+        return self._membership
+
+    def work_in(self, membership: Membership | None) -> None:
+        """Work in ``membership``'s workspace from now on (for this loaded object)."""
+        self._membership = membership
+
+    @property
+    def workspace_id(self) -> int | None:
+        """The id of the workspace the account works in now, or None."""
+        membership = self.membership
+        return membership.workspace_id if membership is not None else None
 
     def get_id(self) -> str:
         """Flask-Login's "alternative id": the login's token, not the account's id, so that
@@ -94,3 +178,33 @@ class RecoveryCode(db.Model):
                                               index=True)
     code_digest: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JoinInvitation(db.Model):
+    """An admin's invitation to join a workspace, by email: a single-use link (only its
+    digest is kept) that expires, and can be revoked while pending."""
+
+    __tablename__ = "join_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    #: Stored lower-cased.
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "join_role"))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organiser.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    workspace: Mapped[Workspace] = relationship()
+    invited_by: Mapped[Organiser | None] = relationship()
+
+    def is_pending(self, now: datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+
+    def __repr__(self) -> str:
+        return f"<JoinInvitation {self.id} {self.email} to {self.workspace_id}>"

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from eventplanner.auth.models import AccountToken, Login, Organiser
+from eventplanner.auth.models import AccountToken, Login, Membership, Organiser, Role, Workspace
 from eventplanner.errors import InvalidInput, InvalidState, NotFound
 from eventplanner.extensions import db, utcnow
 from eventplanner.tokens import looks_like_token, token_digest
@@ -35,10 +35,12 @@ def find_organiser_by_email(address: str) -> Organiser | None:
 
 
 def register_organiser(name: str, email: str, password: str, language: str = "en", *,
-                       verified: bool = True) -> Organiser:
+                       verified: bool = True, own_workspace: bool = True) -> Organiser:
     """Create an organiser account; raises ``EmailTaken`` if the address has one.
     ``verified``: whether the address counts as confirmed (an account made by the public
-    registration page is not, until its owner follows the link of ``sign_up``)."""
+    registration page is not, until its owner follows the link of ``sign_up``).
+    ``own_workspace``: whether the account starts a workspace of its own, which it owns
+    (not for an account made by accepting an invitation to join a team)."""
     if find_organiser_by_email(email) is not None:
         raise EmailTaken()
     organiser = Organiser(
@@ -50,7 +52,19 @@ def register_organiser(name: str, email: str, password: str, language: str = "en
     )
     db.session.add(organiser)
     db.session.flush()
+    if own_workspace:
+        start_workspace(organiser, organiser.name)
     return organiser
+
+
+def start_workspace(organiser: Organiser, name: str) -> Membership:
+    """A new workspace named ``name``, owned by ``organiser``, who works in it from now."""
+    workspace = Workspace(name=name.strip()[:120])
+    membership = Membership(workspace=workspace, organiser=organiser, role=Role.OWNER)
+    db.session.add(membership)
+    db.session.flush()
+    organiser.work_in(membership)
+    return membership
 
 
 # --- registration and single-use links ----------------------------------------------------
@@ -227,16 +241,22 @@ def start_login(organiser: Organiser, user_agent: str = "") -> None:
     organiser.login_token = token
 
 
-def organiser_logged_in_with(token: str) -> Organiser | None:
-    """The organiser whose login carries ``token``, or None if it ended or expired."""
+def organiser_logged_in_with(token: str, workspace_id: int | None = None) -> Organiser | None:
+    """The organiser whose login carries ``token``, or None if it ended or expired, working
+    in workspace ``workspace_id`` if they are still a member of it (else in their first)."""
     if not looks_like_token(token):
         return None  # also a cookie from before logins were kept (it held the account id)
-    organiser = db.session.scalar(
-        select(Organiser).join(Login, Login.organiser_id == Organiser.id)
+    row = db.session.execute(
+        select(Organiser, Membership).join(Login, Login.organiser_id == Organiser.id)
+        .outerjoin(Membership, (Membership.organiser_id == Organiser.id)
+                   & (Membership.workspace_id == (workspace_id or 0)))
         .where(Login.token_digest == token_digest(token),
-               Login.started_at >= _oldest_valid_start()))
-    if organiser is not None:
-        organiser.login_token = token
+               Login.started_at >= _oldest_valid_start())).first()
+    if row is None:
+        return None
+    organiser, membership = row
+    organiser.login_token = token
+    organiser.work_in(membership)
     return organiser
 
 

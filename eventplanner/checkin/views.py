@@ -10,14 +10,14 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.access import get_event_for
-from eventplanner.auth.login import organisers_only
+from eventplanner.access import Action, get_event_for
 from eventplanner.checkin import services
 from eventplanner.error_pages import status_for
 from eventplanner.errors import DomainError, NotFound
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.permissions import organisers_only, requires
 from eventplanner.security import private_link_pages
 from eventplanner.transactions import commit_or_flash
 
@@ -115,6 +115,7 @@ def _scan(event: Event, activity_id: int):
 # --- the organiser's routes -------------------------------------------------------------
 
 @bp.route("/")
+@requires(Action.READ)
 def parts(event_id: int):
     event = _organiser_event(event_id)
     return _parts_page(event, helpers=services.helpers_of(event), link=services.helper_link,
@@ -122,22 +123,26 @@ def parts(event_id: int):
 
 
 @bp.route("/<int:activity_id>")
+@requires(Action.READ)
 def door_page(event_id: int, activity_id: int):
     event = _organiser_event(event_id)
     return _door_page(event, _part(event, activity_id))
 
 
 @bp.route("/<int:activity_id>/guests/<int:invitation_id>", methods=["POST"])
+@requires(Action.ORGANISE)
 def mark(event_id: int, activity_id: int, invitation_id: int):
     return _mark(_organiser_event(event_id), activity_id, invitation_id)
 
 
 @bp.route("/<int:activity_id>/code", methods=["POST"])
+@requires(Action.ORGANISE)
 def scan(event_id: int, activity_id: int):
     return _scan(_organiser_event(event_id), activity_id)
 
 
 @bp.route("/helpers", methods=["POST"])
+@requires(Action.ORGANISE)
 def add_helper(event_id: int):
     event = _organiser_event(event_id)
     if ConfirmForm().validate_on_submit() and commit_or_flash(
@@ -147,6 +152,7 @@ def add_helper(event_id: int):
 
 
 @bp.route("/helpers/<int:helper_id>/revoke", methods=["POST"])
+@requires(Action.ORGANISE)
 def revoke_helper(event_id: int, helper_id: int):
     event = _organiser_event(event_id)
     helper = services.get_helper_of(event, helper_id)

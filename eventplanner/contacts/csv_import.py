@@ -127,7 +127,7 @@ def preview_import(organiser: Organiser, data: bytes) -> ImportPreview:
     """Check every row against the file and the organiser's contacts; write nothing."""
     _, rows = read_rows(decode_csv(data))
     existing = set(db.session.scalars(
-        select(Contact.email).where(Contact.organiser_id == organiser.id)))
+        select(Contact.email).where(Contact.workspace_id == organiser.workspace_id)))
     seen: dict[str, int] = {}
     preview = []
     for line, row in rows:
@@ -175,16 +175,16 @@ def apply_import(organiser: Organiser, preview: ImportPreview) -> tuple[int, int
 
     For an update, an empty cell keeps what the contact had; tags are added, not replaced.
     """
-    directory = Directory(organiser)
+    directory = Directory(organiser.workspace_id or 0)
     known = {c.email: c for c in db.session.scalars(
-        select(Contact).where(Contact.organiser_id == organiser.id)
+        select(Contact).where(Contact.workspace_id == organiser.workspace_id)
         .options(selectinload(Contact.company), selectinload(Contact.tags)))}
     added = updated = 0
     for row in preview.importable:
         details = row.details
         contact = known.get(details.email)
         if contact is None:
-            contact = Contact(organiser_id=organiser.id)
+            contact = Contact(workspace_id=organiser.workspace_id)
             apply_contact_details(contact, details, directory)
             db.session.add(contact)
             added += 1

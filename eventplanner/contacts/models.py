@@ -1,4 +1,4 @@
-"""Client companies and the people in them, kept by an organiser across events."""
+"""Client companies and the people in them, kept by a workspace (the team) across events."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventplanner.auth.models import Organiser
 from eventplanner.extensions import UTCDateTime, db, utcnow
 
 LANGUAGE_CODES = ("en", "nb", "da", "de")
@@ -14,13 +15,18 @@ LANGUAGE_CODES = ("en", "nb", "da", "de")
 
 class Company(db.Model):
     __tablename__ = "company"
-    __table_args__ = (UniqueConstraint("organiser_id", "name"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The team member who looks after this client ("our person"), or None.
+    account_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
+
+    account_manager: Mapped[Organiser | None] = relationship()
 
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="company", order_by="Contact.name"
@@ -42,10 +48,10 @@ class Tag(db.Model):
     """A label an organiser puts on contacts ("vip", "runner"), to invite them together."""
 
     __tablename__ = "tag"
-    __table_args__ = (UniqueConstraint("organiser_id", "name"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     #: Stored lower-case, without surrounding spaces.
     name: Mapped[str] = mapped_column(String(60))
 
@@ -55,15 +61,15 @@ class Tag(db.Model):
 
 class Contact(db.Model):
     __tablename__ = "contact"
-    __table_args__ = (UniqueConstraint("organiser_id", "email"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     company_id: Mapped[int | None] = mapped_column(
         ForeignKey("company.id", ondelete="SET NULL"), index=True
     )
     name: Mapped[str] = mapped_column(String(120))
-    #: Stored lower-cased: unique per organiser whatever the spelling.
+    #: Stored lower-cased: unique per workspace whatever the spelling.
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(40), default="")
     #: The guest's language (en, nb, da, de); empty means the event's default.
@@ -76,6 +82,11 @@ class Contact(db.Model):
     erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Personal data removed; the row stays so counts and scores keep adding up.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The team member who looks after this person ("our person"), or None.
+    account_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
+
+    account_manager: Mapped[Organiser | None] = relationship()
 
     company: Mapped[Company | None] = relationship(back_populates="contacts")
     tags: Mapped[list[Tag]] = relationship(secondary=contact_tag, order_by=Tag.name)

@@ -36,39 +36,34 @@ def parse_tags(text: str) -> tuple[str, ...]:
                          if part.strip()}))
 
 
-
-
-
-
 def tags_for(organiser: Organiser) -> list[Tag]:
+    """The tags of the workspace the organiser works in, by name."""
+    return _tags_of(organiser.workspace_id or 0)
+
+
+def _tags_of(workspace_id: int) -> list[Tag]:
     return list(db.session.scalars(
-        select(Tag).where(Tag.organiser_id == organiser.id).order_by(Tag.name)))
-
-
-
-
-
-
+        select(Tag).where(Tag.workspace_id == workspace_id).order_by(Tag.name)))
 
 
 class Directory:
-    """Finds or makes an organiser's companies and tags by name, remembering what it saw.
+    """Finds or makes a workspace's companies and tags by name, remembering what it saw.
 
     One instance serves a whole import, so 5,000 rows cost a few queries, not 10,000.
     """
 
-    def __init__(self, organiser: Organiser) -> None:
-        self.organiser = organiser
+    def __init__(self, workspace_id: int) -> None:
+        self.workspace_id = workspace_id
         self.companies = {c.name.lower(): c for c in db.session.scalars(
-            select(Company).where(Company.organiser_id == organiser.id))}
-        self.tags = {t.name: t for t in tags_for(organiser)}
+            select(Company).where(Company.workspace_id == workspace_id))}
+        self.tags = {t.name: t for t in _tags_of(workspace_id)}
 
     def company(self, name: str) -> Company | None:
         name = " ".join(name.split())[:200]
         if not name:
             return None
         if name.lower() not in self.companies:
-            company = Company(organiser_id=self.organiser.id, name=name)
+            company = Company(workspace_id=self.workspace_id, name=name)
             db.session.add(company)
             self.companies[name.lower()] = company
         return self.companies[name.lower()]
@@ -76,14 +71,15 @@ class Directory:
     def tag_list(self, names: tuple[str, ...]) -> list[Tag]:
         for name in names:
             if name not in self.tags:
-                tag = Tag(organiser_id=self.organiser.id, name=name)
+                tag = Tag(workspace_id=self.workspace_id, name=name)
                 db.session.add(tag)
                 self.tags[name] = tag
         return [self.tags[name] for name in names]
 
 
-def email_taken(organiser: Organiser, email: str, except_id: int | None = None) -> bool:
-    query = select(Contact.id).where(Contact.organiser_id == organiser.id,
+def email_taken(workspace_id: int, email: str, except_id: int | None = None) -> bool:
+    """Whether a contact of the workspace has this address (other than ``except_id``)."""
+    query = select(Contact.id).where(Contact.workspace_id == workspace_id,
                                      Contact.email == normalise_email(email))
     if except_id is not None:
         query = query.where(Contact.id != except_id)
@@ -92,20 +88,20 @@ def email_taken(organiser: Organiser, email: str, except_id: int | None = None) 
 
 def create_contact(organiser: Organiser, details: ContactDetails,
                    directory: Directory | None = None) -> Contact:
-    if email_taken(organiser, details.email):
+    workspace_id = organiser.workspace_id or 0
+    if email_taken(workspace_id, details.email):
         raise EmailInUse()
-    contact = Contact(organiser_id=organiser.id)
-    apply_contact_details(contact, details, directory or Directory(organiser))
+    contact = Contact(workspace_id=workspace_id)
+    apply_contact_details(contact, details, directory or Directory(workspace_id))
     db.session.add(contact)
     db.session.flush()
     return contact
 
 
 def update_contact(contact: Contact, details: ContactDetails) -> Contact:
-    organiser = db.session.get(Organiser, contact.organiser_id)
-    if email_taken(organiser, details.email, except_id=contact.id):
+    if email_taken(contact.workspace_id, details.email, except_id=contact.id):
         raise EmailInUse()
-    apply_contact_details(contact, details, Directory(organiser))
+    apply_contact_details(contact, details, Directory(contact.workspace_id))
     db.session.flush()
     return contact
 
@@ -131,4 +127,4 @@ def delete_contact(contact: Contact) -> None:
 def contact_ids_with_tag(organiser: Organiser, tag_name: str) -> list[int]:
     return list(db.session.scalars(
         select(contact_tag.c.contact_id).join(Tag, Tag.id == contact_tag.c.tag_id)
-        .where(Tag.organiser_id == organiser.id, Tag.name == tag_name.strip().lower())))
+        .where(Tag.workspace_id == organiser.workspace_id, Tag.name == tag_name.strip().lower())))

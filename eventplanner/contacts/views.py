@@ -6,14 +6,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.access import companies_for, contacts_for, get_contact_for
-from eventplanner.auth.login import organisers_only
+from eventplanner.access import Action, companies_for, contacts_for, get_contact_for
 from eventplanner.contacts import csv_import, services
 from eventplanner.contacts.forms import ContactForm, ImportUploadForm
 from eventplanner.errors import DomainError
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations.waitlist import delete_contact_and_free_places, promotions_message
+from eventplanner.permissions import organisers_only, requires
 from eventplanner.transactions import commit_or_refuse
 from eventplanner.uploads import services as uploads
 from eventplanner.uploads.forms import CheckedUploadForm
@@ -24,6 +24,7 @@ IMPORT_PURPOSE = "contacts"
 
 
 @bp.route("/")
+@requires(Action.READ)
 def list_contacts():
     search = request.args.get("q", "")[:200]
     tag = request.args.get("tag", "")[:60]
@@ -42,6 +43,7 @@ def _save_contact(form, change) -> bool:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def create_contact():
     form = ContactForm()
     if form.validate_on_submit() and _save_contact(
@@ -53,6 +55,7 @@ def create_contact():
 
 
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def edit_contact(contact_id: int):
     contact = get_contact_for(current_user, contact_id)
     form = ContactForm(data={
@@ -69,6 +72,7 @@ def edit_contact(contact_id: int):
 
 
 @bp.route("/<int:contact_id>/delete", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def delete_contact(contact_id: int):
     contact = get_contact_for(current_user, contact_id)
     form = ConfirmForm()
@@ -84,6 +88,7 @@ def delete_contact(contact_id: int):
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def import_contacts():
     """Upload (POST with a file) shows the preview; the file waits on the server."""
     form = ImportUploadForm()
@@ -103,6 +108,7 @@ def import_contacts():
 
 
 @bp.route("/import/confirm", methods=["POST"])
+@requires(Action.ORGANISE)
 def confirm_import():
     """Check the same file again and write its valid rows, all in one transaction."""
     form = CheckedUploadForm()

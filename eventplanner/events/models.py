@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventplanner.auth.models import Organiser
+from eventplanner.auth.models import Organiser, Workspace
 from eventplanner.extensions import UTCDateTime, db, enum_column, utcnow
 
 
@@ -38,10 +38,10 @@ class EventSeries(db.Model):
     """Editions of the same event over the years ("Stoltzen"): their races are one race."""
 
     __tablename__ = "event_series"
-    __table_args__ = (UniqueConstraint("organiser_id", "name"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
 
     def __repr__(self) -> str:
@@ -52,6 +52,10 @@ class Event(db.Model):
     __tablename__ = "event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The team the event belongs to: its members see it, as their roles allow.
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    #: Who created it: the default name and address guests' calendars show as organiser.
     owner_id: Mapped[int] = mapped_column(ForeignKey("organiser.id"), index=True)
     series_id: Mapped[int | None] = mapped_column(
         ForeignKey("event_series.id", ondelete="SET NULL"), index=True)
@@ -90,6 +94,7 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     owner: Mapped[Organiser] = relationship()
+    workspace: Mapped[Workspace] = relationship()
     series: Mapped[EventSeries | None] = relationship()
     co_organisers: Mapped[list[Organiser]] = relationship(
         secondary=event_co_organiser, order_by=Organiser.name
@@ -130,9 +135,6 @@ class Event(db.Model):
     def touch(self) -> None:
         """Note that something guests see has changed (a part, say)."""
         self.updated_at = utcnow()
-
-    def is_owned_by(self, organiser: Organiser) -> bool:
-        return self.owner_id == organiser.id
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title!r}>"

@@ -14,9 +14,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from eventplanner.auth.models import Organiser
+from eventplanner.auth.models import Membership, Organiser
 from eventplanner.auth.services import find_organiser_by_email
-from eventplanner.errors import Forbidden, InvalidState, NotFound
+from eventplanner.errors import InvalidState, NotFound
 from eventplanner.events import signals
 from eventplanner.events.locking import lock_answers
 from eventplanner.events.models import (
@@ -74,6 +74,11 @@ class NoSuchOrganiser(InvalidState):
     default_message = _l("No organiser has an account with that email address.")
 
 
+class AlreadyInTheTeam(InvalidState):
+    default_message = _l("That person is a member of the team already: they see the event "
+                         "as their role allows.")
+
+
 def dashboard_sections(events: list[Event], now: datetime) -> tuple[list[Event], list[Event]]:
     """The organiser's events (``access.events_for``) split into (upcoming, past).
 
@@ -87,8 +92,11 @@ def dashboard_sections(events: list[Event], now: datetime) -> tuple[list[Event],
     return upcoming, past
 
 
-def create_event(owner: Organiser, details: EventDetails) -> Event:
-    event = Event(owner=owner)
+def create_event(owner: Organiser, details: EventDetails, *,
+                 workspace_id: int | None = None) -> Event:
+    """A new event of ``owner``'s current workspace (or of ``workspace_id``), created by
+    them."""
+    event = Event(owner=owner, workspace_id=workspace_id or owner.workspace_id)
     _apply_event_details(event, details)
     db.session.add(event)
     db.session.flush()
@@ -169,25 +177,25 @@ def _apply_event_details(event: Event, details: EventDetails) -> None:
     for name, value in values.items():
         setattr(event, name, _trimmed(value))
     event.rsvp_deadline = _to_utc(deadline, details.timezone) if deadline else None
-    event.series = series_named(event.owner, series_name)
+    event.series = series_named(event.workspace_id, series_name)
 
 
-def series_named(owner: Organiser, name: str) -> EventSeries | None:
-    """The owner's series of that name, made on first use; None for an empty name."""
+def series_named(workspace_id: int, name: str) -> EventSeries | None:
+    """The workspace's series of that name, made on first use; None for an empty name."""
     name = " ".join((name or "").split())[:120]
     if not name:
         return None
     series = db.session.scalar(select(EventSeries).where(
-        EventSeries.organiser_id == owner.id, func.lower(EventSeries.name) == name.lower()))
+        EventSeries.workspace_id == workspace_id, func.lower(EventSeries.name) == name.lower()))
     if series is None:
-        series = EventSeries(organiser_id=owner.id, name=name)
+        series = EventSeries(workspace_id=workspace_id, name=name)
         db.session.add(series)
     return series
 
 
 def series_of(organiser: Organiser) -> list[EventSeries]:
     return list(db.session.scalars(select(EventSeries).where(
-        EventSeries.organiser_id == organiser.id).order_by(EventSeries.name)))
+        EventSeries.workspace_id == organiser.workspace_id).order_by(EventSeries.name)))
 
 
 def event_details_of(event: Event) -> EventDetails:
@@ -299,27 +307,26 @@ def remove_part(activity: Activity, now: datetime) -> None:
     db.session.flush()
 
 
-def require_owner(event: Event, organiser: Organiser) -> None:
-    """Only the owner decides who else organises an event."""
-    if not event.is_owned_by(organiser):
-        raise Forbidden(_l("Only the event's owner can change who organises it."))
-
-
 def add_co_organiser(event: Event, by: Organiser, email: str) -> Organiser:
-    """Give the organiser with this email access to the event. Adding twice changes nothing."""
-    require_owner(event, by)
+    """Share the event with the account that has this email, as an outside person: they
+    may read and organise this event and see nothing else of the workspace. Adding twice
+    changes nothing; a member of the workspace needs no sharing (``AlreadyInTheTeam``)."""
     organiser = find_organiser_by_email(email)
     if organiser is None:
         raise NoSuchOrganiser()
-    if organiser.id != event.owner_id and organiser not in event.co_organisers:
+    if db.session.scalar(select(Membership.id).where(
+            Membership.workspace_id == event.workspace_id,
+            Membership.organiser_id == organiser.id)) is not None:
+        raise AlreadyInTheTeam()
+    if organiser not in event.co_organisers:
         event.co_organisers.append(organiser)
         db.session.flush()
     return organiser
 
 
 def remove_co_organiser(event: Event, by: Organiser, organiser_id: int) -> None:
-    """Take an organiser's access away; ``NotFound`` if they are not a co-organiser."""
-    require_owner(event, by)
+    """Stop sharing the event with an outside person; ``NotFound`` if it is not shared
+    with them."""
     for organiser in event.co_organisers:
         if organiser.id == organiser_id:
             event.co_organisers.remove(organiser)
@@ -351,12 +358,12 @@ def copy_to_next_edition(event: Event, title: str, first_day: date) -> Event:
     first_start = wall_clock(event.activities[0].starts_at, zone_name)
     shift = datetime.combine(first_day, first_start.time()) - first_start
     if event.series is None:
-        event.series = series_named(event.owner, event.title)
+        event.series = series_named(event.workspace_id, event.title)
     details = event_details_of(event)
     copy = create_event(event.owner, EventDetails(**{
         **asdict(details), "title": title, "status": EventStatus.DRAFT,
         "rsvp_deadline": details.rsvp_deadline + shift if details.rsvp_deadline else None,
-        "series_name": event.series.name}))
+        "series_name": event.series.name}), workspace_id=event.workspace_id)
     for activity in event.activities:
         part = activity_details_of(activity)
         add_activity(copy, ActivityDetails(**{

@@ -8,8 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.access import events_for, get_activity_for, get_event_for
-from eventplanner.auth.login import organisers_only
+from eventplanner.access import Action, events_for, get_activity_for, get_event_for
 from eventplanner.calendar.services import NoParts, event_download, feed_link
 from eventplanner.calendar.views import ics_response
 from eventplanner.events import services
@@ -27,6 +26,7 @@ from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations.event_changes import answers_count
 from eventplanner.invitations.inviting import reinvite_guests
 from eventplanner.invitations.waitlist import promotions_message
+from eventplanner.permissions import organisers_only, requires
 from eventplanner.transactions import commit_or_form_error
 
 bp = organisers_only(Blueprint("events", __name__))
@@ -44,6 +44,7 @@ def _form_page(template: str, form, **context):
 
 
 @bp.route("/")
+@requires(Action.READ)
 def dashboard():
     now = utcnow()
     upcoming, past = services.dashboard_sections(events_for(current_user), now)
@@ -55,6 +56,7 @@ def dashboard():
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def create_event():
     form = EventForm()
     event = form.validate_on_submit() and commit_or_form_error(
@@ -66,6 +68,7 @@ def create_event():
 
 
 @bp.route("/events/<int:event_id>")
+@requires(Action.READ)
 def show_event(event_id: int):
     event = get_event_for(current_user, event_id)
     return render_template(
@@ -77,6 +80,7 @@ def show_event(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def edit_event(event_id: int):
     event = get_event_for(current_user, event_id)
     form = EventForm(data=asdict(services.event_details_of(event)) | {
@@ -89,6 +93,7 @@ def edit_event(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/activities/new", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def add_activity(event_id: int):
     event = get_event_for(current_user, event_id)
     form = ActivityForm(zone_name=event.timezone)
@@ -100,6 +105,7 @@ def add_activity(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def edit_activity(event_id: int, activity_id: int):
     activity = get_activity_for(current_user, event_id, activity_id)
     event = activity.event
@@ -115,6 +121,7 @@ def edit_activity(event_id: int, activity_id: int):
 
 
 @bp.route("/events/<int:event_id>/activities/<int:activity_id>/delete", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def remove_activity(event_id: int, activity_id: int):
     """Ask first (GET), then remove the part (POST)."""
     activity = get_activity_for(current_user, event_id, activity_id)
@@ -130,14 +137,14 @@ def remove_activity(event_id: int, activity_id: int):
 
 
 @bp.route("/events/<int:event_id>/co-organisers", methods=["POST"])
+@requires(Action.SHARE)
 def add_co_organiser(event_id: int):
     event = get_event_for(current_user, event_id)
-    services.require_owner(event, current_user)
     form = CoOrganiserForm()
     if form.validate_on_submit():
         try:
             organiser = services.add_co_organiser(event, current_user, form.email.data)
-        except services.NoSuchOrganiser as error:
+        except (services.NoSuchOrganiser, services.AlreadyInTheTeam) as error:
             form.email.errors.append(str(error.message))
         else:
             db.session.commit()
@@ -149,6 +156,7 @@ def add_co_organiser(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/co-organisers/<int:organiser_id>/remove", methods=["POST"])
+@requires(Action.SHARE)
 def remove_co_organiser(event_id: int, organiser_id: int):
     event = get_event_for(current_user, event_id)
     services.remove_co_organiser(event, current_user, organiser_id)
@@ -158,6 +166,7 @@ def remove_co_organiser(event_id: int, organiser_id: int):
 
 
 @bp.route("/events/<int:event_id>/calendar.ics")
+@requires(Action.READ)
 def event_calendar(event_id: int):
     """The whole event as .ics: no attendees, no personal links (calendars get shared)."""
     event = get_event_for(current_user, event_id)
@@ -170,6 +179,7 @@ def event_calendar(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/next-edition", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def next_edition(event_id: int):
     """Copy the event into next year's edition, in the same series."""
     event = get_event_for(current_user, event_id)

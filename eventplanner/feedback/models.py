@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Company, Contact
 from eventplanner.events.models import Activity
 from eventplanner.extensions import UTCDateTime, db, utcnow
@@ -62,8 +63,9 @@ class PartRating(db.Model):
 
 
 class Note(db.Model):
-    """A dated note the organiser keeps about a contact or a company ("has a dog",
-    "gave us chocolate at the Christmas meeting")."""
+    """A dated note the team keeps about a contact or a company ("has a dog", "gave us
+    chocolate at the Christmas meeting"), with its author; a private note is for its author
+    only."""
 
     __tablename__ = "relationship_note"
     __table_args__ = (
@@ -78,6 +80,12 @@ class Note(db.Model):
     noted_on: Mapped[date] = mapped_column(Date)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Who wrote it (None: their account is gone; the note stays with the team).
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
+    #: Shown to its author only.
+    private: Mapped[bool] = mapped_column(default=False)
 
     contact: Mapped[Contact | None] = relationship()
     company: Mapped[Company | None] = relationship()
+    author: Mapped[Organiser | None] = relationship()

@@ -6,18 +6,19 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.access import companies_with_counts, get_company_for, get_contact_for
-from eventplanner.auth.login import organisers_only
+from eventplanner.access import Action, companies_with_counts, get_company_for, get_contact_for
 from eventplanner.extensions import utcnow
 from eventplanner.feedback import relationships
 from eventplanner.feedback.forms import NoteForm
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.permissions import organisers_only, requires
 from eventplanner.transactions import commit_or_flash
 
 bp = organisers_only(Blueprint("relationships", __name__, url_prefix="/contacts"))
 
 
 @bp.route("/<int:contact_id>")
+@requires(Action.READ)
 def contact_page(contact_id: int):
     contact = get_contact_for(current_user, contact_id)
     now = utcnow()
@@ -28,12 +29,14 @@ def contact_page(contact_id: int):
 
 
 @bp.route("/companies/")
+@requires(Action.READ)
 def list_companies():
     return render_template("relationships/companies.html",
                            companies=companies_with_counts(current_user))
 
 
 @bp.route("/companies/<int:company_id>")
+@requires(Action.READ)
 def company_page(company_id: int):
     company = get_company_for(current_user, company_id)
     now = utcnow()
@@ -73,20 +76,24 @@ def _delete_note(subject: dict, page: str, note_id: int):
 
 
 @bp.route("/<int:contact_id>/notes", methods=["POST"])
+@requires(Action.ORGANISE)
 def add_contact_note(contact_id: int):
     return _add_note(*_contact_subject(contact_id))
 
 
 @bp.route("/companies/<int:company_id>/notes", methods=["POST"])
+@requires(Action.ORGANISE)
 def add_company_note(company_id: int):
     return _add_note(*_company_subject(company_id))
 
 
 @bp.route("/<int:contact_id>/notes/<int:note_id>/delete", methods=["POST"])
+@requires(Action.ORGANISE)
 def delete_contact_note(contact_id: int, note_id: int):
     return _delete_note(*_contact_subject(contact_id), note_id)
 
 
 @bp.route("/companies/<int:company_id>/notes/<int:note_id>/delete", methods=["POST"])
+@requires(Action.ORGANISE)
 def delete_company_note(company_id: int, note_id: int):
     return _delete_note(*_company_subject(company_id), note_id)

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from eventplanner.access import get_event_for
-from eventplanner.auth.login import organisers_only
+from eventplanner.access import Action, get_event_for
 from eventplanner.extensions import utcnow
 from eventplanner.feedback import services
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.permissions import organisers_only, requires
 from eventplanner.spreadsheets import csv_bytes, csv_delimiter, csv_download
 from eventplanner.transactions import commit_or_flash
 
@@ -19,6 +19,7 @@ bp = organisers_only(Blueprint("feedback", __name__, url_prefix="/events/<int:ev
 
 
 @bp.route("/feedback")
+@requires(Action.READ)
 def results(event_id: int):
     event = get_event_for(current_user, event_id)
     trend = services.series_feedback_trend(event, current_user)
@@ -31,6 +32,7 @@ def results(event_id: int):
 
 
 @bp.route("/feedback/request", methods=["POST"])
+@requires(Action.ORGANISE)
 def request_feedback(event_id: int):
     """Keep the ticked list; with "ask now", email those on it who were not asked yet."""
     event = get_event_for(current_user, event_id)
@@ -45,6 +47,7 @@ def request_feedback(event_id: int):
 
 
 @bp.route("/feedback.csv")
+@requires(Action.READ)
 def export_feedback(event_id: int):
     event = get_event_for(current_user, event_id)
     rows = services.feedback_rows(event, services.feedback_of_event(event))

@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from eventplanner.access import get_activity_for, get_event_for
-from eventplanner.auth.login import organisers_only
+from eventplanner.access import Action, get_activity_for, get_event_for
 from eventplanner.error_pages import render_error_page
 from eventplanner.errors import DomainError, NotFound
 from eventplanner.events.models import ActivityKind
@@ -21,6 +20,7 @@ from eventplanner.goals.forms import (
     ResultsSheetForm,
     ResultsUploadForm,
 )
+from eventplanner.permissions import organisers_only, requires
 from eventplanner.transactions import commit_or_flash
 from eventplanner.uploads import services as uploads
 from eventplanner.uploads.forms import CheckedUploadForm
@@ -43,6 +43,7 @@ def _refused(form):
 
 
 @bp.route("/parts/<int:activity_id>/results", methods=["GET", "POST"])
+@requires(Action.READ, Action.ORGANISE)
 def results(event_id: int, activity_id: int):
     """Enter results quickly (type a time, Enter, next) and see the ranking and chart."""
     activity = _timed_part(event_id, activity_id)
@@ -79,6 +80,7 @@ def results(event_id: int, activity_id: int):
 
 
 @bp.route("/results/publish", methods=["POST"])
+@requires(Action.ORGANISE)
 def publish(event_id: int):
     event = get_event_for(current_user, event_id)
     form = PublishResultsForm()
@@ -94,6 +96,7 @@ def publish(event_id: int):
 
 
 @bp.route("/results/withdraw", methods=["POST"])
+@requires(Action.ORGANISE)
 def withdraw(event_id: int):
     event = get_event_for(current_user, event_id)
     services.withdraw_results(event)
@@ -103,6 +106,7 @@ def withdraw(event_id: int):
 
 
 @bp.route("/parts/<int:activity_id>/goals")
+@requires(Action.READ)
 def goals(event_id: int, activity_id: int):
     """Everyone's goal for the race, with their history in the series."""
     return _goals_page(_timed_part(event_id, activity_id))
@@ -117,6 +121,7 @@ def _goals_page(activity, status: int = 200):
 
 
 @bp.route("/parts/<int:activity_id>/goals/<int:goal_id>/comment", methods=["POST"])
+@requires(Action.ORGANISE)
 def comment(event_id: int, activity_id: int, goal_id: int):
     activity = _timed_part(event_id, activity_id)
     goal = services.get_goal_of(activity, goal_id)
@@ -132,6 +137,7 @@ def comment(event_id: int, activity_id: int, goal_id: int):
 
 
 @bp.route("/parts/<int:activity_id>/results/email", methods=["POST"])
+@requires(Action.ORGANISE)
 def email_results(event_id: int, activity_id: int):
     activity = _timed_part(event_id, activity_id)
     count = commit_or_flash(lambda: services.email_results(activity, utcnow()))
@@ -147,6 +153,7 @@ def _results_purpose(activity) -> str:
 
 
 @bp.route("/parts/<int:activity_id>/results/import", methods=["POST"])
+@requires(Action.ORGANISE)
 def import_results(event_id: int, activity_id: int):
     """Upload: show every row matched or refused. Nothing is saved yet."""
     activity = _timed_part(event_id, activity_id)
@@ -169,6 +176,7 @@ def import_results(event_id: int, activity_id: int):
 
 
 @bp.route("/parts/<int:activity_id>/results/import/confirm", methods=["POST"])
+@requires(Action.ORGANISE)
 def confirm_results_import(event_id: int, activity_id: int):
     """Read the same file again and save it, only if every row is right."""
     activity = _timed_part(event_id, activity_id)

@@ -80,7 +80,7 @@ def choose_contacts(organiser: Organiser, contact_ids: list[int], company_id: in
     chosen = set(contact_ids or [])
     if company_id:
         chosen |= set(db.session.scalars(select(Contact.id).where(
-            Contact.organiser_id == organiser.id, Contact.company_id == company_id)))
+            Contact.workspace_id == organiser.workspace_id, Contact.company_id == company_id)))
     if tag:
         chosen |= set(contact_ids_with_tag(organiser, tag))
     return sorted(chosen)
@@ -88,10 +88,18 @@ def choose_contacts(organiser: Organiser, contact_ids: list[int], company_id: in
 
 def invite_contacts(event: Event, organiser: Organiser, contact_ids: list[int],
                     plus_ones_allowed: int, *, send: bool, now: datetime) -> InviteReport:
-    """Invite the organiser's contacts; someone invited already is left as they are.
+    """Invite contacts of the workspace the organiser works in; someone invited already is
+    left as they are.
 
     With ``send`` the invitation emails are queued now, which needs a published event.
     """
+    return _invite_from_workspace(event, organiser.workspace_id or 0, contact_ids,
+                                  plus_ones_allowed, send=send, now=now)
+
+
+def _invite_from_workspace(event: Event, workspace_id: int, contact_ids: list[int],
+                           plus_ones_allowed: int, *, send: bool, now: datetime
+                           ) -> InviteReport:
     if event.is_cancelled:
         raise EventCancelled()
     if send and event.status is not EventStatus.PUBLISHED:
@@ -103,7 +111,7 @@ def invite_contacts(event: Event, organiser: Organiser, contact_ids: list[int],
     already = set(db.session.scalars(select(Invitation.contact_id).where(
         Invitation.event_id == event.id, Invitation.contact_id.in_(wanted))))
     contacts = db.session.scalars(
-        select(Contact).where(Contact.organiser_id == organiser.id,
+        select(Contact).where(Contact.workspace_id == workspace_id,
                               Contact.id.in_(wanted - already), Contact.erased_at.is_(None))
         .order_by(Contact.id)).all()
     report = InviteReport(already_invited=len(already))
@@ -191,11 +199,11 @@ def reinvite_guests(previous: Event, edition: Event, now: datetime) -> int:
             select(Invitation).where(Invitation.event_id == previous.id,
                                      Invitation.revoked_at.is_(None))
             .options(joinedload(Invitation.contact))).unique():
-        key = (invitation.contact.organiser_id, invitation.plus_ones_allowed)
+        key = (invitation.contact.workspace_id, invitation.plus_ones_allowed)
         groups.setdefault(key, []).append(invitation.contact_id)
     invited = 0
-    for (organiser_id, plus_ones), contact_ids in groups.items():
-        report = invite_contacts(edition, db.session.get(Organiser, organiser_id), contact_ids,
-                                 plus_ones, send=False, now=now)
+    for (workspace_id, plus_ones), contact_ids in groups.items():
+        report = _invite_from_workspace(edition, workspace_id, contact_ids, plus_ones,
+                                        send=False, now=now)
         invited += len(report.invited)
     return invited

@@ -8,14 +8,14 @@ from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from eventplanner.access import companies_for, contacts_for, get_event_for
-from eventplanner.auth.login import organisers_only
+from eventplanner.access import Action, companies_for, contacts_for, get_event_for
 from eventplanner.contacts.services import tags_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations import inviting, links, overview, reminders
 from eventplanner.invitations.forms import GuestSelectionForm, InviteForm
 from eventplanner.invitations.models import InvitationStage
+from eventplanner.permissions import organisers_only, requires
 from eventplanner.spreadsheets import csv_delimiter, csv_download
 from eventplanner.transactions import commit_or_flash, commit_or_form_error
 
@@ -27,6 +27,7 @@ def _back_to_guests(event_id: int):
 
 
 @bp.route("/guests")
+@requires(Action.READ)
 def guests(event_id: int):
     return _guests_page(get_event_for(current_user, event_id))
 
@@ -51,6 +52,7 @@ def _guests_page(event, status: int = 200):
 
 
 @bp.route("/invite", methods=["GET", "POST"])
+@requires(Action.ORGANISE)
 def invite(event_id: int):
     event = get_event_for(current_user, event_id)
     form = InviteForm()
@@ -80,6 +82,7 @@ def invite(event_id: int):
 
 
 @bp.route("/guests/send", methods=["POST"])
+@requires(Action.ORGANISE)
 def send_unsent(event_id: int):
     event = get_event_for(current_user, event_id)
     count = commit_or_flash(
@@ -91,6 +94,7 @@ def send_unsent(event_id: int):
 
 
 @bp.route("/guests/remind", methods=["POST"])
+@requires(Action.ORGANISE)
 def remind(event_id: int):
     event = get_event_for(current_user, event_id)
     form = GuestSelectionForm()
@@ -106,6 +110,7 @@ def remind(event_id: int):
 
 
 @bp.route("/guests.csv")
+@requires(Action.READ)
 def export_answers(event_id: int):
     event = get_event_for(current_user, event_id)
     body = overview.answers_csv(event, inviting.invitations_of(event),
@@ -114,6 +119,7 @@ def export_answers(event_id: int):
 
 
 @bp.route("/guests/<int:invitation_id>")
+@requires(Action.READ)
 def guest(event_id: int, invitation_id: int):
     event = get_event_for(current_user, event_id)
     invitation = inviting.get_invitation_of(event, invitation_id)
@@ -122,6 +128,7 @@ def guest(event_id: int, invitation_id: int):
 
 
 @bp.route("/guests/<int:invitation_id>/revoke", methods=["POST"])
+@requires(Action.ORGANISE)
 def revoke(event_id: int, invitation_id: int):
     event = get_event_for(current_user, event_id)
     links.revoke_link(inviting.get_invitation_of(event, invitation_id), utcnow())
@@ -133,6 +140,7 @@ def revoke(event_id: int, invitation_id: int):
 
 
 @bp.route("/guests/<int:invitation_id>/reissue", methods=["POST"])
+@requires(Action.ORGANISE)
 def reissue(event_id: int, invitation_id: int):
     event = get_event_for(current_user, event_id)
     links.reissue_link(inviting.get_invitation_of(event, invitation_id))
@@ -144,6 +152,7 @@ def reissue(event_id: int, invitation_id: int):
 
 
 @bp.route("/guests/<int:invitation_id>/resend", methods=["POST"])
+@requires(Action.ORGANISE)
 def resend(event_id: int, invitation_id: int):
     event = get_event_for(current_user, event_id)
     invitation = inviting.get_invitation_of(event, invitation_id)

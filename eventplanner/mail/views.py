@@ -6,12 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.auth.login import organisers_only
+from eventplanner.access import Action
 from eventplanner.extensions import utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.mail import outbox
 from eventplanner.mail.delivery import queue_again
 from eventplanner.mail.models import MessageStatus
+from eventplanner.permissions import organisers_only, requires
 from eventplanner.transactions import commit_or_flash
 
 bp = organisers_only(Blueprint("mail", __name__, url_prefix="/outbox"))
@@ -19,6 +20,7 @@ bp = organisers_only(Blueprint("mail", __name__, url_prefix="/outbox"))
 
 
 @bp.route("/")
+@requires(Action.READ)
 def outbox_page():
     status = request.args.get("status", "")
     wanted = MessageStatus(status) if status in set(MessageStatus) else None
@@ -29,12 +31,14 @@ def outbox_page():
 
 
 @bp.route("/<int:message_id>")
+@requires(Action.READ)
 def show_message(message_id: int):
     message = outbox.get_message_for(current_user, message_id)
     return render_template("mail/message.html", message=message, form=ConfirmForm())
 
 
 @bp.route("/<int:message_id>/retry", methods=["POST"])
+@requires(Action.ORGANISE)
 def retry(message_id: int):
     message = outbox.get_message_for(current_user, message_id)
     if commit_or_flash(lambda: queue_again(message, utcnow())):

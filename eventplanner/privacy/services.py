@@ -200,9 +200,10 @@ def _give_erased_contacts(invitation_ids: list[int], now: datetime) -> None:
     contact), so its answers, scores and times name nobody; the guest's own contact keeps
     their newer events."""
     rows = db.session.execute(
-        select(Invitation.id, Contact.organiser_id, Contact.company_id, Organiser.language)
+        select(Invitation.id, Contact.workspace_id, Contact.company_id, Organiser.language)
         .join(Contact, Contact.id == Invitation.contact_id)
-        .join(Organiser, Organiser.id == Contact.organiser_id)
+        .join(Event, Event.id == Invitation.event_id)
+        .join(Organiser, Organiser.id == Event.owner_id)
         .where(Invitation.id.in_(invitation_ids)).order_by(Invitation.id)).all()
     if not rows:
         return
@@ -212,7 +213,7 @@ def _give_erased_contacts(invitation_ids: list[int], now: datetime) -> None:
             names[language] = str(ERASED_NAME)
     contact_ids = db.session.scalars(
         insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
-        [{"organiser_id": row.organiser_id, "company_id": row.company_id,
+        [{"workspace_id": row.workspace_id, "company_id": row.company_id,
           **_erased_contact(names[row.language], f"erased-invitation-{row.id}@invalid", now)}
          for row in rows]).all()
     db.session.execute(update(Invitation), [

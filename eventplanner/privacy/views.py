@@ -8,10 +8,10 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventplanner.access import get_contact_for
-from eventplanner.auth.login import organisers_only
+from eventplanner.access import Action, get_contact_for
 from eventplanner.extensions import utcnow
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.permissions import organisers_only, requires
 from eventplanner.privacy import services
 from eventplanner.transactions import commit_or_flash
 
@@ -26,12 +26,14 @@ def data_download(data: dict, filename: str) -> Response:
 
 
 @bp.route("/data.json")
+@requires(Action.ORGANISE)
 def export_contact(contact_id: int):
     contact = get_contact_for(current_user, contact_id)
     return data_download(services.contact_data(contact), f"contact-{contact.id}.json")
 
 
 @bp.route("/erase", methods=["GET", "POST"])
+@requires(Action.ERASE)
 def erase_contact(contact_id: int):
     contact = get_contact_for(current_user, contact_id)
     form = ConfirmForm()

@@ -1,0 +1,1 @@
+"""The audit trail: who did what in a workspace, and when."""

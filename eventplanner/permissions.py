@@ -1,0 +1,74 @@
+"""What each organiser page needs, declared on the route and decided by the one policy.
+
+Every view of a blueprint made ``organisers_only`` declares the action it needs with
+``@requires(Action.X)``; before the view runs, ``access.authorize`` decides it from the URL's
+arguments (403 or 404, as the policy says). A view that declares nothing is refused: a new
+route cannot be forgotten open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Blueprint, Flask, current_app, request
+from flask_login import current_user, login_required
+
+from eventplanner.access import Action, authorize, may, may_on_event
+from eventplanner.events.models import Event
+
+#: The session key of the workspace the browser works in (its id).
+WORKSPACE_KEY = "workspace"
+
+View = TypeVar("View", bound=Callable)
+
+
+def requires(action: Action, to_change: Action | None = None) -> Callable[[View], View]:
+    """Declare what a view needs: ``action`` to read it (GET), and ``to_change`` (default
+    ``action``) for a form sent to it. Read by ``organisers_only`` and by the test that
+    walks every route for every role."""
+
+    def declare(view: View) -> View:
+        view.required_actions = (action, to_change or action)  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
+def required_action(endpoint: str, method: str) -> Action | None:
+    """The action a request to ``endpoint`` with ``method`` needs, or None if its view
+    declared nothing."""
+    actions = getattr(current_app.view_functions.get(endpoint), "required_actions", None)
+    if actions is None:
+        return None
+    return actions[0] if method in ("GET", "HEAD") else actions[1]
+
+
+def organisers_only(blueprint: Blueprint) -> Blueprint:
+    """Every page of ``blueprint`` needs a logged-in organiser (others go to the login)
+    whom the policy allows the action the page declares."""
+
+    @blueprint.before_request
+    @login_required
+    def require_permission() -> None:
+        action = required_action(request.endpoint or "", request.method)
+        if action is None:
+            raise LookupError(f"{request.endpoint} declares no action (permissions.requires)")
+        authorize(current_user, action, request.view_args or {})
+        return None
+
+    return blueprint
+
+
+def add_template_helpers(app: Flask) -> None:
+    """``may('organise')`` and ``may_on_event('share', event)`` in templates, so a page
+    offers only what the policy allows its reader (a viewer sees no edit buttons)."""
+
+    def may_in_workspace(action: str) -> bool:
+        return current_user.is_authenticated and may(current_user, Action(action))
+
+    def may_on(action: str, event: Event) -> bool:
+        return current_user.is_authenticated and may_on_event(current_user, Action(action),
+                                                              event)
+
+    app.jinja_env.globals.update(may=may_in_workspace, may_on_event=may_on)
