@@ -1,23 +1,43 @@
-"""Who may see what: every organiser route, walked from the URL map, per viewer.
+"""Who may do what: every organiser route, walked from the URL map, for every kind of viewer.
 
-The owner has a private event (a race with a guest, a goal, a result, feedback, a note, an
-email, a check-in helper and a co-organiser of its own) and this year's edition of the same
-series, which a colleague co-organises. Every organiser route is tried against the private
-event by each viewer, and each pair is its own test, so a failure names both:
+Workspace W (Olivia Owner's team) has a private event (a race with a guest, a goal, a
+result, feedback, an email, a check-in helper, shared with one outside person) and this
+year's edition of the same series (shared with another outside person), a client book
+(contacts, companies, notes) and a pending invitation to join. Every organiser route is
+tried on W's private event and W's address book by each viewer:
 
-- ``owner``: opens every page of it (proof that the addresses are right);
-- ``co-organiser``: the colleague, co-organiser of the owner's other event: 404 everywhere;
-- ``stranger``: an organiser with no part in it: 404 everywhere;
-- ``helper-link``: someone who opened the private event's check-in link: the login page;
-- ``visitor``: nobody logged in: the login page.
+- ``owner``, ``admin``, ``organiser``, ``viewer``: members of W with that role;
+- ``partner``: the outside person the private event is shared with (an account of its own
+  workspace);
+- ``outsider``: the outside person of W's *other* event;
+- ``other-workspace``: the owner of another workspace with data of its own;
+- ``two-hats``: an organiser of W who works in its own other workspace now (an agency);
+- ``anonymous``: nobody logged in; ``helper-link``: someone who opened the private event's
+  check-in link.
 
-New routes are covered without editing this file. The pages a viewer may open (their own
-lists, the colleague's event) must show nothing of the private event. All requests are
-refusals, so the world is built once per backend and checked unchanged after each test.
+The answer each pair must get is not written here: it comes from what the route declares
+(``permissions.requires``, the view's ``required_actions``) and from the policy
+(``access.ROLE_ACTIONS``, ``access.OUTSIDE_ACTIONS``), the way ``access.authorize`` decides:
+on an event's pages the viewer's standing on that event (a member by role, the outside
+person of this event by ``OUTSIDE_ACTIONS``, anyone else 404); elsewhere the role in the
+workspace the viewer works in now first (403), then the object named in the address (404 if
+it is not of that workspace). The account's own pages (``auth.*``, the calendar feed) are
+for every logged-in person, and a login of another account is not found. Anonymous
+visitors are sent to the login page.
+
+Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
+names route and role. New routes (the team pages too) are covered without editing this file.
+
+The matrix: 80 (route, method) pairs x 10 viewers = 800 tests per backend. An allowed GET
+must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
+page), and the world is put back afterwards (the database restored, the client's cookies
+too). Every refusal must change nothing (a fingerprint of the world) and show nothing of
+W's private event and address book; nor may any page of a viewer outside W.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -28,20 +48,53 @@ from sqlalchemy import func, select, text
 
 from config import TestConfig
 from eventplanner import create_app
+from eventplanner.access import OUTSIDE_ACTIONS, ROLE_ACTIONS, Action
+from eventplanner.auth.models import Role
 from eventplanner.extensions import db, utcnow
-from tests.conftest import PASSWORD, FormClient, app_for, empty_database
+from tests.conftest import (
+    PASSWORD,
+    FormClient,
+    app_for,
+    empty_database,
+    restore_database,
+    save_database,
+)
 
+#: Pages anyone may open.
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register", "auth.check_your_email",
                     "auth.forgot_password", "auth.second_factor", "health"}
-#: Guest pages, the calendar feed and account links: the token in the address is the key.
-TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed", "door.", "auth.confirm_address",
-                    "auth.choose_new_password")
-#: Words that exist only in the private event: no page of another viewer may show them.
-PRIVATE_WORDS = ("Private dinner", "47:11", "Private aim", "Private soup", "A private note")
+#: Guest pages, the calendar feed, door helpers' and account links, join links: the token
+#: in the address is the key.
+TOKEN_ENDPOINTS = ("rsvp.", "calendar.feed", "door.", "auth.confirm_address",
+                   "auth.choose_new_password", "joining.")
+#: Pages of the logged-in account itself, whatever workspace it is in (no declared action).
+ACCOUNT_ENDPOINTS = ("auth.", "calendar.", "workspaces.")
+
+#: Words that exist only in W's private event: no page of a viewer who may not see the
+#: event may show them.
+PRIVATE_EVENT_WORDS = ("Private dinner", "47:11", "Private aim", "Private soup")
+#: Words that exist only in W's client book, on no event: no page of anyone outside W may
+#: show them (an outside person sees an event's guests, not the team's notes).
+ADDRESS_BOOK_WORDS = ("Quentin Quiet", "Quiet Holdings", "A private note",
+                      "A company note")
 #: Ids that name something inside an event (a part, a guest...), not the event itself.
 CHILD_IDS = {"activity_id", "invitation_id", "goal_id", "helper_id"}
-#: Ids of things outside any event, which only their organiser opens (a login: ends).
-ADDRESS_BOOK_IDS = {"contact_id", "company_id", "note_id", "login_id"}
+#: Ids of things of an event named without the event (an email in the outbox).
+EVENT_BOUND_IDS = {"message_id"}
+
+MEMBERS = {"owner": Role.OWNER, "admin": Role.ADMIN, "organiser": Role.ORGANISER,
+           "viewer": Role.VIEWER}
+#: Every viewer, and the role it has in the workspace it works in now (None: logged out).
+VIEWERS: dict[str, Role | None] = {
+    **MEMBERS, "partner": Role.OWNER, "outsider": Role.OWNER, "other-workspace": Role.OWNER,
+    "two-hats": Role.OWNER, "anonymous": None, "helper-link": None}
+#: Viewers who may see nothing of W but what is shared with them.
+OUTSIDE_W = ("partner", "outsider", "other-workspace", "two-hats")
+
+ALLOWED, FORBIDDEN, NOT_FOUND, LOGIN = "allowed", 403, 404, "login page"
+#: Where Flask-Login sends a visitor who must log in first (logging out goes to the login
+#: page too, without ``next``).
+LOGIN_PAGE = "/auth/login?next="
 
 
 class Route(NamedTuple):
@@ -50,34 +103,65 @@ class Route(NamedTuple):
     arguments: frozenset[str]
 
 
-def organiser_routes() -> list[Route]:
-    """Every (route, method) that needs a logged-in organiser, from the app's URL map."""
-    app = create_app(TestConfig)
+def the_app() -> Flask:
+    return create_app(TestConfig)
+
+
+def organiser_routes(app: Flask) -> list[Route]:
+    """Every (route, method) that needs a logged-in account, from the app's URL map."""
     return sorted(Route(rule.endpoint, method, frozenset(rule.arguments))
                   for rule in app.url_map.iter_rules()
                   if rule.endpoint not in PUBLIC_ENDPOINTS
-                  and not rule.endpoint.startswith(TOKEN_BLUEPRINTS)
+                  and not rule.endpoint.startswith(TOKEN_ENDPOINTS)
                   for method in rule.methods - {"HEAD", "OPTIONS"})
 
 
-ROUTES = organiser_routes()
+APP = the_app()
+ROUTES = organiser_routes(APP)
 
 
-def url_for_route(app: Flask, route: Route, ids: dict) -> str:
-    rule = next(app.url_map.iter_rules(route.endpoint))
-    return rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+def declared_action(route: Route) -> Action | None:
+    """What the route's view declares it needs for this method (None: an account page)."""
+    actions = getattr(APP.view_functions[route.endpoint], "required_actions", None)
+    if actions is None:
+        return None
+    return actions[0] if route.method == "GET" else actions[1]
+
+
+def expected(viewer: str, route: Route):
+    """What the policy says ``viewer`` gets from ``route`` on W's private event and client
+    book: ALLOWED, FORBIDDEN, NOT_FOUND or LOGIN."""
+    role = VIEWERS[viewer]
+    if role is None:
+        return LOGIN
+    action = declared_action(route)
+    if action is None:  # the account's own pages: a login of another account is not found
+        return ALLOWED if viewer == "owner" or "login_id" not in route.arguments else NOT_FOUND
+    if "event_id" in route.arguments:
+        if viewer in MEMBERS:
+            return ALLOWED if action in ROLE_ACTIONS[MEMBERS[viewer]] else FORBIDDEN
+        if viewer == "partner":
+            return ALLOWED if action in OUTSIDE_ACTIONS else FORBIDDEN
+        return NOT_FOUND
+    if action not in ROLE_ACTIONS[role]:
+        return FORBIDDEN
+    if not route.arguments or viewer in MEMBERS:
+        return ALLOWED
+    if route.arguments == {"workspace_id"} and viewer == "two-hats":
+        return ALLOWED  # a member of W may switch to it
+    if route.arguments <= EVENT_BOUND_IDS and viewer == "partner":
+        return ALLOWED  # an email of the event shared with them
+    return NOT_FOUND
 
 
 def matrix() -> Iterator:
-    """(viewer, route) pairs with what the viewer must get, named ``route-METHOD-viewer``."""
     for route in ROUTES:
-        cases = ["visitor", "helper-link"]
-        if route.arguments:
-            cases += ["stranger", "co-organiser"]
-            if route.method == "GET":
-                cases.append("owner")
-        for viewer in cases:
-            yield pytest.param(viewer, route, id=f"{route.endpoint}-{route.method}-{viewer}")
+        for viewer in VIEWERS:
+            yield pytest.param(viewer, route, expected(viewer, route),
+                               id=f"{route.endpoint}-{route.method}-{viewer}")
+
+
+MATRIX = list(matrix())
 
 
 # --- the world: built once per backend -----------------------------------------------------
@@ -88,11 +172,13 @@ class World(NamedTuple):
     shared: dict
     clients: dict[str, FormClient]
     tokens: dict[str, str]
+    saved: object
 
 
 def build_world(app: Flask) -> tuple[dict, dict]:
-    """The owner's private event and the shared edition; returns the ids of each."""
-    from eventplanner.auth.models import Login
+    """W's private event and the shared edition, W's client book, and another workspace
+    with data of its own; returns the ids of W's things for each of W's two events."""
+    from eventplanner.auth.models import JoinInvitation, Login, Membership, Organiser
     from eventplanner.auth.services import register_organiser, start_login
     from eventplanner.checkin.services import add_helper, helper_token
     from eventplanner.contacts.services import ContactDetails, create_contact
@@ -115,25 +201,41 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     from eventplanner.mail.models import Message
 
     with app.app_context():
-        people = {role: register_organiser(name, f"{role}@example.com", PASSWORD)
-                  for role, name in (("owner", "Olivia Owner"), ("colleague", "Colin Colleague"),
-                                     ("stranger", "Stella Stranger"), ("pia", "Pia Partner"))}
-        client = create_contact(people["owner"], ContactDetails(
+        people: dict[str, Organiser] = {}
+        for viewer, name in (("owner", "Olivia Owner"), ("partner", "Pia Partner"),
+                             ("outsider", "Colin Colleague"),
+                             ("other-workspace", "Stella Stranger"), ("two-hats", "Hal Hats")):
+            people[viewer] = register_organiser(name, f"{viewer}@example.com", PASSWORD)
+        w = people["owner"].membership.workspace_id
+        for viewer in ("admin", "organiser", "viewer"):
+            people[viewer] = register_organiser(f"{viewer.title()} Member",
+                                                f"{viewer}@example.com", PASSWORD,
+                                                own_workspace=False)
+        for viewer, role in (("admin", Role.ADMIN), ("organiser", Role.ORGANISER),
+                             ("viewer", Role.VIEWER), ("two-hats", Role.ORGANISER)):
+            db.session.add(Membership(workspace_id=w, organiser_id=people[viewer].id,
+                                      role=role))
+        db.session.flush()
+
+        owner = people["owner"]
+        client = create_contact(owner, ContactDetails(
             name="Carl Client", email="carl@client.example", company_name="Client AS"))
+        quiet = create_contact(owner, ContactDetails(
+            name="Quentin Quiet", email="quentin@quiet.example", company_name="Quiet Holdings"))
         worlds = {}
         for key, title, start, partner, time in (
-                ("private", "Private dinner", datetime(utcnow().year - 1, 9, 5, 16), "pia",
+                ("private", "Private dinner", datetime(utcnow().year - 1, 9, 5, 16), "partner",
                  "47:11"),
-                ("shared", "Shared race", datetime(utcnow().year + 1, 9, 5, 16), "colleague",
+                ("shared", "Shared race", datetime(utcnow().year + 1, 9, 5, 16), "outsider",
                  "45:00")):
-            event = create_event(people["owner"], EventDetails(
+            event = create_event(owner, EventDetails(
                 title=title, timezone="Europe/Oslo", status=EventStatus.PUBLISHED,
                 series_name="Stoltzen"))
             race = add_activity(event, ActivityDetails(
                 name="Stair race", kind=ActivityKind.TIMED, starts_at=start,
                 ends_at=start + timedelta(hours=1)))
-            add_co_organiser(event, people["owner"], f"{partner}@example.com")
-            [invitation] = invite_contacts(event, people["owner"], [client.id], 0, send=True,
+            add_co_organiser(event, owner, f"{partner}@example.com")
+            [invitation] = invite_contacts(event, owner, [client.id], 0, send=True,
                                            now=utcnow()).invited
             respond_to_invitation(invitation, GuestAnswer({race.id: AnswerStatus.YES}),
                                   utcnow(), changed_by="organiser")
@@ -151,11 +253,31 @@ def build_world(app: Flask) -> tuple[dict, dict]:
                 submit_feedback(invitation, FeedbackAnswer(score=2, do_better="Private soup"),
                                 event.ends_at + timedelta(hours=1))
         note = add_note("A private note", date(2026, 1, 1), contact=client)
-        start_login(people["owner"])  # the owner, logged in on another device
+        company_note = add_note("A company note", date(2026, 1, 2), company=quiet.company)
+        join = JoinInvitation(workspace_id=w, email="newcomer@example.com", role=Role.VIEWER,
+                              token_digest="d" * 64, invited_by_id=owner.id,
+                              expires_at=utcnow() + timedelta(days=7))
+        db.session.add(join)
+
+        # The other workspace: its own client, event and email.
+        stranger = people["other-workspace"]
+        otto = create_contact(stranger, ContactDetails(
+            name="Otto Other", email="otto@other.example", company_name="Other Org"))
+        picnic = create_event(stranger, EventDetails(
+            title="Other picnic", timezone="Europe/Oslo", status=EventStatus.PUBLISHED))
+        add_activity(picnic, ActivityDetails(
+            name="Picnic", kind=ActivityKind.STANDARD,
+            starts_at=datetime(utcnow().year + 1, 6, 1, 12),
+            ends_at=datetime(utcnow().year + 1, 6, 1, 15)))
+        invite_contacts(picnic, stranger, [otto.id], 0, send=True, now=utcnow())
+
+        start_login(owner)  # the owner, logged in on another device
         db.session.commit()
         owners_login = db.session.scalar(select(func.max(Login.id)))
-        address_book = {"contact_id": client.id, "company_id": client.company_id,
-                        "note_id": note.id, "login_id": owners_login}
+        address_book = {"contact_id": client.id, "company_id": quiet.company_id,
+                        "note_id": note.id, "company_note_id": company_note.id,
+                        "login_id": owners_login, "member_id": people["organiser"].id,
+                        "join_id": join.id, "workspace_id": w}
         return {**worlds["private"], **address_book}, {**worlds["shared"], **address_book}
 
 
@@ -164,12 +286,18 @@ def fingerprint(app: Flask) -> list:
     with app.app_context():
         return db.session.execute(text(
             "SELECT (SELECT count(*) FROM event), (SELECT min(title) FROM event), "
-            "(SELECT count(*) FROM activity), "
+            "(SELECT max(title) FROM event), (SELECT count(*) FROM activity), "
+            "(SELECT min(name) FROM activity), "
             "(SELECT count(*) FROM invitation WHERE revoked_at IS NULL), "
             "(SELECT count(*) FROM relationship_note), (SELECT count(*) FROM contact), "
+            "(SELECT min(name) FROM contact), (SELECT count(*) FROM company), "
             "(SELECT count(*) FROM event_co_organiser), (SELECT count(*) FROM message), "
             "(SELECT count(*) FROM check_in_helper WHERE revoked_at IS NULL), "
-            "(SELECT min(organiser_comment) FROM goal)")).one()
+            "(SELECT min(organiser_comment) FROM goal), (SELECT count(*) FROM result), "
+            "(SELECT count(*) FROM membership), (SELECT min(role) FROM membership), "
+            "(SELECT count(*) FROM workspace), (SELECT count(*) FROM login), "
+            "(SELECT count(*) FROM join_invitation WHERE revoked_at IS NULL), "
+            "(SELECT count(*) FROM audit_entry)")).one()
 
 
 def logged_in(app: Flask, email: str) -> FormClient:
@@ -183,79 +311,141 @@ def logged_in(app: Flask, email: str) -> FormClient:
 @pytest.fixture(scope="module")
 def world(backend, tmp_path_factory) -> Iterator[World]:
     """One app and database for the whole module (per backend), left empty afterwards."""
-    import shutil
-
+    folder = tmp_path_factory.mktemp("access")
     if backend.name == "sqlite":
-        copy = tmp_path_factory.mktemp("access") / "access.db"
+        copy = folder / "access.db"
         shutil.copyfile(backend.url, copy)
         app = app_for(f"sqlite:///{copy}")
     else:
         app = app_for(backend.url)
-    private, shared = build_world(app)
-    clients = {role: logged_in(app, f"{email}@example.com") for role, email in (
-        ("owner", "owner"), ("co-organiser", "colleague"), ("stranger", "stranger"))}
     app.test_client_class = FormClient
-    clients["visitor"], clients["helper-link"] = app.test_client(), app.test_client()
+    private, shared = build_world(app)
+    clients = {viewer: logged_in(app, f"{viewer}@example.com")
+               for viewer, role in VIEWERS.items() if role is not None}
+    clients["anonymous"], clients["helper-link"] = app.test_client(), app.test_client()
     assert clients["helper-link"].get(f"/door/{private['helper_token']}/").status_code == 200
-    tokens = {role: client.csrf_token() for role, client in clients.items()}
-    yield World(app, private, shared, clients, tokens)
+    tokens = {viewer: client.csrf_token() for viewer, client in clients.items()}
+    saved = save_database(app, backend, folder / "saved.db")
+    yield World(app, private, shared, clients, tokens, saved)
     empty_database(app, backend)
 
 
 @pytest.fixture
 def untouched(world: World) -> Iterator[None]:
-    """The test's requests leave the world as they found it (checked after each test, so
-    a test that changes something fails alone)."""
+    """The test's refused requests leave the world as they found it (checked after each
+    test, so a test that changes something fails alone)."""
     before = fingerprint(world.app)
     yield
     assert fingerprint(world.app) == before, "a refused request changed something"
 
 
-def attempt(world: World, viewer: str, route: Route, ids: dict):
-    data = {"csrf_token": world.tokens[viewer], "email": "stranger@example.com",
-            "title": "Hijacked", "timezone": "UTC", "name": "Hijacked", "comment": "Hijacked",
-            "text": "Hijacked", "noted_on": "2026-01-01"}
-    return world.clients[viewer].open(url_for_route(world.app, route, ids),
-                                      method=route.method, data=data)
+def url_for_route(app: Flask, route: Route, ids: dict) -> str:
+    rule = next(app.url_map.iter_rules(route.endpoint))
+    missing = set(rule.arguments) - set(ids)
+    assert not missing, f"build_world has no {missing} for {route.endpoint}: add one"
+    values = {name: ids[name] for name in rule.arguments}
+    if "company_id" in values and "note_id" in values:
+        values["note_id"] = ids["company_note_id"]
+    return rule.build(values, append_unknown=False)[1]
+
+
+FORM = {"email": "outsider@example.com", "title": "Hijacked", "timezone": "UTC",
+        "name": "Hijacked", "comment": "Hijacked", "text": "Hijacked", "noted_on": "2026-01-01",
+        "role": "viewer"}
+
+
+def attempt(world: World, viewer: str, route: Route, ids: dict, client=None):
+    client = client or world.clients[viewer]
+    return client.open(url_for_route(world.app, route, ids), method=route.method,
+                       data={"csrf_token": world.tokens[viewer], **FORM})
+
+
+def words_shown(body: str, viewer: str) -> list[str]:
+    """W's private words on a page ``viewer`` may not see them on."""
+    forbidden = ADDRESS_BOOK_WORDS if viewer in OUTSIDE_W else ()
+    if viewer in OUTSIDE_W and viewer != "partner":
+        forbidden += PRIVATE_EVENT_WORDS
+    return [word for word in forbidden if word in body]
+
+
+def allowed_post(world: World, backend, viewer: str, route: Route):
+    """Send an allowed form on a throw-away copy of the world: the database and the
+    client's cookies are put back afterwards."""
+    own = world.clients[viewer]
+    client = world.app.test_client()
+    for name in (world.app.config["SESSION_COOKIE_NAME"], "remember_token"):
+        cookie = own.get_cookie(name)
+        if cookie is not None:
+            client.set_cookie(name, cookie.value)
+    try:
+        return attempt(world, viewer, route, world.private, client)
+    finally:
+        restore_database(world.app, backend, world.saved)
 
 
 # --- the matrix -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("viewer, route", list(matrix()))
-def test_a_route_of_the_owners_private_event_answers_each_viewer_as_it_should(
-        world, untouched, viewer, route):
-    response = attempt(world, viewer, route, world.private)
-    body = response.get_data(as_text=True)
-    if viewer in ("visitor", "helper-link"):
-        assert response.status_code == 302
-        assert response.headers["Location"].startswith("/auth/login")
-    elif viewer == "owner":
-        assert response.status_code == 200
+@pytest.mark.parametrize("viewer, route, answer", MATRIX)
+def test_each_route_answers_each_viewer_as_the_policy_says(
+        world, backend, untouched, viewer, route, answer):
+    if answer == ALLOWED and route.method != "GET":
+        response = allowed_post(world, backend, viewer, route)
     else:
-        assert response.status_code == 404
-        assert "Page not found" in body
-        assert not [word for word in PRIVATE_WORDS if word in body]
-
-
-OWN_PAGES = [pytest.param(viewer, route, id=f"{route.endpoint}-{viewer}")
-             for route in ROUTES if route.method == "GET"
-             and not route.arguments & ADDRESS_BOOK_IDS
-             for viewer in (("co-organiser", "stranger") if not route.arguments
-                            else ("co-organiser",))]
-
-
-@pytest.mark.parametrize("viewer, route", OWN_PAGES)
-def test_the_pages_a_viewer_may_open_show_nothing_of_the_owners_private_event(
-        world, viewer, route):
-    """The colleague's own event (the next edition of the same series, with the same guest)
-    and everyone's own lists: no title, time, aim, comment or note of the private event."""
-    response = attempt(world, viewer, route, world.shared)
-    assert response.status_code == 200
+        response = attempt(world, viewer, route, world.private)
+    status, location = response.status_code, response.headers.get("Location", "")
     body = response.get_data(as_text=True)
-    assert [word for word in PRIVATE_WORDS if word in body] == []
+    if answer == LOGIN:
+        assert status == 302 and location.startswith(LOGIN_PAGE), (status, location)
+    elif answer == ALLOWED and route.method == "GET":
+        assert status == 200, (status, location)
+    elif answer == ALLOWED:
+        assert status not in (401, 403, 404), status
+        assert not location.startswith(LOGIN_PAGE), location
+    else:
+        assert status == answer, (status, location)
+    assert words_shown(body, viewer) == []
 
 
-THROUGH_MY_EVENT = [pytest.param(route, id=f"{route.endpoint}-{route.method}-co-organiser")
+def test_the_matrix_covers_every_route_for_every_viewer():
+    """The docstring's count is the matrix's: (route, method) pairs x viewers."""
+    assert len(MATRIX) == len(ROUTES) * len(VIEWERS)
+    assert f"{len(ROUTES)} (route, method) pairs x {len(VIEWERS)} viewers = {len(MATRIX)} " \
+        "tests" in " ".join(__doc__.split())
+
+
+def test_the_policy_leaves_every_viewer_something_to_do_and_something_refused():
+    """The expected answers are not all alike (an expectation that cannot fail)."""
+    for viewer in VIEWERS:
+        answers = {answer for v, _route, answer in (p.values for p in MATRIX) if v == viewer}
+        if VIEWERS[viewer] is None:
+            assert answers == {LOGIN}
+        elif viewer == "owner":
+            assert answers == {ALLOWED}
+        else:
+            assert ALLOWED in answers and answers & {FORBIDDEN, NOT_FOUND}, viewer
+
+
+def test_every_view_of_an_organisers_only_blueprint_declares_what_it_needs():
+    """``organisers_only`` refuses an undeclared view at run time; this finds it first.
+    And every other view is public, opened by a token, or the account's own."""
+    guarded = {blueprint for blueprint, functions in APP.before_request_funcs.items()
+               if blueprint and any(f.__qualname__.startswith("organisers_only.")
+                                    for f in functions)}
+    assert {"events", "contacts", "invitations", "mail", "goals"} <= guarded
+    for endpoint, view in APP.view_functions.items():
+        blueprint = endpoint.rpartition(".")[0]
+        if blueprint in guarded:
+            actions = getattr(view, "required_actions", None)
+            assert actions is not None, f"{endpoint} declares no action"
+            assert all(isinstance(action, Action) for action in actions), endpoint
+        else:
+            assert endpoint in PUBLIC_ENDPOINTS or endpoint.startswith(
+                TOKEN_ENDPOINTS + ACCOUNT_ENDPOINTS), f"{endpoint}: not organisers_only"
+
+
+# --- through my own event, unknown ids, CSRF -------------------------------------------------
+
+THROUGH_MY_EVENT = [pytest.param(route, id=f"{route.endpoint}-{route.method}-outsider")
                     for route in ROUTES
                     if "event_id" in route.arguments and route.arguments & CHILD_IDS]
 
@@ -263,9 +453,9 @@ THROUGH_MY_EVENT = [pytest.param(route, id=f"{route.endpoint}-{route.method}-co-
 @pytest.mark.parametrize("route", THROUGH_MY_EVENT)
 def test_a_part_guest_or_helper_of_the_private_event_is_not_found_through_my_event(
         world, untouched, route):
-    """The colleague's event id with the private event's part, guest, goal or helper."""
+    """The outsider's event id with the private event's part, guest, goal or helper."""
     ids = {**world.private, "event_id": world.shared["event_id"]}
-    response = attempt(world, "co-organiser", route, ids)
+    response = attempt(world, "outsider", route, ids)
     assert response.status_code == 404, response.status_code
 
 
@@ -273,7 +463,7 @@ def test_a_part_guest_or_helper_of_the_private_event_is_not_found_through_my_eve
                                  "/events/0/activities/1/edit", "/contacts/999999",
                                  "/outbox/999999"])
 def test_unknown_ids_are_not_found(world, url):
-    assert world.clients["stranger"].get(url).status_code == 404
+    assert world.clients["owner"].get(url).status_code == 404
 
 
 def test_every_post_refuses_a_missing_csrf_token(world, untouched):
@@ -291,3 +481,48 @@ def test_every_post_refuses_a_missing_csrf_token(world, untouched):
         checked += 1
     assert checked >= 8
     assert owner.get("/").status_code == 200, "still logged in"
+
+
+# --- stories -------------------------------------------------------------------------------
+
+def test_a_viewer_who_posts_an_organisers_form_is_refused_and_nothing_changes(
+        world, untouched):
+    """The sales team may read the event, not rename it, add a contact or share it."""
+    viewer, event_id = world.clients["viewer"], world.private["event_id"]
+    assert viewer.get(f"/events/{event_id}").status_code == 200
+    for url, form in ((f"/events/{event_id}/edit",
+                       {"title": "Renamed by the viewer", "timezone": "UTC"}),
+                      ("/contacts/new", {"name": "Vera Viewer's", "email": "v@example.com"}),
+                      (f"/events/{event_id}/co-organisers",
+                       {"email": "other-workspace@example.com"}),
+                      (f"/contacts/{world.private['contact_id']}/notes",
+                       {"text": "The viewer's note", "noted_on": "2026-01-01"})):
+        response = viewer.post(url, data={"csrf_token": world.tokens["viewer"], **form})
+        assert response.status_code == 403, url
+    page = world.clients["owner"].get(f"/events/{event_id}").get_data(as_text=True)
+    assert "Private dinner" in page and "Renamed by the viewer" not in page
+
+
+LIST_PAGES = ["/", "/contacts/", "/contacts/companies/", "/outbox/"]
+W_NAMES = (*PRIVATE_EVENT_WORDS, *ADDRESS_BOOK_WORDS, "Carl Client", "Client AS",
+           "Shared race", "Olivia Owner", "carl@client.example")
+
+
+@pytest.mark.parametrize("url", LIST_PAGES)
+@pytest.mark.parametrize("viewer", ["other-workspace", "two-hats"])
+def test_the_lists_of_a_member_of_another_workspace_show_none_of_ws_names(
+        world, viewer, url):
+    response = world.clients[viewer].get(url)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert [name for name in W_NAMES if name in body] == []
+    if viewer == "other-workspace":  # its own data is there: the page is not just empty
+        assert any(name in body for name in ("Otto Other", "Other Org", "Other picnic"))
+
+
+@pytest.mark.parametrize("url", LIST_PAGES)
+def test_the_lists_of_ws_viewer_show_ws_data_and_nothing_of_the_other_workspace(world, url):
+    body = world.clients["viewer"].get(url).get_data(as_text=True)
+    assert not [name for name in ("Otto Other", "Other Org", "Other picnic") if name in body]
+    assert any(name in body for name in ("Private dinner", "Carl Client", "Client AS",
+                                         "Quiet Holdings"))

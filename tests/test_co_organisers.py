@@ -82,3 +82,24 @@ def test_removed_co_organiser_loses_access(app, make_organiser, log_in, make_eve
     assert again.status_code == 404, "no longer a co-organiser: nothing to remove"
     with app.app_context():
         assert db.session.scalar(select(Event.id)) == event.id
+
+
+def test_an_event_is_shared_with_two_outside_people_and_the_second_is_removed(
+        app, make_organiser, log_in, make_event):
+    """Adding a second and removing the last compared accounts loaded as co-organisers,
+    which have no login (a 500 until accounts compared as objects)."""
+    owner = make_organiser()
+    first = make_organiser(email="per@example.com")
+    second = make_organiser(email="kari@example.com")
+    event = make_event(owner=owner)
+    browser = log_in(owner)
+    for email in ("per@example.com", "kari@example.com"):
+        assert browser.submit(f"/events/{event.id}/co-organisers",
+                              {"email": email}).status_code == 302
+    with app.app_context():
+        assert [o.id for o in db.session.get(Event, event.id).co_organisers] == [first.id,
+                                                                                 second.id]
+    assert browser.submit(
+        f"/events/{event.id}/co-organisers/{second.id}/remove").status_code == 302
+    with app.app_context():
+        assert [o.id for o in db.session.get(Event, event.id).co_organisers] == [first.id]

@@ -100,6 +100,13 @@ class Organiser(UserMixin, db.Model):
     #: The membership of the workspace this account works in now (see ``membership``).
     _membership = None
 
+    #: One account is one object in a session (SQLAlchemy's identity map): compared as
+    #: objects, not by ``UserMixin``'s login tokens, which an account loaded as someone's
+    #: co-organiser has none of (``get_id`` raised when a second one was added or removed).
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     @property
     def membership(self) -> Membership | None:
         """The membership of the workspace the account works in now: the one its login
