@@ -95,6 +95,15 @@ def members_of(workspace_id: int) -> list[Membership]:
     return sorted(members, key=lambda m: (order[m.role], m.organiser.name.lower(), m.id))
 
 
+def membership_of(workspace_id: int, member_id: int) -> Membership:
+    """The membership of account ``member_id`` in the workspace; ``NotAMember`` if none."""
+    membership = db.session.scalar(select(Membership).where(
+        Membership.workspace_id == workspace_id, Membership.organiser_id == member_id))
+    if membership is None:
+        raise NotAMember()
+    return membership
+
+
 def pending_invitations(workspace_id: int, now: datetime) -> list[JoinInvitation]:
     """The workspace's invitations that still work, newest first, with who sent them."""
     return list(db.session.scalars(

@@ -67,9 +67,12 @@ def _members_page(invite_form: InviteForm | None = None, status: int = 200):
 
 def _change(change, done: str):
     """Run one service and commit, then back to the members page with ``done``; a refusal
-    is shown on the members page with its status (409 for the last owner...)."""
+    is shown on the members page with its status (409 for the last owner...), except that
+    what is not found is the 404 page."""
     try:
         change()
+    except NotFound:
+        raise
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -121,6 +124,7 @@ def revoke_invitation(join_id: int):
 @bp.route("/members/<int:member_id>/role", methods=["POST"])
 @requires(Action.MANAGE_MEMBERS)
 def change_role(member_id: int):
+    services.membership_of(_workspace().id, member_id)
     form = RoleForm(may_make_owners=may(current_user, Action.OWN))
     if not form.validate_on_submit():
         flash(_("Choose one of the roles offered."), "error")
