@@ -58,10 +58,11 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
 
     from .cli import register_commands
     from .error_pages import register_error_handlers
-    from .permissions import add_template_helpers
+    from .permissions import add_template_helpers, remember_workspace_at_login
 
     register_error_handlers(app)
     add_template_helpers(app)
+    remember_workspace_at_login(app)
     register_commands(app)
     _add_health_check(app)
     return app

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from flask import Blueprint, Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, user_logged_in
 
 from eventplanner.access import Action, authorize, may, may_on_event
 from eventplanner.events.models import Event
@@ -98,6 +98,17 @@ def check_workspace():
                 workspace=membership.workspace.name), "info")
         return redirect(url_for("auth.set_up_two_factor"))
     return None
+
+
+def remember_workspace_at_login(app: Flask) -> None:
+    """A new login notes the workspace it works in (the account's first) in the session,
+    as switching does, so that every request loads it with the account."""
+
+    def note_workspace(sender, user, **extra) -> None:
+        if user.workspace_id is not None:
+            session[WORKSPACE_KEY] = user.workspace_id
+
+    user_logged_in.connect(note_workspace, app, weak=False)
 
 
 def add_template_helpers(app: Flask) -> None:
