@@ -12,6 +12,18 @@ from collections.abc import Mapping
 from flask_babel import lazy_gettext as _l
 
 ACTION_LABELS: Mapping[str, object] = {
+    "event.created": _l("Created the event"),
+    "event.changed": _l("Changed the event"),
+    "event.shared": _l("Shared the event with someone outside the team"),
+    "event.unshared": _l("Stopped sharing the event"),
+    "part.added": _l("Added a part"),
+    "part.changed": _l("Changed a part"),
+    "part.removed": _l("Removed a part"),
+    "results.entered": _l("Entered results"),
+    "results.published": _l("Published the results"),
+    "results.withdrawn": _l("Withdrew the results"),
+    "guests.exported": _l("Downloaded the guest list"),
+    "feedback.exported": _l("Downloaded the feedback"),
     "member.invited": _l("Invited someone to join"),
     "member.invitation_revoked": _l("Withdrew an invitation to join"),
     "member.joined": _l("Joined the workspace"),
