@@ -35,7 +35,7 @@ PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register", "auth.check_your_em
                     "auth.forgot_password", "auth.second_factor", "health"}
 #: Guest pages, the calendar feed and account links: the token in the address is the key.
 TOKEN_BLUEPRINTS = ("rsvp.", "calendar.feed", "door.", "auth.confirm_address",
-                    "auth.choose_new_password")
+                    "auth.choose_new_password", "joining.")
 #: Words that exist only in the private event: no page of another viewer may show them.
 PRIVATE_WORDS = ("Private dinner", "47:11", "Private aim", "Private soup", "A private note")
 #: Ids that name something inside an event (a part, a guest...), not the event itself.
@@ -156,7 +156,21 @@ def build_world(app: Flask) -> tuple[dict, dict]:
         owners_login = db.session.scalar(select(func.max(Login.id)))
         address_book = {"contact_id": client.id, "company_id": client.company_id,
                         "note_id": note.id, "login_id": owners_login}
+        # The owner's team: the workspace, a member (the owner) and a pending invitation.
+        owner = people["owner"]
+        address_book |= {"workspace_id": owner.workspace_id, "member_id": owner.id,
+                         "join_id": _pending_join_invitation(owner)}
         return {**worlds["private"], **address_book}, {**worlds["shared"], **address_book}
+
+
+def _pending_join_invitation(owner) -> int:
+    from eventplanner.auth.models import Role
+    from eventplanner.team.services import invite_member
+
+    sent = invite_member(owner.membership.workspace, owner, "newcomer@example.com",
+                         Role.VIEWER, utcnow(), lambda token: token)
+    db.session.commit()
+    return sent.invitation.id
 
 
 def fingerprint(app: Flask) -> list:
