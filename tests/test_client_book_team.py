@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from eventplanner.audit.models import AuditEntry
 from eventplanner.auth.models import Membership, Organiser, Role
@@ -139,6 +139,28 @@ def test_someone_outside_the_team_cannot_be_made_account_manager(
             is None
     assert trail(app, "contact.changed") == [] and trail(app, "contact.account_manager_changed") \
         == []
+
+
+def test_a_contact_whose_account_manager_left_the_team_can_still_be_edited(
+        app, team, make_contact, log_in):
+    kari = make_contact(team["owner"], name="Kari Nordmann",
+                        account_manager_id=team["organiser"].id)
+    with app.app_context():
+        db.session.execute(delete(Membership).where(
+            Membership.organiser_id == team["organiser"].id))
+        db.session.commit()
+    ingrid = log_in(team["owner"])
+    assert ">Jonas Eide</option>" in ingrid.get(f"/contacts/{kari.id}/edit").get_data(
+        as_text=True)
+    saved = ingrid.submit(f"/contacts/{kari.id}/edit", contact_form(
+        kari, phone="+47 999", account_manager=team["organiser"].id))
+    assert saved.status_code == 302  # unchanged: kept, though no longer a member
+    assert account_manager_of(app, Contact, kari.id) == team["organiser"].id
+    changed = ingrid.submit(f"/contacts/{kari.id}/edit", contact_form(
+        kari, account_manager=team["viewer"].id))
+    assert changed.status_code == 302  # another member: fine
+    assert ingrid.submit(f"/contacts/{kari.id}/edit", contact_form(
+        kari, account_manager=team["organiser"].id)).status_code == 422  # not again
 
 
 def test_a_companys_account_manager_looks_after_its_people_unless_they_have_their_own(

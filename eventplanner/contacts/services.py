@@ -135,7 +135,9 @@ def update_contact(contact: Contact, details: ContactDetails,
     (old -> new) and who changed it (``actor``; None: the system)."""
     if email_taken(contact.workspace_id, details.email, except_id=contact.id):
         raise EmailInUse()
-    manager = account_manager_in(contact.workspace_id, details.account_manager_id)
+    manager = contact.account_manager \
+        if details.account_manager_id == contact.account_manager_id \
+        else account_manager_in(contact.workspace_id, details.account_manager_id)
     before = audited_fields(contact)
     apply_contact_details(contact, details, Directory(contact.workspace_id))
     changed = changes(before, audited_fields(contact))

@@ -67,7 +67,11 @@ def create_contact():
 @requires(Action.ORGANISE)
 def edit_contact(contact_id: int):
     contact = get_contact_for(current_user, contact_id)
-    form = ContactForm(_members(), data={
+    members = _members()
+    if contact.account_manager is not None and contact.account_manager_id not in {
+            member.id for member in members}:
+        members.append(contact.account_manager)  # no longer a member: kept unless changed
+    form = ContactForm(members, data={
         "name": contact.name, "email": contact.email, "phone": contact.phone,
         "company_name": contact.company.name if contact.company else "",
         "language": contact.language, "dietary_notes": contact.dietary_notes,
