@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload, subqueryload
 
-from eventplanner.auth.models import Organiser, Role
+from eventplanner.auth.models import Membership, Organiser, Role
 from eventplanner.contacts.models import Company, Contact, Tag
 from eventplanner.errors import Forbidden, NotFound
 from eventplanner.events.models import Activity, Event, event_co_organiser
@@ -124,6 +124,18 @@ def event_visible_to(organiser: Organiser) -> ColumnElement[bool]:
     workspace_id = organiser.workspace_id
     in_workspace = Event.workspace_id == workspace_id if workspace_id is not None else false()
     return or_(in_workspace, Event.id.in_(shared))
+
+
+def event_ids_of_every_workspace(organiser: Organiser) -> Select:
+    """SQL subquery: ids of the events of every workspace the account is a member of, and
+    of those shared with it (the account's own calendar feed, which is not tied to the
+    workspace it works in now)."""
+    memberships = select(Membership.workspace_id).where(
+        Membership.organiser_id == organiser.id)
+    shared = select(event_co_organiser.c.event_id).where(
+        event_co_organiser.c.organiser_id == organiser.id)
+    return select(Event.id).where(or_(Event.workspace_id.in_(memberships),
+                                      Event.id.in_(shared)))
 
 
 def visible_event_ids(organiser: Organiser) -> Select:

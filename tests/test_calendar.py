@@ -761,3 +761,23 @@ def test_a_caldav_server_stores_each_part_and_finds_it_at_its_own_hour(caldav):
     assert caldav.found_between(datetime(2027, 10, 31, 1, 0, tzinfo=UTC),
                                 datetime(2027, 10, 31, 1, 1, tzinfo=UTC)) == {
         "oslo-first-0230", "oslo-over-the-change"}, "02:00-02:59 CEST holds these two only"
+
+
+def test_the_feed_holds_the_events_of_every_workspace_of_the_account_and_no_other(
+        app, log_in, make_organiser, make_event, make_activity):
+    """An agency's organiser works for two companies: their feed shows both teams' events,
+    whichever workspace they work in now, and nothing of a workspace they are not in."""
+    from eventplanner.auth.models import Membership, Role
+
+    agency, client_team, stranger = make_organiser(), make_organiser(), make_organiser()
+    own = make_event(owner=agency, title="Agency summer party", status="published")
+    theirs = make_event(owner=client_team, title="Client stair race", status="published")
+    foreign = make_event(owner=stranger, title="Someone else's dinner", status="published")
+    parts = [make_activity(event).id for event in (own, theirs, foreign)]
+    with app.app_context():
+        db.session.add(Membership(workspace_id=theirs.workspace_id, organiser_id=agency.id,
+                                  role=Role.ORGANISER))
+        db.session.commit()
+    feed = Calendar.from_ical(app.test_client().get(feed_path(log_in(agency))).data)
+    assert sorted(str(vevent["UID"]) for vevent in vevents(feed)) == sorted(
+        f"activity-{part}@eventplanner.test" for part in parts[:2])

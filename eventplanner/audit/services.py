@@ -29,6 +29,13 @@ def record(workspace_id: int, actor: Organiser | None, action: str, *,
     return entry
 
 
+def record_export(actor: Organiser, event: Any, action: str, rows: int) -> None:
+    """Note and commit that ``actor`` downloaded personal data of ``event`` (``rows`` lines):
+    the download happens whether or not anything else is saved."""
+    record(event.workspace_id, actor, action, event_id=event.id, details={"rows": rows})
+    db.session.commit()
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """``{"field": [old, new]}`` for each field whose value differs."""
     return {name: [before.get(name), value] for name, value in after.items()

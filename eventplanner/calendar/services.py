@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from eventplanner.access import visible_event_ids
+from eventplanner.access import event_ids_of_every_workspace
 from eventplanner.auth.models import Organiser
 from eventplanner.calendar.ics import CalendarEntry, Method, PartStat, Person, build_calendar
 from eventplanner.calendar.models import CalendarFeed
@@ -131,13 +131,14 @@ def feed_owner(token: str) -> Organiser:
 
 
 def feed(organiser: Organiser) -> bytes:
-    """Every part of every event the organiser runs: PUBLISH, nothing personal.
+    """Every part of every event of the account's workspaces and of those shared with it:
+    PUBLISH, nothing personal.
 
     The same data gives the same bytes: events in a fixed order, each part stamped with its
     event's last change, the name in the organiser's language (not the polling program's).
     """
     events = db.session.scalars(
-        select(Event).where(Event.id.in_(visible_event_ids(organiser)),
+        select(Event).where(Event.id.in_(event_ids_of_every_workspace(organiser)),
                             Event.status != EventStatus.DRAFT)
         .order_by(Event.id)
         .options(selectinload(Event.activities), selectinload(Event.owner))).all()

@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from eventplanner.audit import services as audit
 from eventplanner.auth.models import Membership, Organiser
 from eventplanner.auth.services import find_organiser_by_email
 from eventplanner.errors import InvalidState, NotFound
@@ -100,6 +101,8 @@ def create_event(owner: Organiser, details: EventDetails, *,
     _apply_event_details(event, details)
     db.session.add(event)
     db.session.flush()
+    audit.record(event.workspace_id, owner, "event.created", event_id=event.id,
+                 details={"title": event.title})
     return event
 
 
@@ -110,15 +113,18 @@ def calendar_facts(activity: Activity) -> dict:
             "geo": (activity.latitude, activity.longitude)}
 
 
-def change_event(event: Event, details: EventDetails, now: datetime) -> Event:
+def change_event(event: Event, details: EventDetails, now: datetime, *,
+                 by: Organiser | None = None) -> Event:
     """Edit an event: the one way to, so guests always hear what concerns them.
 
     Cancelling it sends every invited guest (but those who said no to everything) a
     cancellation, and publishing it again after that sends them the event back (SEQUENCE
     one higher than the cancellation). If its time zone changes, its parts keep their
     wall-clock times (an organiser who corrects the zone means "16:00 where the event is",
-    not "the same instant"), and the guests of each part that moved get its update."""
+    not "the same instant"), and the guests of each part that moved get its update. The
+    audit trail keeps what changed (old -> new) and who (``by``)."""
     lock_answers(event)
+    details_before = asdict(event_details_of(event))
     before = {activity.id: calendar_facts(activity) for activity in event.activities}
     was_cancelled = event.status is EventStatus.CANCELLED
     if details.timezone != event.timezone:
@@ -143,6 +149,10 @@ def change_event(event: Event, details: EventDetails, now: datetime) -> Event:
                 signals.part_moved.send(app, activity=activity, before=before[activity.id],
                                         now=now)
     db.session.flush()
+    changed = audit.changes(details_before, asdict(event_details_of(event)))
+    if changed:
+        audit.record(event.workspace_id, by, "event.changed", event_id=event.id,
+                     details=changed)
     return event
 
 
@@ -221,13 +231,16 @@ def event_details_of(event: Event) -> EventDetails:
     )
 
 
-def add_activity(event: Event, details: ActivityDetails) -> Activity:
+def add_activity(event: Event, details: ActivityDetails, *,
+                 by: Organiser | None = None) -> Activity:
     _check_activity_details(details, event.timezone)
     activity = Activity(event=event)
     _apply_activity_details(activity, event.timezone, details)
     db.session.add(activity)
     event.touch()
     db.session.flush()
+    audit.record(event.workspace_id, by, "part.added", event_id=event.id,
+                 details={"part": activity.name, "capacity": activity.capacity})
     return activity
 
 
@@ -239,13 +252,15 @@ class PartChange:
     promoted: list = field(default_factory=list)
 
 
-def change_part(activity: Activity, details: ActivityDetails, now: datetime) -> PartChange:
+def change_part(activity: Activity, details: ActivityDetails, now: datetime, *,
+                by: Organiser | None = None) -> PartChange:
     """Edit a part: the one way to. Its capacity cannot go below the places already
     confirmed; places that a higher capacity frees go to the waitlist; its guests hear if it
     moved. Decided under the event's answer lock, with the confirmed places as they are then."""
     lock_answers(activity.event)
     app = current_app._get_current_object()
     signals.part_changing.send(app, activity=activity, details=details)
+    details_before = asdict(activity_details_of(activity))
     before = calendar_facts(activity)
     _check_activity_details(details, activity.event.timezone)
     _apply_activity_details(activity, activity.event.timezone, details)
@@ -257,6 +272,12 @@ def change_part(activity: Activity, details: ActivityDetails, now: datetime) -> 
     promoted = [guest for _receiver, guests in
                 signals.part_changed.send(app, activity=activity, now=now)
                 for guest in guests or ()]
+    changed = audit.changes(details_before, asdict(activity_details_of(activity)))
+    if changed:
+        audit.record(activity.event.workspace_id, by, "part.changed",
+                     event_id=activity.event_id,
+                     details={"part": activity.name, **changed,
+                              "promoted from the waitlist": len(promoted)})
     return PartChange(activity, promoted)
 
 
@@ -295,10 +316,12 @@ def activity_details_of(activity: Activity) -> ActivityDetails:
     )
 
 
-def remove_part(activity: Activity, now: datetime) -> None:
+def remove_part(activity: Activity, now: datetime, *, by: Organiser | None = None) -> None:
     """Remove a part: the one way to. Its guests get a cancellation for their calendars,
     and each guest's history keeps what they had answered."""
     lock_answers(activity.event)
+    audit.record(activity.event.workspace_id, by, "part.removed", event_id=activity.event_id,
+                 details={"part": activity.name})
     _next_sequence([activity])
     signals.part_removing.send(current_app._get_current_object(), activity=activity, now=now)
     db.session.flush()
@@ -321,6 +344,8 @@ def add_co_organiser(event: Event, by: Organiser, email: str) -> Organiser:
     if organiser not in event.co_organisers:
         event.co_organisers.append(organiser)
         db.session.flush()
+        audit.record(event.workspace_id, by, "event.shared", event_id=event.id,
+                     member_id=organiser.id, details={"with": organiser.email})
     return organiser
 
 
@@ -331,6 +356,8 @@ def remove_co_organiser(event: Event, by: Organiser, organiser_id: int) -> None:
         if organiser.id == organiser_id:
             event.co_organisers.remove(organiser)
             db.session.flush()
+            audit.record(event.workspace_id, by, "event.unshared", event_id=event.id,
+                         member_id=organiser.id, details={"with": organiser.email})
             return
     raise NotFound()
 

@@ -86,7 +86,7 @@ def edit_event(event_id: int):
     form = EventForm(data=asdict(services.event_details_of(event)) | {
         "status": event.status.value})
     if form.validate_on_submit() and commit_or_form_error(
-            form, lambda: services.change_event(event, form.details(), utcnow())):
+            form, lambda: services.change_event(event, form.details(), utcnow(), by=current_user)):
         flash(_("Event saved."), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
     return _form_page("events/event_form.html", form, event=event)
@@ -98,7 +98,7 @@ def add_activity(event_id: int):
     event = get_event_for(current_user, event_id)
     form = ActivityForm(zone_name=event.timezone)
     if form.validate_on_submit() and commit_or_form_error(
-            form, lambda: services.add_activity(event, form.details())):
+            form, lambda: services.add_activity(event, form.details(), by=current_user)):
         flash(_("Part added."), "success")
         return redirect(url_for("events.show_event", event_id=event.id))
     return _form_page("events/activity_form.html", form, event=event, activity=None)
@@ -111,7 +111,7 @@ def edit_activity(event_id: int, activity_id: int):
     event = activity.event
     form = ActivityForm.for_part(services.activity_details_of(activity), event.timezone)
     saved = form.validate_on_submit() and commit_or_form_error(
-        form, lambda: services.change_part(activity, form.details(), utcnow()))
+        form, lambda: services.change_part(activity, form.details(), utcnow(), by=current_user))
     if saved:
         flash(_("Part saved."), "success")
         if saved.promoted:
@@ -128,7 +128,7 @@ def remove_activity(event_id: int, activity_id: int):
     event = activity.event
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.remove_part(activity, utcnow())
+        services.remove_part(activity, utcnow(), by=current_user)
         db.session.commit()
         flash(_("Part removed: %(name)s.", name=activity.name), "success")
         return redirect(url_for("events.show_event", event_id=event.id))

@@ -8,6 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from eventplanner.access import Action, get_event_for
+from eventplanner.audit.services import record_export
 from eventplanner.extensions import utcnow
 from eventplanner.feedback import services
 from eventplanner.form_fields import ConfirmForm
@@ -51,5 +52,6 @@ def request_feedback(event_id: int):
 def export_feedback(event_id: int):
     event = get_event_for(current_user, event_id)
     rows = services.feedback_rows(event, services.feedback_of_event(event))
+    record_export(current_user, event, "feedback.exported", len(rows) - 1)
     return csv_download(csv_bytes(rows, csv_delimiter(current_user.language)),
                         f"feedback-{event.id}.csv")

@@ -16,6 +16,7 @@ from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from eventplanner.access import visible_event_ids
+from eventplanner.audit import services as audit
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import DomainError, InvalidInput, InvalidState, NotFound
@@ -367,10 +368,11 @@ class ResultsRejected(InvalidInput):
 
 
 def record_results(activity: Activity,
-                   lines: dict[int, tuple[ResultStatus | None, str]]) -> int:
+                   lines: dict[int, tuple[ResultStatus | None, str]], *,
+                   by: Organiser | None = None) -> int:
     """Save a whole results sheet: invitation id -> (status, time). A line with no status
     and no time is skipped; a line in error rejects the sheet, so nothing is half-saved.
-    Returns how many results were saved."""
+    Returns how many results were saved (the audit trail notes who saved how many)."""
     _check_timed(activity)
     joined = {invitation.id: invitation for invitation in participants(activity)}
     problems, valid = {}, []
@@ -392,21 +394,29 @@ def record_results(activity: Activity,
         raise ResultsRejected(problems)
     for invitation, status, time in valid:
         record_result(activity, invitation, status, time)
+    if valid:
+        audit.record(activity.event.workspace_id, by, "results.entered",
+                     event_id=activity.event_id,
+                     details={"part": activity.name, "saved": len(valid)})
     return len(valid)
 
 
-def publish_results(event: Event, show_names: bool, now) -> None:
+def publish_results(event: Event, show_names: bool, now, *,
+                    by: Organiser | None = None) -> None:
     """Guests see the results through their link from now on."""
     event.results_published_at = event.results_published_at or now
     event.results_show_names = show_names
     event.touch()
     db.session.flush()
+    audit.record(event.workspace_id, by, "results.published", event_id=event.id,
+                 details={"names shown": show_names})
 
 
-def withdraw_results(event: Event) -> None:
+def withdraw_results(event: Event, *, by: Organiser | None = None) -> None:
     event.results_published_at = None
     event.touch()
     db.session.flush()
+    audit.record(event.workspace_id, by, "results.withdrawn", event_id=event.id)
 
 
 @dataclass(frozen=True)

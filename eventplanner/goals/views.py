@@ -54,7 +54,7 @@ def results(event_id: int, activity_id: int):
         try:
             if not form.validate():
                 raise services.ResultsRejected(form.problems())
-            saved = services.record_results(activity, sheet)
+            saved = services.record_results(activity, sheet, by=current_user)
         except services.ResultsRejected as rejected:
             db.session.rollback()
             activity = _timed_part(event_id, activity_id)
@@ -86,7 +86,7 @@ def publish(event_id: int):
     form = PublishResultsForm()
     if not form.validate_on_submit():
         return _refused(form)
-    services.publish_results(event, form.show_names.data, utcnow())
+    services.publish_results(event, form.show_names.data, utcnow(), by=current_user)
     db.session.commit()
     flash(_("The results are published: guests see them through their link."), "success")
     part = form.activity_id.data
@@ -99,7 +99,7 @@ def publish(event_id: int):
 @requires(Action.ORGANISE)
 def withdraw(event_id: int):
     event = get_event_for(current_user, event_id)
-    services.withdraw_results(event)
+    services.withdraw_results(event, by=current_user)
     db.session.commit()
     flash(_("The results are hidden from guests again."), "success")
     return redirect(url_for("events.show_event", event_id=event.id))
@@ -194,7 +194,7 @@ def confirm_results_import(event_id: int, activity_id: int):
               "error")
         return back
     saved = services.record_results(
-        activity, {row.invitation.id: (row.status, row.time) for row in rows})
+        activity, {row.invitation.id: (row.status, row.time) for row in rows}, by=current_user)
     db.session.commit()
     flash(ngettext("%(num)d result saved.", "%(num)d results saved.", saved), "success")
     return back

@@ -9,6 +9,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from eventplanner.access import Action, companies_for, contacts_for, get_event_for
+from eventplanner.audit.services import record_export
 from eventplanner.contacts.services import tags_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
@@ -113,8 +114,9 @@ def remind(event_id: int):
 @requires(Action.READ)
 def export_answers(event_id: int):
     event = get_event_for(current_user, event_id)
-    body = overview.answers_csv(event, inviting.invitations_of(event),
-                                csv_delimiter(current_user.language))
+    invitations = inviting.invitations_of(event)
+    body = overview.answers_csv(event, invitations, csv_delimiter(current_user.language))
+    record_export(current_user, event, "guests.exported", len(invitations))
     return csv_download(body, f"answers-{event.id}.csv")
 
 
