@@ -598,3 +598,25 @@ def test_the_audit_trail_is_paged_and_shows_nothing_of_another_workspace(
     older = re.search(r'href="(/team/audit\?before=\d+)"', page).group(1)
     rest = browser.get(older).get_data(as_text=True)
     assert "test.step4<" in rest and "test.step104" not in rest and "Older entries" not in rest
+
+
+def test_a_member_who_leaves_the_team_looks_after_none_of_its_clients(app, team, log_in):
+    from eventplanner.contacts.models import Company, Contact
+
+    with app.app_context():
+        company = Company(workspace_id=team["workspace_id"], name="Fjord Fisk AS",
+                          account_manager_id=team["organiser"].id)
+        contact = Contact(workspace_id=team["workspace_id"], name="Kari Nordmann",
+                          email="kari@fjordfisk.example", company=company,
+                          account_manager_id=team["organiser"].id)
+        db.session.add_all([company, contact])
+        db.session.commit()
+        ids = company.id, contact.id
+    admin = log_in(team["admin"])
+    switch_to(admin, team["workspace_id"])
+    assert admin.submit(f"/team/members/{team['organiser'].id}/remove").status_code == 303
+    with app.app_context():
+        assert db.session.get(Company, ids[0]).account_manager_id is None
+        assert db.session.get(Contact, ids[1]).account_manager_id is None
+        entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry.details["clients released"] == 2

@@ -32,6 +32,7 @@ from eventplanner.access import ROLE_ACTIONS, Action
 from eventplanner.audit.services import record
 from eventplanner.auth.models import JoinInvitation, Membership, Organiser, Role, Workspace
 from eventplanner.auth.services import find_organiser_by_email, normalise_email, start_workspace
+from eventplanner.contacts.models import Company, Contact
 from eventplanner.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from eventplanner.extensions import db
 from eventplanner.mail.outbox import queue_email
@@ -294,9 +295,10 @@ def remove_member(workspace_id: int, actor: Organiser, member_id: int) -> Organi
         raise LastOwner()
     removed = theirs.organiser
     db.session.delete(theirs)
+    clients = _release_clients(workspace_id, member_id)
     db.session.flush()
     record(workspace_id, actor, "member.removed", member_id=member_id,
-           details={"name": removed.name, "role": theirs.role})
+           details={"name": removed.name, "role": theirs.role, "clients released": clients})
     return removed
 
 
@@ -307,10 +309,25 @@ def leave_workspace(workspace_id: int, member: Organiser) -> Organiser:
         raise LastOwner(_l("You are the only owner: hand ownership to another member "
                            "before you leave."))
     db.session.delete(theirs)
+    clients = _release_clients(workspace_id, member.id)
     db.session.flush()
     record(workspace_id, member, "member.left", member_id=member.id,
-           details={"role": theirs.role})
+           details={"role": theirs.role, "clients released": clients})
     return member
+
+
+def _release_clients(workspace_id: int, member_id: int) -> int:
+    """Someone who leaves the team looks after none of its clients any more: the contacts
+    and companies they managed have no account manager until one is chosen. Returns how
+    many."""
+    released = 0
+    for model in (Contact, Company):
+        released += db.session.execute(
+            update(model).where(model.workspace_id == workspace_id,
+                                model.account_manager_id == member_id)
+            .values(account_manager_id=None)
+            .execution_options(synchronize_session="fetch")).rowcount
+    return released
 
 
 def transfer_ownership(workspace_id: int, owner: Organiser, member_id: int) -> Membership:
