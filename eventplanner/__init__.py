@@ -58,10 +58,11 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
 
     from .cli import register_commands
     from .error_pages import register_error_handlers
-    from .permissions import add_template_helpers
+    from .permissions import add_template_helpers, remember_workspace_at_login
 
     register_error_handlers(app)
     add_template_helpers(app)
+    remember_workspace_at_login(app)
     register_commands(app)
     _add_health_check(app)
     return app
@@ -153,10 +154,13 @@ def _register_blueprints(app: Flask) -> None:
     from .mail.views import bp as mail_bp
     from .privacy.views import bp as privacy_bp
     from .rsvp.views import bp as rsvp_bp
+    from .team.views import bp as team_bp
+    from .team.views import joining as joining_bp
+    from .team.views import workspaces as workspaces_bp
 
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
                       calendar_bp, goals_bp, feedback_bp, relationships_bp, checkin_bp, door_bp,
-                      privacy_bp):
+                      privacy_bp, team_bp, joining_bp, workspaces_bp):
         app.register_blueprint(blueprint)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)

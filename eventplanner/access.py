@@ -198,14 +198,20 @@ def company_visible_to(organiser: Organiser) -> ColumnElement[bool]:
 
 
 def contacts_for(organiser: Organiser, search: str = "", company_id: int | None = None,
-                 tag: str = "") -> list[Contact]:
-    """The organiser's contacts, filtered, with company and tags loaded, by name."""
+                 tag: str = "", managed_by: Organiser | None = None) -> list[Contact]:
+    """The organiser's contacts, filtered, with company, tags and account managers loaded,
+    by name. ``managed_by``: only the clients that member looks after (the contact's
+    account manager, or their company's)."""
     query = (
         select(Contact).where(contact_visible_to(organiser), Contact.erased_at.is_(None))
         .outerjoin(Contact.company)
-        .options(contains_eager(Contact.company), subqueryload(Contact.tags))
+        .options(contains_eager(Contact.company).selectinload(Company.account_manager),
+                 selectinload(Contact.account_manager), subqueryload(Contact.tags))
         .order_by(func.lower(Contact.name), Contact.id)
     )
+    if managed_by is not None:
+        query = query.where(or_(Contact.account_manager_id == managed_by.id,
+                                Company.account_manager_id == managed_by.id))
     if search.strip():
         pattern = f"%{search.strip().lower()}%"
         query = query.where(or_(func.lower(Contact.name).like(pattern),

@@ -117,7 +117,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("demo")
     def load_demo() -> None:
         """Load the demo event, companies and contacts (running it again changes nothing)."""
-        from eventplanner.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo_data
+        from eventplanner.demo import DEMO_MEMBERS, load_demo_data
 
         if not app.config["DEMO_DATA_ALLOWED"]:
             raise click.ClickException(
@@ -125,5 +125,7 @@ def register_commands(app: Flask) -> None:
         summary = load_demo_data()
         db.session.commit()
         click.echo(summary.describe())
-        click.echo(f"Log in at {app.config['BASE_URL']}/auth/login as {DEMO_EMAIL} "
-                   f"with the password {DEMO_PASSWORD}")
+        click.echo(f"Log in at {app.config['BASE_URL']}/auth/login")
+        for member in DEMO_MEMBERS:
+            click.echo(f"  as {member.email} with the password {member.password} "
+                       f"({member.role.value})")

@@ -11,13 +11,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from eventplanner.auth.models import Organiser
+from eventplanner.auth.models import Membership, Organiser, Role
 from eventplanner.auth.services import find_organiser_by_email, register_organiser
 from eventplanner.contacts.models import Company, Contact
+from eventplanner.contacts.services import members_of
 from eventplanner.events.models import ActivityKind, Event, EventSeries, EventStatus
 from eventplanner.events.services import ActivityDetails, EventDetails, add_activity, create_event
 from eventplanner.extensions import db, utcnow
-from eventplanner.feedback.relationships import add_note, notes_about
+from eventplanner.feedback.models import Note
+from eventplanner.feedback.relationships import add_note
 from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
 from eventplanner.goals.models import ResultStatus
 from eventplanner.goals.services import publish_results, record_result, set_goal
@@ -29,6 +31,33 @@ DEMO_EMAIL = "demo@example.com"
 #: Published in the README; `flask demo` refuses to run in production.
 DEMO_PASSWORD = "stoltzen-908"  # nosec B105
 DEMO_EVENT_TITLE = "Stoltzen stair race and dinner"
+DEMO_ORGANISER_EMAIL = "demo.organiser@example.com"
+DEMO_VIEWER_EMAIL = "demo.viewer@example.com"
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    name: str
+    email: str
+    password: str
+    role: Role
+
+
+#: The demo team, the owner first; the passwords are published like the owner's.
+DEMO_MEMBERS = (
+    DemoMember("Ingrid Haugen", DEMO_EMAIL, DEMO_PASSWORD, Role.OWNER),
+    DemoMember("Jonas Eide", DEMO_ORGANISER_EMAIL, "floyen-320", Role.ORGANISER),  # nosec B106
+    DemoMember("Sofie Lunde", DEMO_VIEWER_EMAIL, "bryggen-1070", Role.VIEWER),  # nosec B106
+)
+
+#: Who looks after which client: a company's name or a contact's email -> a member's email.
+DEMO_ACCOUNT_MANAGERS = {
+    "Nordlys Shipping AS": DEMO_EMAIL,
+    "Hansefracht GmbH": DEMO_ORGANISER_EMAIL,
+    "sarah.whitfield@nordlys-shipping.example": DEMO_ORGANISER_EMAIL,
+    "mette.kjaergaard@oresund-logistik.example": DEMO_ORGANISER_EMAIL,
+    "anders.holm@oresund-logistik.example": DEMO_EMAIL,
+}
 
 DEMO_COMPANIES = {
     "Nordlys Shipping AS": [
@@ -72,6 +101,9 @@ def load_demo_data(today: date | None = None) -> DemoSummary:
     if organiser is None:
         organiser = register_organiser("Ingrid Haugen", DEMO_EMAIL, DEMO_PASSWORD)
         summary.created.append("the demo organiser")
+    members = _add_demo_members(organiser)
+    if members:
+        summary.created.append(f"{members} more members of the demo team")
     event = _demo_event(organiser)
     if event is None:
         event = _create_demo_event(organiser, next_autumn_friday(today or date.today()))
@@ -89,8 +121,48 @@ def load_demo_data(today: date | None = None) -> DemoSummary:
     notes = _add_demo_notes(organiser, today or date.today())
     if notes:
         summary.created.append(f"{notes} notes about clients")
+    managed = _set_demo_account_managers(organiser)
+    if managed:
+        summary.created.append(f"account managers for {managed} clients")
     db.session.flush()
     return summary
+
+
+def _add_demo_members(owner: Organiser) -> int:
+    """The organiser and the viewer of the demo team (accounts of their own, in no other
+    workspace), unless they are members already."""
+    added = 0
+    for member in DEMO_MEMBERS[1:]:
+        account = find_organiser_by_email(member.email)
+        if account is None:
+            account = register_organiser(member.name, member.email, member.password,
+                                         own_workspace=False)
+        if db.session.scalar(select(Membership.id).where(
+                Membership.workspace_id == owner.workspace_id,
+                Membership.organiser_id == account.id)) is None:
+            db.session.add(Membership(workspace_id=owner.workspace_id, organiser=account,
+                                      role=member.role))
+            added += 1
+    db.session.flush()
+    return added
+
+
+def _set_demo_account_managers(owner: Organiser) -> int:
+    """Account managers on a few demo clients that have none yet."""
+    members = {account.email: account for account in members_of(owner.workspace_id or 0)}
+    changed = 0
+    for client, manager_email in DEMO_ACCOUNT_MANAGERS.items():
+        column = Contact.email if "@" in client else Company.name
+        model = Contact if "@" in client else Company
+        subject = db.session.scalar(select(model).where(
+            model.workspace_id == owner.workspace_id, column == client))
+        manager = members.get(manager_email)
+        if subject is None or manager is None or subject.account_manager_id is not None:
+            continue
+        subject.account_manager = manager
+        changed += 1
+    db.session.flush()
+    return changed
 
 
 def _demo_event(organiser: Organiser) -> Event | None:
@@ -216,14 +288,22 @@ DEMO_FEEDBACK = {
         (9, 4, 4, "", "")),
 }
 
-#: Dated notes the organiser keeps: (contact email or company name, days ago, text).
+#: Dated notes the team keeps: (contact email or company name, days ago, text, author's
+#: email, private).
 DEMO_NOTES = (
     ("kari.nordmann@nordlys-shipping.example", 340,
-     "Gave us chocolate at the Christmas meeting."),
-    ("kari.nordmann@nordlys-shipping.example", 60, "Prefers no small talk before the race."),
+     "Gave us chocolate at the Christmas meeting.", DEMO_EMAIL, False),
+    ("kari.nordmann@nordlys-shipping.example", 60, "Prefers no small talk before the race.",
+     DEMO_EMAIL, False),
     ("lena.hoffmann@hansefracht.example", 45,
-     "Disappointed last year: call her before inviting."),
-    ("Nordlys Shipping AS", 250, "Framework agreement renewed for three years."),
+     "Disappointed last year: call her before inviting.", DEMO_EMAIL, False),
+    ("Nordlys Shipping AS", 250, "Framework agreement renewed for three years.", DEMO_EMAIL,
+     False),
+    ("juergen.weiss@hansefracht.example", 20,
+     "Wants to beat 8:40 this year: offer him a pacer for the first half.",
+     DEMO_ORGANISER_EMAIL, False),
+    ("Nordlys Shipping AS", 10, "Their budget for next year is not settled: ask in March.",
+     DEMO_EMAIL, True),
 )
 
 
@@ -293,19 +373,24 @@ def _create_past_edition(organiser: Organiser, series: EventSeries, title: str, 
 
 
 def _add_demo_notes(organiser: Organiser, today: date) -> int:
-    """The organiser's notes about a few clients, unless that client has notes already."""
+    """The team's notes about a few clients (one of them private to its author), each
+    unless that client has a note with its text already."""
     added = 0
-    for subject, days_ago, text in DEMO_NOTES:
+    for subject, days_ago, text, author_email, private in DEMO_NOTES:
         if "@" in subject:
             about = {"contact": db.session.scalar(select(Contact).where(
                 Contact.workspace_id == organiser.workspace_id, Contact.email == subject))}
+            same = Note.contact_id == getattr(about["contact"], "id", None)
         else:
             about = {"company": db.session.scalar(select(Company).where(
                 Company.workspace_id == organiser.workspace_id, Company.name == subject))}
-        if None in about.values() or any(
-                note.text == text for note in notes_about(**about)):
+            same = Note.company_id == getattr(about["company"], "id", None)
+        author = find_organiser_by_email(author_email)
+        if None in about.values() or author is None or db.session.scalar(
+                select(Note.id).where(same, Note.text == text)) is not None:
             continue
-        add_note(text, today - timedelta(days=days_ago), **about)
+        add_note(text, today - timedelta(days=days_ago), **about, author=author,
+                 private=private)
         added += 1
     return added
 

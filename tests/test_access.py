@@ -30,7 +30,7 @@ visitors are sent to the login page.
 Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
 names route and role. New routes (the team pages too) are covered without editing this file.
 
-The matrix: 80 (route, method) pairs x 11 viewers = 880 tests per backend. An allowed GET
+The matrix: 95 (route, method) pairs x 11 viewers = 1045 tests per backend. An allowed GET
 must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
 page), and the world is put back afterwards (the database restored, the client's cookies
 too; also after a download, which the audit trail notes). Every refusal must change
@@ -80,6 +80,8 @@ PRIVATE_EVENT_WORDS = ("Private dinner", "47:11", "Private aim", "Private soup")
 #: show them (an outside person sees an event's guests, not the team's notes).
 ADDRESS_BOOK_WORDS = ("Quentin Quiet", "Quiet Holdings", "A private note",
                       "A company note")
+#: A note private to W's owner: no one else may see it, W's members included.
+OWNERS_OWN_NOTE = "Memo for Olivia only"
 #: Ids that name something inside an event (a part, a guest...), not the event itself.
 CHILD_IDS = {"activity_id", "invitation_id", "goal_id", "helper_id"}
 #: Ids of things of an event named without the event (an email in the outbox).
@@ -94,6 +96,11 @@ VIEWERS: dict[str, Role | None] = {
     "helper-link": None}
 #: Viewers who may see nothing of W but what is shared with them.
 OUTSIDE_W = ("partner", "outsider", "other-workspace", "other-viewer", "two-hats")
+
+#: A rule on the object past the route's declaration: a note is deleted by its author, or by
+#: a member who manages members (``feedback.relationships.may_delete_note``); the world's
+#: notes are the owner's.
+NOTE_DELETION = {"relationships.delete_contact_note", "relationships.delete_company_note"}
 
 ALLOWED, FORBIDDEN, NOT_FOUND, LOGIN = "allowed", 403, 404, "login page"
 #: Where Flask-Login sends a visitor who must log in first (logging out goes to the login
@@ -141,6 +148,9 @@ def expected(viewer: str, route: Route):
     action = declared_action(route)
     if action is None:  # the account's own pages: a login of another account is not found
         return ALLOWED if viewer == "owner" or "login_id" not in route.arguments else NOT_FOUND
+    if route.endpoint in NOTE_DELETION and viewer in MEMBERS and viewer != "owner" \
+            and Action.MANAGE_MEMBERS not in ROLE_ACTIONS[role]:
+        return FORBIDDEN
     if "event_id" in route.arguments:
         if viewer in MEMBERS:
             return ALLOWED if action in ROLE_ACTIONS[MEMBERS[viewer]] else FORBIDDEN
@@ -258,8 +268,11 @@ def build_world(app: Flask) -> tuple[dict, dict]:
             if key == "private":
                 submit_feedback(invitation, FeedbackAnswer(score=2, do_better="Private soup"),
                                 event.ends_at + timedelta(hours=1))
-        note = add_note("A private note", date(2026, 1, 1), contact=client)
-        company_note = add_note("A company note", date(2026, 1, 2), company=quiet.company)
+        note = add_note("A private note", date(2026, 1, 1), contact=client, author=owner)
+        company_note = add_note("A company note", date(2026, 1, 2), company=quiet.company,
+                                author=owner)
+        add_note(OWNERS_OWN_NOTE, date(2026, 1, 3), contact=client, author=owner,
+                 private=True)
         join = JoinInvitation(workspace_id=w, email="newcomer@example.com", role=Role.VIEWER,
                               token_digest="d" * 64, invited_by_id=owner.id,
                               expires_at=utcnow() + timedelta(days=7))
@@ -369,6 +382,8 @@ def attempt(world: World, viewer: str, route: Route, ids: dict, client=None):
 def words_shown(body: str, viewer: str) -> list[str]:
     """W's private words on a page ``viewer`` may not see them on."""
     forbidden = ADDRESS_BOOK_WORDS if viewer in OUTSIDE_W else ()
+    if viewer != "owner":
+        forbidden += (OWNERS_OWN_NOTE,)
     if viewer in OUTSIDE_W and viewer != "partner":
         forbidden += PRIVATE_EVENT_WORDS
     return [word for word in forbidden if word in body]
@@ -539,3 +554,12 @@ def test_the_lists_of_ws_viewer_show_ws_data_and_nothing_of_the_other_workspace(
     assert not [name for name in ("Otto Other", "Other Org", "Other picnic") if name in body]
     assert any(name in body for name in ("Private dinner", "Carl Client", "Client AS",
                                          "Quiet Holdings"))
+
+
+def test_the_owners_private_note_is_on_her_contact_page_and_on_no_one_elses(world):
+    """The word the matrix looks for on every page is there for its author."""
+    url = f"/contacts/{world.private['contact_id']}"
+    assert OWNERS_OWN_NOTE in world.clients["owner"].get(url).get_data(as_text=True)
+    for viewer in ("admin", "viewer"):
+        page = world.clients[viewer].get(url).get_data(as_text=True)
+        assert "A private note" in page and OWNERS_OWN_NOTE not in page

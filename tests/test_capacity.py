@@ -185,7 +185,7 @@ def test_an_erased_guest_leaves_the_waiting_line_and_keeps_a_confirmed_place(app
         answer(app, guest, part.id, YES)
     with app.app_context():
         erase_contact(db.session.get(Contact, db.session.get(Invitation, erased).contact_id),
-                      utcnow())
+                      utcnow(), None)
         db.session.commit()
     assert places(app, part.id) == (1, 1, [1])
     with app.app_context():

@@ -2,9 +2,15 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 
-from eventplanner.auth.models import Organiser
+from eventplanner.auth.models import Membership, Organiser, Role
 from eventplanner.contacts.models import Company, Contact
-from eventplanner.demo import DEMO_EMAIL, DEMO_EVENT_TITLE, DEMO_PASSWORD, next_autumn_friday
+from eventplanner.demo import (
+    DEMO_EMAIL,
+    DEMO_EVENT_TITLE,
+    DEMO_MEMBERS,
+    DEMO_PASSWORD,
+    next_autumn_friday,
+)
 from eventplanner.events.models import Activity, ActivityKind, Event
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, Note
@@ -12,8 +18,8 @@ from eventplanner.invitations.models import Invitation, Response
 from eventplanner.mail.models import Message
 from eventplanner.timezones import wall_clock
 
-TABLES = (Organiser, Event, Activity, Company, Contact, Invitation, Response, Message, Feedback,
-          Note)
+TABLES = (Organiser, Membership, Event, Activity, Company, Contact, Invitation, Response,
+          Message, Feedback, Note)
 
 
 def row_counts(app) -> dict[str, int]:
@@ -28,14 +34,55 @@ def test_demo_data_loads_once_and_a_second_run_changes_nothing(app):
     assert first.exit_code == 0, first.output
     assert f"as {DEMO_EMAIL} with the password {DEMO_PASSWORD}" in first.output
     after_first = row_counts(app)
-    assert after_first == {"Organiser": 1, "Event": 3, "Activity": 6, "Company": 3,
-                           "Contact": 8, "Invitation": 20, "Response": 30, "Message": 11,
-                           "Feedback": 11, "Note": 4}
+    assert after_first == {"Organiser": 3, "Membership": 3, "Event": 3, "Activity": 6,
+                           "Company": 3, "Contact": 8, "Invitation": 20, "Response": 30,
+                           "Message": 11, "Feedback": 11, "Note": 6}
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
     assert "nothing changed" in second.output
     assert row_counts(app) == after_first
+
+
+def test_the_demo_team_has_an_owner_an_organiser_and_a_viewer_who_can_each_log_in(app):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    lines = result.output.splitlines()
+    assert [member.role for member in DEMO_MEMBERS] == [Role.OWNER, Role.ORGANISER,
+                                                        Role.VIEWER]
+    for member in DEMO_MEMBERS:
+        assert f"  as {member.email} with the password {member.password} " \
+               f"({member.role.value})" in lines
+    with app.app_context():
+        owner = db.session.scalar(select(Organiser).where(Organiser.email == DEMO_EMAIL))
+        roles = dict(db.session.execute(
+            select(Organiser.email, Membership.role).join(Membership.organiser)
+            .where(Membership.workspace_id == owner.workspace_id)).all())
+        assert roles == {member.email: member.role for member in DEMO_MEMBERS}
+        managed = db.session.scalars(select(Contact).where(
+            Contact.workspace_id == owner.workspace_id)).all()
+        looked_after = {c.name: c.looked_after_by.name for c in managed if c.looked_after_by}
+        assert looked_after["Kari Nordmann"] == "Ingrid Haugen"  # through her company
+        assert looked_after["Sarah Whitfield"] == "Jonas Eide"  # her own
+        assert looked_after["Lena Hoffmann"] == "Jonas Eide"
+        assert {"Ingrid Haugen", "Jonas Eide"} == set(looked_after.values())
+    for member in DEMO_MEMBERS:
+        browser = app.test_client()
+        assert browser.submit("/auth/login", {"email": member.email,
+                                              "password": member.password}).status_code == 302
+        page = browser.get("/").get_data(as_text=True)
+        assert DEMO_EVENT_TITLE in page
+    viewer = app.test_client()
+    viewer.submit("/auth/login", {"email": DEMO_MEMBERS[2].email,
+                                  "password": DEMO_MEMBERS[2].password})
+    with app.app_context():
+        kari = db.session.scalar(select(Contact).where(Contact.name == "Kari Nordmann"))
+        kari_id, nordlys_id = kari.id, kari.company_id
+    page = viewer.get(f"/contacts/{kari_id}").get_data(as_text=True)
+    assert "Prefers no small talk" in page  # a team note
+    assert "Add note" not in page
+    company = viewer.get(f"/contacts/companies/{nordlys_id}").get_data(as_text=True)
+    assert "Framework agreement renewed" in company
+    assert "Their budget for next year" not in company  # the owner's private note
 
 
 def test_the_demo_event_is_the_stair_race_and_dinner_in_bergen(app):

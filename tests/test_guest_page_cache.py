@@ -259,7 +259,7 @@ class GuestPagesStayFresh(RuleBasedStateMachine):
     @rule(guest=GUEST)
     def organiser_erases_a_contact(self, guest):
         with self.service() as now:
-            erase_contact(db.session.get(Contact, self.contact_ids[guest]), now)
+            erase_contact(db.session.get(Contact, self.contact_ids[guest]), now, None)
 
     @rule(guest=GUEST, name=st.sampled_from(["Eva", "Fredrik"]))
     def organiser_renames_a_contact(self, guest, name):
@@ -269,7 +269,7 @@ class GuestPagesStayFresh(RuleBasedStateMachine):
                 return
             update_contact(contact, ContactDetails(
                 name=f"{name} {guest}", email=contact.email, company_name="Fjord AS",
-                language=contact.language))
+                language=contact.language), None)
 
     @rule(name=st.sampled_from(["Fjord ASA", "Fjell AS"]))
     def organiser_renames_the_company(self, name):

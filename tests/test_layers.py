@@ -42,6 +42,7 @@ DOMAIN_LAYERS = [
     {"access"},
     {"calendar"},
     {"mail"},
+    {"team"},  # members, roles, joining (uses the outbox)
     {"invitations"},
     {"checkin", "goals"},
     {"feedback"},

@@ -299,7 +299,7 @@ def test_an_erased_guests_queued_invitation_is_not_sent(
     make_invitation(event, erased, send=True)
     make_invitation(event, kept, send=True)
     with app.app_context():
-        erase_contact(db.session.get(Contact, erased.id), utcnow())
+        erase_contact(db.session.get(Contact, erased.id), utcnow(), None)
         db.session.commit()
     deliver_mail()
     assert [m["To"] for m in smtp_server.messages] == [f"{kept.name} <{kept.email}>"]

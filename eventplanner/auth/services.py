@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventplanner.auth.models import AccountToken, Login, Membership, Organiser, Role, Workspace
@@ -246,10 +247,13 @@ def organiser_logged_in_with(token: str, workspace_id: int | None = None) -> Org
     in workspace ``workspace_id`` if they are still a member of it (else in their first)."""
     if not looks_like_token(token):
         return None  # also a cookie from before logins were kept (it held the account id)
+    first = aliased(Membership)
+    chosen = (Membership.workspace_id == workspace_id if workspace_id is not None
+              else Membership.id == select(func.min(first.id)).where(
+                  first.organiser_id == Organiser.id).scalar_subquery())
     row = db.session.execute(
         select(Organiser, Membership).join(Login, Login.organiser_id == Organiser.id)
-        .outerjoin(Membership, (Membership.organiser_id == Organiser.id)
-                   & (Membership.workspace_id == (workspace_id or 0)))
+        .outerjoin(Membership, (Membership.organiser_id == Organiser.id) & chosen)
         .where(Login.token_digest == token_digest(token),
                Login.started_at >= _oldest_valid_start())).first()
     if row is None:

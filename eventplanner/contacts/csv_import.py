@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from eventplanner.audit.services import record
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import normalise_email
 from eventplanner.contacts.models import LANGUAGE_CODES, Contact
@@ -25,6 +26,7 @@ from eventplanner.contacts.services import (
     ContactDetails,
     Directory,
     apply_contact_details,
+    members_of,
     parse_tags,
 )
 from eventplanner.errors import InvalidInput
@@ -51,6 +53,8 @@ HEADER_ALIASES = {
     "schlagworte": "tags",
     "notes": "notes", "note": "notes", "notater": "notes", "noter": "notes",
     "notizen": "notes", "bemerkungen": "notes",
+    "account manager": "manager", "kundeansvarlig": "manager", "kundeansvarig": "manager",
+    "kundebetreuer": "manager",
 }
 
 
@@ -128,6 +132,7 @@ def preview_import(organiser: Organiser, data: bytes) -> ImportPreview:
     _, rows = read_rows(decode_csv(data))
     existing = set(db.session.scalars(
         select(Contact.email).where(Contact.workspace_id == organiser.workspace_id)))
+    members = {member.email: member.id for member in members_of(organiser.workspace_id or 0)}
     seen: dict[str, int] = {}
     preview = []
     for line, row in rows:
@@ -156,6 +161,10 @@ def preview_import(organiser: Organiser, data: bytes) -> ImportPreview:
             seen.setdefault(email, line)
         if len(name) > 120:
             problems.append(str(_l("The name is longer than 120 characters.")))
+        manager = row.get("manager", "")
+        if manager and normalise_email(manager) not in members:
+            problems.append(str(_l("The account manager \"%(email)s\" is not a member of "
+                                   "this team.", email=manager)))
         if problems:
             preview.append(ImportRow(line, None, RowAction.ERROR, problems, name, raw_email))
             continue
@@ -164,6 +173,7 @@ def preview_import(organiser: Organiser, data: bytes) -> ImportPreview:
             company_name=row.get("company", ""), language=language,
             dietary_notes=row.get("dietary", "")[:500], tags=parse_tags(row.get("tags", "")),
             notes=row.get("notes", ""),
+            account_manager_id=members.get(normalise_email(manager)) if manager else None,
         )
         action = RowAction.UPDATE if email in existing else RowAction.NEW
         preview.append(ImportRow(line, details, action, [], name, email))
@@ -174,6 +184,8 @@ def apply_import(organiser: Organiser, preview: ImportPreview) -> tuple[int, int
     """Write the valid rows: new contacts are added, known ones updated. Returns counts.
 
     For an update, an empty cell keeps what the contact had; tags are added, not replaced.
+    The account managers were checked by ``preview_import`` (members of the workspace).
+    The audit trail keeps who imported how many.
     """
     directory = Directory(organiser.workspace_id or 0)
     known = {c.email: c for c in db.session.scalars(
@@ -186,6 +198,7 @@ def apply_import(organiser: Organiser, preview: ImportPreview) -> tuple[int, int
         if contact is None:
             contact = Contact(workspace_id=organiser.workspace_id)
             apply_contact_details(contact, details, directory)
+            contact.account_manager_id = details.account_manager_id
             db.session.add(contact)
             added += 1
         else:
@@ -200,6 +213,10 @@ def apply_import(organiser: Organiser, preview: ImportPreview) -> tuple[int, int
                 notes=details.notes or contact.notes,
             )
             apply_contact_details(contact, merged, directory)
+            if details.account_manager_id is not None:
+                contact.account_manager_id = details.account_manager_id
             updated += 1
+    record(organiser.workspace_id or 0, organiser, "contacts.imported",
+           details={"added": added, "updated": updated})
     db.session.flush()
     return added, updated

@@ -92,6 +92,13 @@ class Contact(db.Model):
     tags: Mapped[list[Tag]] = relationship(secondary=contact_tag, order_by=Tag.name)
 
     @property
+    def looked_after_by(self) -> Organiser | None:
+        """Who looks after this person: their own account manager, else their company's."""
+        if self.account_manager is not None:
+            return self.account_manager
+        return self.company.account_manager if self.company is not None else None
+
+    @property
     def tag_names(self) -> list[str]:
         return [tag.name for tag in self.tags]
 

@@ -5,17 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from eventplanner.auth.models import Organiser
+from eventplanner.audit.services import changes, record
+from eventplanner.auth.models import Membership, Organiser
 from eventplanner.auth.services import normalise_email
 from eventplanner.contacts.models import Company, Contact, Tag, contact_tag
-from eventplanner.errors import InvalidState
+from eventplanner.errors import InvalidInput, InvalidState
 from eventplanner.extensions import db
 
 
 class EmailInUse(InvalidState):
     default_message = _l("You already have a contact with this email address.")
+
+
+class NotAMember(InvalidInput):
+    default_message = _l("The account manager must be a member of this team.")
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class ContactDetails:
     dietary_notes: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
     notes: str = ""
+    #: The member who looks after the contact ("our person"); None: nobody.
+    account_manager_id: int | None = None
 
 
 def parse_tags(text: str) -> tuple[str, ...]:
@@ -86,24 +93,103 @@ def email_taken(workspace_id: int, email: str, except_id: int | None = None) -> 
     return db.session.scalar(query) is not None
 
 
+def members_of(workspace_id: int) -> list[Organiser]:
+    """The members of a workspace (who may look after its clients), by name."""
+    return list(db.session.scalars(
+        select(Organiser).join(Membership, Membership.organiser_id == Organiser.id)
+        .where(Membership.workspace_id == workspace_id)
+        .order_by(func.lower(Organiser.name), Organiser.id)))
+
+
+def account_manager_in(workspace_id: int, organiser_id: int | None) -> Organiser | None:
+    """The member ``organiser_id`` of the workspace (None for None); ``NotAMember`` if the
+    account is not a member of this workspace (or does not exist)."""
+    if organiser_id is None:
+        return None
+    manager = db.session.scalar(
+        select(Organiser).join(Membership, Membership.organiser_id == Organiser.id)
+        .where(Organiser.id == organiser_id, Membership.workspace_id == workspace_id))
+    if manager is None:
+        raise NotAMember()
+    return manager
+
+
 def create_contact(organiser: Organiser, details: ContactDetails,
                    directory: Directory | None = None) -> Contact:
+    """Add a contact to the workspace ``organiser`` works in."""
     workspace_id = organiser.workspace_id or 0
     if email_taken(workspace_id, details.email):
         raise EmailInUse()
+    manager = account_manager_in(workspace_id, details.account_manager_id)
     contact = Contact(workspace_id=workspace_id)
     apply_contact_details(contact, details, directory or Directory(workspace_id))
+    contact.account_manager = manager
     db.session.add(contact)
     db.session.flush()
     return contact
 
 
-def update_contact(contact: Contact, details: ContactDetails) -> Contact:
+def update_contact(contact: Contact, details: ContactDetails,
+                   actor: Organiser | None) -> Contact:
+    """Change a contact's details and account manager; the audit trail keeps what changed
+    (old -> new) and who changed it (``actor``; None: the system)."""
     if email_taken(contact.workspace_id, details.email, except_id=contact.id):
         raise EmailInUse()
+    manager = contact.account_manager \
+        if details.account_manager_id == contact.account_manager_id \
+        else account_manager_in(contact.workspace_id, details.account_manager_id)
+    before = audited_fields(contact)
     apply_contact_details(contact, details, Directory(contact.workspace_id))
+    changed = changes(before, audited_fields(contact))
+    if changed:
+        record(contact.workspace_id, actor, "contact.changed", contact_id=contact.id,
+               details=changed)
+    _change_account_manager(contact, manager, actor)
     db.session.flush()
     return contact
+
+
+def audited_fields(contact: Contact) -> dict:
+    """The fields of a contact whose changes the audit trail keeps, as plain values."""
+    return {"name": contact.name, "email": contact.email, "phone": contact.phone,
+            "company": contact.company.name if contact.company else None,
+            "language": contact.language, "dietary_notes": contact.dietary_notes,
+            "tags": sorted(tag.name for tag in contact.tags), "notes": contact.notes}
+
+
+def set_contact_account_manager(contact: Contact, organiser_id: int | None,
+                                actor: Organiser | None) -> None:
+    """Make the member ``organiser_id`` (None: nobody) look after the contact."""
+    _change_account_manager(contact, account_manager_in(contact.workspace_id, organiser_id),
+                            actor)
+    db.session.flush()
+
+
+def _change_account_manager(contact: Contact, manager: Organiser | None,
+                            actor: Organiser | None) -> None:
+    if contact.account_manager_id == (manager.id if manager else None):
+        return
+    before = contact.account_manager
+    contact.account_manager = manager
+    record(contact.workspace_id, actor, "contact.account_manager_changed",
+           contact_id=contact.id, details={"account_manager": [
+               before.name if before else None, manager.name if manager else None]})
+
+
+def set_company_account_manager(company: Company, organiser_id: int | None,
+                                actor: Organiser | None) -> None:
+    """Make the member ``organiser_id`` (None: nobody) look after the company; the audit
+    trail keeps the change."""
+    manager = account_manager_in(company.workspace_id, organiser_id)
+    if company.account_manager_id == (manager.id if manager else None):
+        return
+    before = company.account_manager
+    company.account_manager = manager
+    record(company.workspace_id, actor, "company.account_manager_changed", details={
+        "company_id": company.id, "company": company.name,
+        "account_manager": [before.name if before else None,
+                            manager.name if manager else None]})
+    db.session.flush()
 
 
 def apply_contact_details(contact: Contact, details: ContactDetails,

@@ -29,23 +29,32 @@ def list_contacts():
     search = request.args.get("q", "")[:200]
     tag = request.args.get("tag", "")[:60]
     company_id = request.args.get("company", type=int)
-    contacts = contacts_for(current_user, search=search, company_id=company_id,
-                                     tag=tag)
+    mine = request.args.get("mine") == "1"
+    contacts = contacts_for(current_user, search=search, company_id=company_id, tag=tag,
+                            managed_by=current_user if mine else None)
     return render_template(
         "contacts/list.html", contacts=contacts, search=search, tag=tag,
-        company_id=company_id, companies=companies_for(current_user),
+        company_id=company_id, mine=mine, companies=companies_for(current_user),
         tags=services.tags_for(current_user))
 
 
 def _save_contact(form, change) -> bool:
-    return commit_or_refuse(change, lambda error: form.email.errors.append(str(error.message)),
-                            services.EmailInUse) is not None
+    def show(error) -> None:
+        field = form.account_manager if isinstance(error, services.NotAMember) else form.email
+        field.errors.append(str(error.message))
+
+    return commit_or_refuse(change, show,
+                            (services.EmailInUse, services.NotAMember)) is not None
+
+
+def _members() -> list:
+    return services.members_of(current_user.workspace_id or 0)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Action.ORGANISE)
 def create_contact():
-    form = ContactForm()
+    form = ContactForm(_members())
     if form.validate_on_submit() and _save_contact(
             form, lambda: services.create_contact(current_user, form.details())):
         flash(_("Contact added: %(name)s.", name=form.name.data), "success")
@@ -58,13 +67,18 @@ def create_contact():
 @requires(Action.ORGANISE)
 def edit_contact(contact_id: int):
     contact = get_contact_for(current_user, contact_id)
-    form = ContactForm(data={
+    members = _members()
+    if contact.account_manager is not None and contact.account_manager_id not in {
+            member.id for member in members}:
+        members.append(contact.account_manager)  # no longer a member: kept unless changed
+    form = ContactForm(members, data={
         "name": contact.name, "email": contact.email, "phone": contact.phone,
         "company_name": contact.company.name if contact.company else "",
         "language": contact.language, "dietary_notes": contact.dietary_notes,
-        "tags": ", ".join(contact.tag_names), "notes": contact.notes})
+        "tags": ", ".join(contact.tag_names), "notes": contact.notes,
+        "account_manager": contact.account_manager_id})
     if form.validate_on_submit() and _save_contact(
-            form, lambda: services.update_contact(contact, form.details())):
+            form, lambda: services.update_contact(contact, form.details(), current_user)):
         flash(_("Contact saved: %(name)s.", name=contact.name), "success")
         return redirect(url_for("contacts.list_contacts"))
     return render_template("contacts/form.html", form=form, contact=contact), (

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, TextAreaField
+from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from eventplanner.extensions import utcnow
@@ -27,4 +27,7 @@ class NoteForm(Form):
         _l("Note"), validators=[
             DataRequired(_l("Write the note first.")),
             Length(max=NOTE_MAX_LENGTH, message=_l("A note is at most %(max)d characters."))],
-        description=_l("Only you see notes, e.g. \"prefers no small talk\", \"has a dog\"."))
+        description=_l("Your team sees notes, with your name (e.g. \"prefers no small talk\", "
+                       "\"has a dog\"); a private note only you. The guest may ask to see "
+                       "what we hold about them, notes included."))
+    private = BooleanField(_l("Private: only I see it"))

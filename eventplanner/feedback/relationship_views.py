@@ -7,12 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventplanner.access import Action, companies_with_counts, get_company_for, get_contact_for
-from eventplanner.extensions import utcnow
+from eventplanner.contacts.forms import AccountManagerForm
+from eventplanner.contacts.services import (
+    NotAMember,
+    members_of,
+    set_company_account_manager,
+)
+from eventplanner.extensions import db, utcnow
 from eventplanner.feedback import relationships
 from eventplanner.feedback.forms import NoteForm
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.permissions import organisers_only, requires
-from eventplanner.transactions import commit_or_flash
+from eventplanner.transactions import commit_or_flash, commit_or_refuse
 
 bp = organisers_only(Blueprint("relationships", __name__, url_prefix="/contacts"))
 
@@ -24,8 +30,8 @@ def contact_page(contact_id: int):
     now = utcnow()
     return render_template("relationships/contact.html", contact=contact,
                            history=relationships.contact_history(contact, current_user, now),
-                           now=now, note_form=NoteForm(),
-                           confirm_form=ConfirmForm())
+                           now=now, note_form=NoteForm(), confirm_form=ConfirmForm(),
+                           may_delete_note=relationships.may_delete_note)
 
 
 @bp.route("/companies/")
@@ -39,11 +45,33 @@ def list_companies():
 @requires(Action.READ)
 def company_page(company_id: int):
     company = get_company_for(current_user, company_id)
+    return _company_page(company, AccountManagerForm(
+        members_of(company.workspace_id), data={"account_manager": company.account_manager_id}))
+
+
+def _company_page(company, manager_form: AccountManagerForm, status: int = 200):
     now = utcnow()
     return render_template("relationships/company.html", company=company,
                            history=relationships.company_history(company, current_user, now),
-                           now=now, note_form=NoteForm(),
-                           confirm_form=ConfirmForm())
+                           now=now, note_form=NoteForm(), confirm_form=ConfirmForm(),
+                           manager_form=manager_form,
+                           may_delete_note=relationships.may_delete_note), status
+
+
+@bp.route("/companies/<int:company_id>/account-manager", methods=["POST"])
+@requires(Action.ORGANISE)
+def set_account_manager(company_id: int):
+    """Choose the member who looks after the company (or nobody)."""
+    company = get_company_for(current_user, company_id)
+    form = AccountManagerForm(members_of(company.workspace_id))
+    if form.validate_on_submit() and commit_or_refuse(
+            lambda: set_company_account_manager(company, form.account_manager.data,
+                                                current_user) or True,
+            lambda error: form.account_manager.errors.append(str(error.message)),
+            NotAMember):
+        flash(_("Account manager saved."), "success")
+        return redirect(url_for("relationships.company_page", company_id=company.id))
+    return _company_page(company, form, 422)
 
 
 def _contact_subject(contact_id: int) -> tuple[dict, str]:
@@ -61,16 +89,18 @@ def _add_note(subject: dict, page: str):
     if not form.validate_on_submit():
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "error")
-    elif commit_or_flash(lambda: relationships.add_note(form.text.data, form.noted_on.data,
-                                                        **subject)):
+    elif commit_or_flash(lambda: relationships.add_note(
+            form.text.data, form.noted_on.data, **subject, author=current_user,
+            private=form.private.data)):
         flash(_("Note saved."), "success")
     return redirect(page + "#notes")
 
 
 def _delete_note(subject: dict, page: str, note_id: int):
-    note = relationships.get_note_about(note_id, **subject)
+    note = relationships.get_note_about(note_id, current_user, **subject)
     if ConfirmForm().validate_on_submit():
-        commit_or_flash(lambda: relationships.delete_note(note))
+        relationships.delete_note(note, current_user)  # Forbidden: 403, nothing deleted
+        db.session.commit()
         flash(_("Note deleted."), "success")
     return redirect(page + "#notes")
 

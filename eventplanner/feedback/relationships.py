@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
-from eventplanner.access import may_open_contact, visible_event_ids
+from eventplanner.access import Action, may, may_open_contact, visible_event_ids
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Company, Contact
-from eventplanner.errors import InvalidInput, NotFound
+from eventplanner.errors import Forbidden, InvalidInput, NotFound
 from eventplanner.events.models import Activity, ActivityKind, Event
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, Note
@@ -151,7 +151,7 @@ def contact_history(contact: Contact, viewer: Organiser, now: datetime) -> Conta
             races=races, feedback=feedback.get(invitation.id)))
     visits.reverse()
     return ContactHistory(contact, visits, list(progressions.values()),
-                          notes_about(contact=contact))
+                          notes_about(viewer, contact=contact))
 
 
 # --- a company's history ----------------------------------------------------------------
@@ -242,7 +242,7 @@ def company_history(company: Company, viewer: Organiser, now: datetime) -> Compa
         people.append(CompanyPerson(
             contact, last_attended.get(contact.id),
             latest[1].score if latest else None, latest[2] if latest else None))
-    return CompanyHistory(company, people, years, notes_about(company=company))
+    return CompanyHistory(company, people, years, notes_about(viewer, company=company))
 
 
 # --- the next event's guests to look after ----------------------------------------------
@@ -309,38 +309,66 @@ def guests_to_look_after(event: Event, viewer: Organiser,
 
 # --- notes ------------------------------------------------------------------------------
 
-def notes_about(contact: Contact | None = None, company: Company | None = None) -> list[Note]:
-    """The notes about a contact or a company, the latest first."""
+def notes_about(viewer: Organiser, contact: Contact | None = None,
+                company: Company | None = None) -> list[Note]:
+    """The notes about a contact or a company that ``viewer`` may read, the latest first,
+    with their authors: the team's notes and the viewer's own private ones (never another
+    member's private note)."""
     subject = (Note.contact_id == contact.id) if contact else (Note.company_id == company.id)
     return list(db.session.scalars(
-        select(Note).where(subject).order_by(Note.noted_on.desc(), Note.id.desc())))
+        select(Note).where(subject, note_readable_by(viewer))
+        .options(joinedload(Note.author))
+        .order_by(Note.noted_on.desc(), Note.id.desc())))
+
+
+def note_readable_by(viewer: Organiser) -> ColumnElement[bool]:
+    """SQL condition on ``Note``: a team note, or a private one ``viewer`` wrote."""
+    return or_(Note.private.is_(False), Note.author_id == viewer.id)
 
 
 def add_note(text: str, noted_on: date, contact: Contact | None = None,
-             company: Company | None = None) -> Note:
-    """Keep a dated note about a contact or a company (exactly one of them)."""
+             company: Company | None = None, *, author: Organiser | None = None,
+             private: bool = False) -> Note:
+    """Keep a dated note about a contact or a company (exactly one of them), written by
+    ``author``; a ``private`` note is for its author only."""
     text = (text or "").strip()
     if not text:
         raise BadNote(_l("Write the note first."))
     if len(text) > NOTE_MAX_LENGTH:
         raise BadNote(_l("A note is at most %(num)d characters.", num=NOTE_MAX_LENGTH))
-    note = Note(contact=contact, company=company, noted_on=noted_on, text=text)
+    if private and author is None:
+        raise BadNote(_l("A private note needs its author."))
+    note = Note(contact=contact, company=company, noted_on=noted_on, text=text,
+                author=author, private=private)
     db.session.add(note)
     db.session.flush()
     return note
 
 
-def get_note_about(note_id: int, contact: Contact | None = None,
+def get_note_about(note_id: int, viewer: Organiser, contact: Contact | None = None,
                    company: Company | None = None) -> Note:
+    """The note, if it is about this contact or company and ``viewer`` may read it;
+    ``NotFound`` otherwise (another member's private note is not known to exist)."""
     note = db.session.get(Note, note_id)
     owner_matches = (note is not None and (
         (contact is not None and note.contact_id == contact.id)
         or (company is not None and note.company_id == company.id)))
-    if not owner_matches:
+    if not owner_matches or (note.private and note.author_id != viewer.id):
         raise NotFound()
     return note
 
 
-def delete_note(note: Note) -> None:
+def may_delete_note(viewer: Organiser, note: Note) -> bool:
+    """Its author may delete a note; so may a member who manages members (an admin or
+    owner) if it is a team note."""
+    if note.author_id is not None and note.author_id == viewer.id:
+        return True
+    return not note.private and may(viewer, Action.MANAGE_MEMBERS)
+
+
+def delete_note(note: Note, actor: Organiser) -> None:
+    """Delete a note; ``Forbidden`` unless ``actor`` may (``may_delete_note``)."""
+    if not may_delete_note(actor, note):
+        raise Forbidden(_l("Only the author of a note, or an admin, may delete it."))
     db.session.delete(note)
     db.session.flush()

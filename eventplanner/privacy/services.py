@@ -17,12 +17,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
+from eventplanner.audit.models import AuditEntry
+from eventplanner.audit.services import record
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import InvalidState
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, Note
+from eventplanner.feedback.relationships import note_readable_by
 from eventplanner.goals.models import Goal, Result
 from eventplanner.invitations.models import Invitation, ResponseChange
 from eventplanner.invitations.waitlist import withdraw_from_waitlists
@@ -44,8 +47,14 @@ def _moment(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def contact_data(contact: Contact) -> dict:
-    """Everything held about a contact, as plain data (for a JSON download or a page)."""
+def contact_data(contact: Contact, viewer: Organiser | None = None) -> dict:
+    """Everything held about a contact, as plain data (for a JSON download or a page).
+    ``viewer``: the member who asks, who gets the team's notes and their own private ones
+    (never another member's); None: the person themselves (their right of access), who
+    gets every note."""
+    notes = select(Note).where(Note.contact_id == contact.id)
+    if viewer is not None:
+        notes = notes.where(note_readable_by(viewer))
     invitations = list(db.session.scalars(
         select(Invitation).where(Invitation.contact_id == contact.id)
         .options(selectinload(Invitation.event).selectinload(Event.activities),
@@ -70,8 +79,7 @@ def contact_data(contact: Contact) -> dict:
             "erasure_requested_at": _moment(contact.erasure_requested_at),
             "erased_at": _moment(contact.erased_at)},
         "notes": [{"date": n.noted_on.isoformat(), "text": n.text}
-                  for n in db.session.scalars(select(Note).where(
-                      Note.contact_id == contact.id).order_by(Note.noted_on))],
+                  for n in db.session.scalars(notes.order_by(Note.noted_on, Note.id))],
         "invitations": [{
             "event": i.event.title, "starts_at": _moment(i.event.starts_at),
             "sent_at": _moment(i.sent_at), "opened_at": _moment(i.opened_at),
@@ -98,6 +106,13 @@ def contact_data(contact: Contact) -> dict:
                        for m in messages if m.invitation_id == i.id],
         } for i in invitations],
     }
+
+
+def export_contact_data(contact: Contact, actor: Organiser) -> dict:
+    """``contact_data`` for a member's download; the audit trail keeps who exported it."""
+    record(contact.workspace_id, actor, "contact.exported", contact_id=contact.id)
+    db.session.flush()
+    return contact_data(contact, actor)
 
 
 def _feedback_data(feedback: Feedback | None, names: dict[int, str]) -> dict | None:
@@ -138,11 +153,16 @@ def anonymise_invitations(invitation_ids: list[int], now: datetime) -> int:
     return len(invitation_ids)
 
 
-def erase_contact(contact: Contact, now: datetime) -> None:
+def erase_contact(contact: Contact, now: datetime, actor: Organiser | None) -> None:
     """Erase a contact's personal data; their anonymous answers, check-ins, scores and
-    times stay, so every count and NPS stays as it was. Their links stop working."""
+    times stay, so every count and NPS stays as it was. Their links stop working. The
+    audit trail keeps that ``actor`` (None: the system) erased them, and forgets the old
+    and new values of the contact's earlier changes (which fields changed stays)."""
     if contact.erased_at is not None:
         raise AlreadyErased()
+    _forget_audited_values(contact)
+    record(contact.workspace_id, actor, "contact.erased", contact_id=contact.id)
+    db.session.flush()  # before anything below expires the session's objects
     withdraw_from_waitlists(contact, now)
     invitation_ids = list(db.session.scalars(
         select(Invitation.id).where(Invitation.contact_id == contact.id)))
@@ -154,6 +174,16 @@ def erase_contact(contact: Contact, now: datetime) -> None:
         setattr(contact, name, value)
     contact.tags = []
     db.session.flush()
+
+
+def _forget_audited_values(contact: Contact) -> None:
+    """The trail's lines about the contact keep what was done and which fields changed,
+    not the values (their old name, address, notes...)."""
+    for entry in db.session.scalars(select(AuditEntry).where(
+            AuditEntry.workspace_id == contact.workspace_id,
+            AuditEntry.contact_id == contact.id)):
+        if entry.details:
+            entry.details = {name: None for name in entry.details}
 
 
 def _erased_contact(name: str, email: str, now: datetime) -> dict:

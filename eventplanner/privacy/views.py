@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventplanner.access import Action, get_contact_for
-from eventplanner.extensions import utcnow
+from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.permissions import organisers_only, requires
 from eventplanner.privacy import services
@@ -29,7 +29,9 @@ def data_download(data: dict, filename: str) -> Response:
 @requires(Action.ORGANISE)
 def export_contact(contact_id: int):
     contact = get_contact_for(current_user, contact_id)
-    return data_download(services.contact_data(contact), f"contact-{contact.id}.json")
+    data = services.export_contact_data(contact, current_user)
+    db.session.commit()
+    return data_download(data, f"contact-{contact.id}.json")
 
 
 @bp.route("/erase", methods=["GET", "POST"])
@@ -39,7 +41,7 @@ def erase_contact(contact_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_template("privacy/erase.html", contact=contact, form=form)
-    if commit_or_flash(lambda: services.erase_contact(contact, utcnow()) or True):
+    if commit_or_flash(lambda: services.erase_contact(contact, utcnow(), current_user) or True):
         flash(_("The contact's personal data is erased. Their anonymous answers and scores "
                 "still count in the figures."), "success")
         return redirect(url_for("contacts.list_contacts"))

@@ -1,0 +1,43 @@
+"""The audit trail's actions as people read them.
+
+Each place that writes a line (``audit.services.record``) names its action here, so the
+trail page can say it in the reader's language; an action missing here is shown by its
+name, as it was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS: Mapping[str, object] = {
+    "event.created": _l("Created the event"),
+    "event.changed": _l("Changed the event"),
+    "event.shared": _l("Shared the event with someone outside the team"),
+    "event.unshared": _l("Stopped sharing the event"),
+    "part.added": _l("Added a part"),
+    "part.changed": _l("Changed a part"),
+    "part.removed": _l("Removed a part"),
+    "results.entered": _l("Entered results"),
+    "results.published": _l("Published the results"),
+    "results.withdrawn": _l("Withdrew the results"),
+    "guests.exported": _l("Downloaded the guest list"),
+    "feedback.exported": _l("Downloaded the feedback"),
+    "member.invited": _l("Invited someone to join"),
+    "member.invitation_revoked": _l("Withdrew an invitation to join"),
+    "member.joined": _l("Joined the workspace"),
+    "member.role_changed": _l("Changed a member's role"),
+    "member.removed": _l("Removed a member"),
+    "member.left": _l("Left the workspace"),
+    "member.ownership_transferred": _l("Handed ownership to a member"),
+    "workspace.two_factor_changed": _l("Changed whether members must use two-factor sign-in"),
+    "workspace.renamed": _l("Renamed the workspace"),
+    "workspace.started": _l("Started the workspace"),
+}
+
+
+def action_label(action: str) -> str:
+    """The action in the reader's language, or its name if it has no text here."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action

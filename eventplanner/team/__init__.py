@@ -1,0 +1,1 @@
+"""A workspace's team: members, roles, invitations to join, ownership and settings."""
