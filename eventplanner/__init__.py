@@ -34,6 +34,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         instance_path=str(PROJECT_ROOT / "instance"),
     )
+    from .urls import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.from_object(config_class)
     config_class.finalise(app.config)
     from .sessions import CachedSigningSessions

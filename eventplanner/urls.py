@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app
-from werkzeug.routing import MapAdapter
+from werkzeug.routing import IntegerConverter, Map, MapAdapter
 
 
 def _adapter() -> MapAdapter:
@@ -26,3 +26,27 @@ def _adapter() -> MapAdapter:
 
 def absolute_url(endpoint: str, **values) -> str:
     return _adapter().build(endpoint, values, force_external=True)
+
+
+#: The largest id a row can have (the databases' 32-bit INTEGER primary keys).
+LARGEST_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in a route: a whole number that can be a row's id (1 to
+    ``LARGEST_ID``). A longer number matches no route (404), rather than reaching the
+    database as a number it cannot compare with an INTEGER column."""
+
+    def __init__(self, map: Map, *args, **kwargs) -> None:
+        kwargs.setdefault("min", 0)
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def row_id(text: str | None) -> int | None:
+    """A query argument read as a row's id (``?company=12``), or None when it is missing or
+    cannot be one (not a number, below 1, too large)."""
+    if text is None or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if 0 < value <= LARGEST_ID else None

@@ -17,6 +17,7 @@ from eventplanner.permissions import organisers_only, requires
 from eventplanner.transactions import commit_or_refuse
 from eventplanner.uploads import services as uploads
 from eventplanner.uploads.forms import CheckedUploadForm
+from eventplanner.urls import row_id
 
 bp = organisers_only(Blueprint("contacts", __name__, url_prefix="/contacts"))
 #: The upload store's purpose for a contacts CSV between preview and import.
@@ -28,7 +29,7 @@ IMPORT_PURPOSE = "contacts"
 def list_contacts():
     search = request.args.get("q", "")[:200]
     tag = request.args.get("tag", "")[:60]
-    company_id = request.args.get("company", type=int)
+    company_id = row_id(request.args.get("company"))
     mine = request.args.get("mine") == "1"
     contacts = contacts_for(current_user, search=search, company_id=company_id, tag=tag,
                             managed_by=current_user if mine else None)

@@ -35,7 +35,7 @@ from eventplanner.team.forms import (
     TwoFactorRequirementForm,
     WorkspaceNameForm,
 )
-from eventplanner.urls import absolute_url
+from eventplanner.urls import absolute_url, row_id
 
 bp = organisers_only(Blueprint("team", __name__, url_prefix="/team"))
 #: The join link's page: public, the token in the address is the key.
@@ -226,9 +226,9 @@ def two_factor_requirement():
 def audit_trail():
     """The workspace's trail, newest first; about one member, event or contact if asked."""
     workspace_id = _workspace().id
-    filters = {name: request.args.get(argument, type=int) for name, argument in (
+    filters = {name: row_id(request.args.get(argument)) for name, argument in (
         ("member_id", "member"), ("event_id", "event"), ("contact_id", "contact"))}
-    entries = trail(workspace_id, before_id=request.args.get("before", type=int), **filters)
+    entries = trail(workspace_id, before_id=row_id(request.args.get("before")), **filters)
     members = {m.organiser_id: m.organiser.name for m in services.members_of(workspace_id)}
     wanted = {entry.member_id for entry in entries} - set(members) - {None}
     if wanted:
