@@ -21,10 +21,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload, subqueryload
 
-from eventplanner.auth.models import Membership, Organiser, Role
+from eventplanner.auth.models import Membership, Organiser, Role, Workspace
 from eventplanner.contacts.models import Company, Contact, Tag
 from eventplanner.errors import Forbidden, NotFound
 from eventplanner.events.models import Activity, Event, event_co_organiser
@@ -102,9 +103,31 @@ def authorize(organiser: Organiser, action: Action, arguments: Mapping[str, obje
     if workspace_id == organiser.workspace_id:
         require(organiser, action)
     elif not _is_shared_with(organiser, int(event_id)):
-        raise NotFound()
+        _refuse_event_of_another_workspace(organiser, workspace_id)
     elif action not in OUTSIDE_ACTIONS:
         raise Forbidden()
+
+
+class InAnotherWorkspace(NotFound):
+    """The event belongs to another workspace the account is a member of (not the one it
+    works in now): still not found here, but the page can offer to switch."""
+
+    def __init__(self, workspace_id: int, workspace_name: str) -> None:
+        super().__init__(_l("This belongs to %(workspace)s, another of your workspaces. "
+                            "Switch to it to open it.", workspace=workspace_name))
+        self.workspace_id = workspace_id
+        self.workspace_name = workspace_name
+
+
+def _refuse_event_of_another_workspace(organiser: Organiser, workspace_id: int) -> None:
+    """``InAnotherWorkspace`` if the account is a member of the event's workspace, else
+    ``NotFound``."""
+    name = db.session.scalar(
+        select(Workspace.name).join(Membership, Membership.workspace_id == Workspace.id)
+        .where(Membership.organiser_id == organiser.id, Workspace.id == workspace_id))
+    if name is None:
+        raise NotFound()
+    raise InAnotherWorkspace(workspace_id, name)
 
 
 def _is_shared_with(organiser: Organiser, event_id: int) -> bool:

@@ -3,11 +3,12 @@ errors to people as a styled page in their language."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from eventplanner.access import InAnotherWorkspace
 from eventplanner.errors import (
     DeadlinePassed,
     DomainError,
@@ -55,6 +56,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def show_domain_error(error: DomainError):
         return render_error_page(status_for(error), str(error.message))
+
+    @app.errorhandler(InAnotherWorkspace)
+    def offer_to_switch_workspace(error: InAnotherWorkspace):
+        title = ERROR_TITLES[404]
+        return render_template(
+            "errors/error.html", status=404, title=title, message=str(error.message),
+            switch_to=error.workspace_id, workspace_name=error.workspace_name,
+            next_path=request.path), 404
 
     @app.errorhandler(CSRFError)
     def show_csrf_error(error: CSRFError):

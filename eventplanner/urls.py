@@ -28,6 +28,17 @@ def absolute_url(endpoint: str, **values) -> str:
     return _adapter().build(endpoint, values, force_external=True)
 
 
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site (where to go after logging in or switching
+    workspace), never another host; else None."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//") and "\\" not in target:
+            return target
+    return None
+
+
 #: The largest id a row can have (the databases' 32-bit INTEGER primary keys).
 LARGEST_ID = 2**31 - 1
 

@@ -620,3 +620,28 @@ def test_a_member_who_leaves_the_team_looks_after_none_of_its_clients(app, team,
         assert db.session.get(Contact, ids[1]).account_manager_id is None
         entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert entry.details["clients released"] == 2
+
+
+def test_a_link_to_an_event_of_another_of_my_workspaces_offers_to_switch_to_it(
+        app, team, log_in):
+    event = make_team_event(app, team["owner"], team["workspace_id"], "Christmas meeting")
+    oda = log_in(team["organiser"])  # she works in her own workspace after logging in
+    response = oda.get(f"/events/{event.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Christmas meeting" not in page
+    assert "another of your workspaces" in page and "Switch to Olivia Owner" in page
+    response = oda.submit(f"/team/switch/{team['workspace_id']}",
+                          {"next": f"/events/{event.id}"})
+    assert (response.status_code, response.headers["Location"]) == (303, f"/events/{event.id}")
+    assert "Christmas meeting" in oda.get(f"/events/{event.id}").get_data(as_text=True)
+    response = oda.submit(f"/team/switch/{team['workspace_id']}",
+                          {"next": "https://evil.example/phish"})
+    assert response.headers["Location"] == "/"
+
+
+def test_a_stranger_gets_no_offer_to_switch_to_a_workspace_they_are_not_in(
+        app, team, log_in, make_organiser):
+    event = make_team_event(app, team["owner"], team["workspace_id"], "Christmas meeting")
+    page = log_in(make_organiser()).get(f"/events/{event.id}").get_data(as_text=True)
+    assert "Switch to" not in page and "Olivia Owner" not in page

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, ngettext
@@ -69,19 +68,14 @@ from eventplanner.auth.two_factor import (
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail.outbox import queue_email
 from eventplanner.security import client_address, rate_limits
-from eventplanner.urls import absolute_url
+from eventplanner.urls import absolute_url, local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:
     """Where to go after logging in: only a path on this site, never another host."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
-            return target
-    return url_for("events.dashboard")
+    return local_path(target) or url_for("events.dashboard")
 
 
 def _log_in(organiser: Organiser, remember: bool = False) -> None:

@@ -35,7 +35,7 @@ from eventplanner.team.forms import (
     TwoFactorRequirementForm,
     WorkspaceNameForm,
 )
-from eventplanner.urls import absolute_url, row_id
+from eventplanner.urls import absolute_url, local_path, row_id
 
 bp = organisers_only(Blueprint("team", __name__, url_prefix="/team"))
 #: The join link's page: public, the token in the address is the key.
@@ -178,7 +178,8 @@ def switch_workspace(workspace_id: int):
         raise NotFound()
     session[WORKSPACE_KEY] = workspace_id
     flash(_("You are working in %(workspace)s.", workspace=membership.workspace.name), "info")
-    return redirect(url_for("events.dashboard"), code=303)
+    return redirect(local_path(request.form.get("next")) or url_for("events.dashboard"),
+                    code=303)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
