@@ -45,7 +45,7 @@ NOT_PAGES = {
 #: Pages that answer with an error status on purpose (the page itself is still checked).
 EXPECTED_STATUS = {"rsvp.mangled_link": 404}
 #: Pages for someone who is not logged in (the others need the organiser's login).
-PUBLIC_PAGES = ("auth.", "rsvp.", "door.")
+PUBLIC_PAGES = ("auth.", "rsvp.", "door.", "joining.")
 
 
 def html_pages() -> list[Rule]:
@@ -70,6 +70,8 @@ class DemoSite:
             ids["token"] = ids["confirm_token"]
         if rule.endpoint == "auth.choose_new_password":
             ids["token"] = ids["reset_token"]
+        if rule.endpoint == "joining.join":
+            ids["token"] = ids["join_token"]
         values = {name: ids[name] for name in rule.arguments}
         return self.base + rule.build(values, append_unknown=False)[1]
 
@@ -106,8 +108,10 @@ def _client_visit_last_week(organiser, kari) -> str:
 def _demo_ids() -> dict[str, int | str]:
     """An id for every argument a route takes: the demo event's race, Kari Nordmann (who
     answered), her company, her invitation and email, a helper's link at the door, her
-    link to the feedback on last week's visit, a new account's confirmation link and the
-    demo organiser's link to choose a new password."""
+    link to the feedback on last week's visit, a new account's confirmation link, the
+    demo organiser's link to choose a new password and an invitation to join the demo
+    team (opened by someone without an account)."""
+    from eventplanner.auth.models import Role
     from eventplanner.auth.services import new_password_reset_link, sign_up
     from eventplanner.checkin.services import add_helper, helper_token
     from eventplanner.contacts.models import Contact
@@ -117,6 +121,7 @@ def _demo_ids() -> dict[str, int | str]:
     from eventplanner.invitations.links import invitation_token
     from eventplanner.invitations.models import Invitation
     from eventplanner.mail.models import Message
+    from eventplanner.team.services import invite_member
 
     load_demo_data()
     event = db.session.scalar(select(Event).where(Event.title == DEMO_EVENT_TITLE))
@@ -134,6 +139,8 @@ def _demo_ids() -> dict[str, int | str]:
                Message.invitation_id == invitation.id).order_by(Message.id)),
            "helper_token": helper_token(helper), "confirm_token": signed_up.token,
            "reset_token": new_password_reset_link(event.owner, utcnow()),
+           "join_token": invite_member(event.workspace, event.owner, "new.colleague@example.com",
+                                       Role.VIEWER, utcnow(), link_for=str).token,
            "feedback_token": _client_visit_last_week(event.owner, kari),
            "unanswered_token": invitation_token(db.session.scalar(select(Invitation).where(
                Invitation.event_id == event.id, Invitation.answered_at.is_(None))))}
