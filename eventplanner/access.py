@@ -269,8 +269,10 @@ def get_company_for(organiser: Organiser, company_id: int) -> Company:
 
 
 def companies_with_counts(organiser: Organiser) -> list[tuple[Company, int]]:
-    """The organiser's companies, by name, with how many contacts each has."""
+    """The workspace's companies, by name, with how many contacts each has and their
+    account manager loaded."""
     return list(db.session.execute(
         select(Company, func.count(Contact.id)).outerjoin(Contact, Contact.company_id == Company.id)
         .where(company_visible_to(organiser)).group_by(Company.id)
-        .order_by(func.lower(Company.name))).all())
+        .order_by(func.lower(Company.name))
+        .options(selectinload(Company.account_manager))).all())

@@ -186,6 +186,8 @@ def test_a_companys_account_manager_looks_after_its_people_unless_they_have_thei
         jonas.get(f"/contacts/{ola.id}").get_data(as_text=True))
     [entry] = trail(app, "company.account_manager_changed")
     assert entry.details["account_manager"] == [None, "Jonas Eide"]
+    listing = text_of(jonas.get("/contacts/companies/").get_data(as_text=True))
+    assert "Nordlys Shipping 2 Jonas Eide" in listing
 
 
 def test_my_clients_are_those_i_look_after_myself_or_through_their_company(
