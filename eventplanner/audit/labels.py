@@ -20,6 +20,7 @@ ACTION_LABELS: Mapping[str, object] = {
     "part.changed": _l("Changed a part"),
     "part.removed": _l("Removed a part"),
     "results.entered": _l("Entered results"),
+    "answer.on_behalf": _l("Answered for a guest"),
     "results.published": _l("Published the results"),
     "results.withdrawn": _l("Withdrew the results"),
     "guests.exported": _l("Downloaded the guest list"),

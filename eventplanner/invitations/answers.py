@@ -15,6 +15,8 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from eventplanner.audit.services import record
+from eventplanner.auth.models import Organiser
 from eventplanner.errors import DeadlinePassed, Full
 from eventplanner.events.locking import lock_events
 from eventplanner.events.models import Activity, Event
@@ -184,6 +186,28 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
         promote_from_waitlist(activity, now)
     if changed and changed_by == "guest":
         _queue_confirmation(event, invitation)
+    return changed
+
+
+def answer_on_behalf(invitation: Invitation, answers: dict[int, AnswerStatus], now: datetime,
+                     by: Organiser) -> bool:
+    """An organiser enters a guest's answers for them (the guest phoned, or said it at the
+    door of the office): the same rules as the guest's own answer (capacity, waitlist,
+    deadline), the guest's other details kept, "changed by the organiser" in the history,
+    and the audit trail names the organiser (part: old -> new). Returns True if anything
+    changed."""
+    before = {response.activity_id: response.status for response in invitation.responses}
+    changed = respond_to_invitation(invitation, GuestAnswer(
+        answers, tuple(invitation.plus_one_names or ()), invitation.dietary_needs,
+        invitation.message_to_host), now, changed_by="organiser")
+    if changed:
+        parts = {activity.id: activity.name for activity in invitation.event.activities}
+        after = {response.activity_id: response.status for response in invitation.responses}
+        record(invitation.event.workspace_id, by, "answer.on_behalf",
+               event_id=invitation.event_id, contact_id=invitation.contact_id,
+               details={parts[part]: [before.get(part), status]
+                        for part, status in after.items()
+                        if part in parts and before.get(part) != status})
     return changed
 
 

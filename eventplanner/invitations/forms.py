@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from eventplanner.form_fields import Form
 from eventplanner.invitations.inviting import MAX_PLUS_ONES
+from eventplanner.invitations.models import AnswerStatus
 
 
 class InviteForm(Form):
@@ -43,3 +44,28 @@ class GuestSelectionForm(Form):
     def ticked(self) -> list[int] | None:
         """The ticked guests' invitation ids, or None for everyone who has not answered."""
         return self.invitation_ids.data if self.who.data == "ticked" else None
+
+
+class AnswerOnBehalfForm(Form):
+    """The organiser's entry of a guest's answers, one choice per part (``part-<id>``):
+    empty keeps the part as it is."""
+
+    @classmethod
+    def for_parts(cls, activities) -> AnswerOnBehalfForm:
+        choices = [SelectChoice("", _l("As it is")), SelectChoice("yes", _l("Yes")),
+                   SelectChoice("no", _l("No")), SelectChoice("maybe", _l("Maybe"))]
+
+        class PartsForm(cls):
+            pass
+
+        for activity in activities:
+            setattr(PartsForm, f"part-{activity.id}", SelectField(
+                activity.name, choices=choices, default=""))
+        form = PartsForm()
+        form.part_ids = [activity.id for activity in activities]
+        return form
+
+    def answers(self) -> dict[int, AnswerStatus]:
+        """Part id -> the answer chosen, for the parts given one."""
+        return {part_id: AnswerStatus(self[f"part-{part_id}"].data)
+                for part_id in self.part_ids if self[f"part-{part_id}"].data}

@@ -14,7 +14,8 @@ from eventplanner.contacts.services import tags_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.invitations import inviting, links, overview, reminders
-from eventplanner.invitations.forms import GuestSelectionForm, InviteForm
+from eventplanner.invitations.answers import answer_on_behalf
+from eventplanner.invitations.forms import AnswerOnBehalfForm, GuestSelectionForm, InviteForm
 from eventplanner.invitations.models import InvitationStage
 from eventplanner.permissions import organisers_only, requires
 from eventplanner.spreadsheets import csv_delimiter, csv_download
@@ -126,7 +127,25 @@ def guest(event_id: int, invitation_id: int):
     event = get_event_for(current_user, event_id)
     invitation = inviting.get_invitation_of(event, invitation_id)
     return render_template("invitations/guest.html", event=event, invitation=invitation,
-                           link=links.invitation_link(invitation), form=ConfirmForm())
+                           link=links.invitation_link(invitation), form=ConfirmForm(),
+                           answer_form=AnswerOnBehalfForm.for_parts(event.activities))
+
+
+@bp.route("/guests/<int:invitation_id>/answer", methods=["POST"])
+@requires(Action.ORGANISE)
+def answer_for_guest(event_id: int, invitation_id: int):
+    """The organiser enters the guest's answers for them (the guest phoned)."""
+    event = get_event_for(current_user, event_id)
+    invitation = inviting.get_invitation_of(event, invitation_id)
+    form = AnswerOnBehalfForm.for_parts(event.activities)
+    if not form.validate_on_submit():
+        flash(_("Choose yes, no or maybe for a part."), "error")
+    elif form.answers() and commit_or_flash(
+            lambda: answer_on_behalf(invitation, form.answers(), utcnow(), current_user)
+            is not None):
+        flash(_("The answer is saved for %(name)s.", name=invitation.contact.name), "success")
+    return redirect(url_for("invitations.guest", event_id=event.id,
+                            invitation_id=invitation_id), code=303)
 
 
 @bp.route("/guests/<int:invitation_id>/revoke", methods=["POST"])
