@@ -7,7 +7,7 @@ read before the other committed."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from eventplanner.auth.models import Membership, Organiser, Role
 from eventplanner.errors import DomainError
@@ -103,3 +103,72 @@ def test_two_owners_demoting_or_removing_each_other_at_once_leave_exactly_one_ow
     assert owners_after == [1] * ROUNDS, "each round left exactly one owner"
     changes = [sum(done) for done in zip(*(r["done"] for r in results), strict=True)]
     assert changes == [1] * ROUNDS, "one of the two changes went through each round"
+
+
+PROCESSES = 4
+
+
+def _accept(url: str, tokens: list[str], me: int, barrier, outcomes) -> None:
+    app = app_for(url)
+    accepted, errors = [], []
+    with app.app_context():
+        for token in tokens:
+            barrier.wait(WAIT)  # all go at once
+            try:
+                accept_invitation(token, db.session.get(Organiser, me), utcnow())
+                db.session.commit()
+                accepted.append(1)
+            except DomainError:
+                db.session.rollback()
+                accepted.append(0)
+            except Exception as error:  # noqa: BLE001 - reported to the test
+                db.session.rollback()
+                errors.append(repr(error))
+                accepted.append(0)
+            db.session.expunge_all()
+        db.engine.dispose()
+    outcomes.put({"accepted": accepted, "errors": errors})
+
+
+def test_a_join_link_opened_by_four_processes_at_once_is_used_once(
+        app, backend, make_organiser):
+    """The link is single-use across processes: of four acceptances at the same moment
+    one wins, one membership and one "joined" line in the trail come of it, round after
+    round (the link is taken by one conditional UPDATE)."""
+    from eventplanner.audit.models import AuditEntry
+
+    if backend.name != "postgresql":
+        pytest.skip("several processes writing at once: PostgreSQL")
+    olivia = make_organiser("Olivia Owner", "olivia@example.com")
+    newcomer = make_organiser("Nina Newcomer", "nina@example.com")
+    with app.app_context():
+        owner = db.session.get(Organiser, olivia.id)
+        workspace = owner.membership.workspace
+        workspace_id = workspace.id
+        tokens = []
+        for _round in range(ROUNDS):  # one invitation a round, each withdrawn by the next
+            tokens.append(invite_member(workspace, owner, newcomer.email, Role.VIEWER,
+                                        utcnow(), lambda token: token).token)
+            db.session.commit()
+        tokens = tokens[-1:] * ROUNDS  # the one link that still works, tried round after round
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    context = process_context()
+    barrier = context.Barrier(PROCESSES)
+    outcomes = context.Queue()
+    processes = [context.Process(target=_accept,
+                                 args=(url, tokens, newcomer.id, barrier, outcomes))
+                 for _ in range(PROCESSES)]
+    for process in processes:
+        process.start()
+    try:
+        results = [outcomes.get(timeout=WAIT * ROUNDS) for _ in processes]
+    finally:
+        stop_processes(processes, WAIT)
+    assert [error for result in results for error in result["errors"]] == []
+    assert sum(sum(result["accepted"]) for result in results) == 1, "the link works once"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Membership).where(
+            Membership.workspace_id == workspace_id,
+            Membership.organiser_id == newcomer.id)) == 1
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "member.joined")) == 1
