@@ -39,12 +39,25 @@ class FormTranslations:
 FORM_TRANSLATIONS = FormTranslations()
 
 
+def _without_nul(value):
+    """Text as sent, without NUL characters: no browser types one, and PostgreSQL cannot
+    store one in a text column (an error rather than a message)."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class Form(FlaskForm):
-    """Every form of ours: Flask-WTF's CSRF, and messages in the page's language."""
+    """Every form of ours: Flask-WTF's CSRF, messages in the page's language, and no NUL
+    characters in what is entered."""
 
     class Meta:
         def get_translations(self, form):
             return FORM_TRANSLATIONS
+
+        def bind_field(self, form, unbound_field, options):
+            filters = unbound_field.kwargs.get("filters") or ()
+            unbound_field.kwargs["filters"] = (*filters, _without_nul) \
+                if _without_nul not in filters else filters
+            return unbound_field.bind(form=form, **options)
 
 
 def email_address_field(label, required: bool = True, **kwargs) -> EmailField:

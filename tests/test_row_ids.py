@@ -34,3 +34,15 @@ def test_the_audit_trail_ignores_filters_no_row_can_match(make_organiser, log_in
     page = browser.get(f"/team/audit?event={TOO_BIG}&member=-1&before={TOO_BIG}")
     assert page.status_code == 200
     assert "Created the event" in page.get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_form_is_dropped_not_a_database_error(make_organiser, log_in):
+    """No browser types NUL, but a scanner does: PostgreSQL cannot store it in text."""
+    browser = log_in(make_organiser())
+    response = browser.submit("/team/settings", {"name": "Fjord\x00 Events"})
+    assert response.status_code in (302, 303)
+    assert "Fjord Events" in browser.get("/team/").get_data(as_text=True)
+    response = browser.submit("/events/new", {"title": "\x00Client race", "timezone": "UTC",
+                                              "default_language": "en", "status": "draft"})
+    assert response.status_code == 302
+    assert "Client race" in browser.get("/").get_data(as_text=True)

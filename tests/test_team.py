@@ -645,3 +645,40 @@ def test_a_stranger_gets_no_offer_to_switch_to_a_workspace_they_are_not_in(
     event = make_team_event(app, team["owner"], team["workspace_id"], "Christmas meeting")
     page = log_in(make_organiser()).get(f"/events/{event.id}").get_data(as_text=True)
     assert "Switch to" not in page and "Olivia Owner" not in page
+
+
+def test_an_admin_removed_cannot_come_back_through_an_invitation_they_sent(app, team, log_in):
+    """Invitations sent by a member who may no longer invite (removed, or demoted below
+    admin) stop working: nobody joins on their word afterwards."""
+    link = invite(app, team["admin"], "second.address@example.com", Role.ADMIN,
+                  workspace_id=team["workspace_id"])
+    owner = log_in(team["owner"])
+    switch_to(owner, team["workspace_id"])
+    assert owner.submit(f"/team/members/{team['admin'].id}/remove").status_code == 303
+    with app.app_context():
+        pending = db.session.scalars(select(JoinInvitation).where(
+            JoinInvitation.email == "second.address@example.com")).one()
+        assert pending.revoked_at is not None
+    assert "has expired, was used already or was withdrawn" in log_in(
+        team["organiser"]).get(link).get_data(as_text=True)
+
+
+def test_an_outside_person_who_joins_sees_the_shared_event_by_their_role_only(
+        app, team, log_in, make_organiser):
+    from eventplanner.events.models import event_co_organiser
+    from eventplanner.events.services import add_co_organiser
+
+    event = make_team_event(app, team["owner"], team["workspace_id"], "Christmas meeting")
+    guest_host = make_organiser(name="Gustav Guest", email="gustav@example.com")
+    with app.app_context():
+        add_co_organiser(db.session.get(Event, event.id),
+                         db.session.get(Organiser, team["owner"].id), "gustav@example.com")
+        db.session.commit()
+    link = invite(app, team["owner"], "gustav@example.com", Role.VIEWER)
+    gustav = log_in(guest_host)
+    assert gustav.submit(link).status_code in (302, 303)
+    with app.app_context():
+        assert db.session.execute(select(event_co_organiser).where(
+            event_co_organiser.c.organiser_id == guest_host.id)).all() == []
+    switch_to(gustav, team["workspace_id"])
+    assert gustav.get(f"/events/{event.id}/edit").status_code == 403

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from eventplanner.access import ROLE_ACTIONS, Action
@@ -34,7 +34,8 @@ from eventplanner.auth.models import JoinInvitation, Membership, Organiser, Role
 from eventplanner.auth.services import find_organiser_by_email, normalise_email, start_workspace
 from eventplanner.contacts.models import Company, Contact
 from eventplanner.errors import Forbidden, InvalidInput, InvalidState, NotFound
-from eventplanner.extensions import db
+from eventplanner.events.models import Event, event_co_organiser
+from eventplanner.extensions import db, utcnow
 from eventplanner.mail.outbox import queue_email
 from eventplanner.team.locking import lock_members
 from eventplanner.tokens import looks_like_token, token_digest
@@ -142,6 +143,7 @@ def invite_member(workspace: Workspace, inviter: Organiser, email: str, role: Ro
     if role not in INVITED_ROLES:
         raise InvalidInput(_l("Invite as admin, organiser or viewer; hand ownership on "
                               "to a member afterwards."))
+    _manager_under_lock(workspace.id, inviter)
     address = normalise_email(email)
     account = find_organiser_by_email(address)
     if account is not None and db.session.scalar(select(Membership.id).where(
@@ -176,6 +178,7 @@ def revoke_invitation(workspace_id: int, actor: Organiser, invitation_id: int,
                       now: datetime) -> JoinInvitation:
     """Withdraw a pending invitation of the workspace: its link stops working.
     ``NotFound`` for one of another workspace or no longer pending."""
+    _manager_under_lock(workspace_id, actor)
     invitation = db.session.scalar(select(JoinInvitation).where(
         JoinInvitation.id == invitation_id, JoinInvitation.workspace_id == workspace_id))
     if invitation is None:
@@ -231,11 +234,22 @@ def accept_invitation(token: str, organiser: Organiser, now: datetime) -> Member
         membership = Membership(workspace_id=invitation.workspace_id, organiser=organiser,
                                 role=invitation.role, created_at=now)
         db.session.add(membership)
+        _end_sharing_with_member(invitation.workspace_id, organiser.id)
         db.session.flush()
         record(invitation.workspace_id, organiser, "member.joined", member_id=organiser.id,
                details={"role": invitation.role})
     organiser.work_in(membership)
     return membership
+
+
+def _end_sharing_with_member(workspace_id: int, organiser_id: int) -> None:
+    """An outside person who joins the team sees its events by their role from now on:
+    the events shared with them before stop being shared (else a viewer could still
+    organise them, and would keep them after being removed)."""
+    db.session.execute(delete(event_co_organiser).where(
+        event_co_organiser.c.organiser_id == organiser_id,
+        event_co_organiser.c.event_id.in_(
+            select(Event.id).where(Event.workspace_id == workspace_id))))
 
 
 # --- changing members ----------------------------------------------------------------------
@@ -261,6 +275,25 @@ def _locked(workspace_id: int, actor: Organiser, member_id: int,
     return members, mine, theirs
 
 
+def _manager_under_lock(workspace_id: int, actor: Organiser) -> None:
+    """Take the members' lock; ``Forbidden`` unless the actor's role, as it is now, lets
+    them manage members (an admin demoted meanwhile invites nobody)."""
+    mine = next((m for m in lock_members(workspace_id) if m.organiser_id == actor.id), None)
+    if not _may(mine, Action.MANAGE_MEMBERS):
+        raise Forbidden()
+
+
+def _withdraw_invitations_of(workspace_id: int, member_id: int) -> None:
+    """The pending invitations a member sent stop working once they may no longer invite
+    (removed, left, or given a role below admin): nobody joins on their word afterwards."""
+    db.session.execute(
+        update(JoinInvitation).where(JoinInvitation.workspace_id == workspace_id,
+                                     JoinInvitation.invited_by_id == member_id,
+                                     JoinInvitation.accepted_at.is_(None),
+                                     JoinInvitation.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+
+
 def _owners(members: list[Membership]) -> int:
     return sum(1 for m in members if m.role == Role.OWNER)
 
@@ -276,6 +309,8 @@ def change_role(workspace_id: int, actor: Organiser, member_id: int, role: Role)
     if theirs.role == Role.OWNER and _owners(members) == 1:
         raise LastOwner()
     old, theirs.role = theirs.role, role
+    if not _may(theirs, Action.MANAGE_MEMBERS):
+        _withdraw_invitations_of(workspace_id, member_id)
     db.session.flush()
     record(workspace_id, actor, "member.role_changed", member_id=member_id,
            details={"role": [old, role]})
@@ -296,6 +331,7 @@ def remove_member(workspace_id: int, actor: Organiser, member_id: int) -> Organi
     removed = theirs.organiser
     db.session.delete(theirs)
     clients = _release_clients(workspace_id, member_id)
+    _withdraw_invitations_of(workspace_id, member_id)
     db.session.flush()
     record(workspace_id, actor, "member.removed", member_id=member_id,
            details={"name": removed.name, "role": theirs.role, "clients released": clients})
@@ -310,6 +346,7 @@ def leave_workspace(workspace_id: int, member: Organiser) -> Organiser:
                            "before you leave."))
     db.session.delete(theirs)
     clients = _release_clients(workspace_id, member.id)
+    _withdraw_invitations_of(workspace_id, member.id)
     db.session.flush()
     record(workspace_id, member, "member.left", member_id=member.id,
            details={"role": theirs.role, "clients released": clients})
