@@ -129,3 +129,18 @@ def test_a_viewer_sees_the_event_without_the_buttons_that_change_it(app, make_or
         f"/events/{event.id}/parts/{race.id}/results"].get_data(as_text=True)
     assert "/events/new" not in pages["/"].get_data(as_text=True)
     assert browser.get(f"/events/{event.id}/edit").status_code == 403
+
+
+def test_the_trail_reads_in_the_readers_language(app, make_organiser, log_in, make_event):
+    from eventplanner.auth.services import update_profile
+    from eventplanner.auth.models import Organiser
+
+    ingrid = make_organiser(name="Ingrid Haugen")
+    make_event(ingrid, title="Client race")
+    browser = log_in(ingrid)
+    assert browser.get(f"/events/{make_event(ingrid).id}/guests.csv").status_code == 200
+    with app.app_context():
+        update_profile(db.session.get(Organiser, ingrid.id), "Ingrid Haugen", "nb")
+        db.session.commit()
+    page = browser.get("/team/audit").get_data(as_text=True)
+    assert "Tittel: Client race" in page and "Rader: 0" in page

@@ -348,7 +348,7 @@ def test_an_admin_changes_a_role_and_the_trail_says_from_what_to_what(app, team,
         assert (entry.action, entry.member_id, entry.details) == (
             "member.role_changed", team["viewer"].id, {"role": ["viewer", "organiser"]})
     page = admin.get("/team/audit").get_data(as_text=True)
-    assert "Changed a member&#39;s role" in page and "role: Viewer -&gt; Organiser" in page
+    assert "Changed a member&#39;s role" in page and "Role: Viewer -&gt; Organiser" in page
 
 
 def test_an_admin_cannot_make_an_owner_or_touch_one(app, team, log_in):
@@ -507,7 +507,7 @@ def test_an_admin_renames_the_workspace_and_the_trail_keeps_the_old_name(app, te
     with app.app_context():
         assert db.session.get(Workspace, team["workspace_id"]).name == "Stair Race Team"
     page = admin.get("/team/audit").get_data(as_text=True)
-    assert "Renamed the workspace" in page and "name: Olivia Owner -&gt; Stair Race Team" in page
+    assert "Renamed the workspace" in page and "Name: Olivia Owner -&gt; Stair Race Team" in page
 
 
 def turn_on_two_factor(app, organiser: Organiser) -> None:
@@ -570,7 +570,7 @@ def test_the_audit_trail_lists_newest_first_and_filters_by_member_event_and_cont
     page = admin.get("/team/audit").get_data(as_text=True)
     assert page.index("contact.erased") < page.index("event.rehearsed") \
         < page.index("Joined the workspace"), "newest first; unknown actions as they are"
-    assert "capacity: 40 -&gt; 50" in page and "Stoltzen race" in page
+    assert "Capacity: 40 -&gt; 50" in page and "Stoltzen race" in page
     assert "Created the event" in page, "other areas' actions read as text too"
     by_event = admin.get(f"/team/audit?event={event.id}").get_data(as_text=True)
     assert "event.rehearsed" in by_event and "contact.erased" not in by_event

@@ -42,3 +42,32 @@ def action_label(action: str) -> str:
     """The action in the reader's language, or its name if it has no text here."""
     label = ACTION_LABELS.get(action)
     return str(label) if label is not None else action
+
+
+#: The names of the details a line keeps, as people read them; a name missing here (an
+#: event's field, say) is shown as it was written.
+DETAIL_LABELS: Mapping[str, object] = {
+    "account_manager": _l("Account manager"),
+    "added": _l("Added"),
+    "capacity": _l("Capacity"),
+    "clients released": _l("Clients without an account manager now"),
+    "email": _l("Email"),
+    "name": _l("Name"),
+    "names shown": _l("Names shown to guests"),
+    "part": _l("Part"),
+    "previous owner": _l("Previous owner"),
+    "replaced": _l("Replaces an earlier invitation"),
+    "requires two-factor": _l("Two-factor sign-in required"),
+    "role": _l("Role"),
+    "rows": _l("Rows"),
+    "saved": _l("Saved"),
+    "title": _l("Title"),
+    "updated": _l("Updated"),
+    "with": _l("With"),
+}
+
+
+def detail_label(name: str) -> str:
+    """A detail's name in the reader's language (as written if it has no label)."""
+    label = DETAIL_LABELS.get(name)
+    return str(label) if label is not None else name

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from eventplanner.access import Action, may
-from eventplanner.audit.labels import action_label
+from eventplanner.audit.labels import action_label, detail_label
 from eventplanner.audit.services import PAGE_SIZE, trail
 from eventplanner.auth.models import Organiser, Role
 from eventplanner.auth.services import find_organiser_by_email, register_organiser, start_login
@@ -249,23 +249,27 @@ def audit_trail():
 
 
 def _details_text(details: dict) -> list[str]:
-    """``field: old -> new`` for each change, ``field: value`` for other details."""
+    """``field: old -> new`` for each change, ``field: value`` for other details, the
+    names, roles and yes/no in the reader's language."""
     lines = []
     for name, value in details.items():
+        role = name == "role"
         if isinstance(value, list) and len(value) == 2:
-            lines.append(f"{name}: {_value_text(value[0])} -> {_value_text(value[1])}")
+            lines.append(f"{detail_label(name)}: {_value_text(value[0], role)} -> "
+                         f"{_value_text(value[1], role)}")
         else:
-            lines.append(f"{name}: {_value_text(value)}")
+            lines.append(f"{detail_label(name)}: {_value_text(value, role)}")
     return lines
 
 
-def _value_text(value) -> str:
-    if value is None:
+def _value_text(value, role: bool = False) -> str:
+    if value is None or value == "":
         return "-"
-    try:
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if role and isinstance(value, str) and value in set(Role):
         return str(services.ROLE_LABELS[Role(value)])
-    except (ValueError, KeyError, TypeError):
-        return str(value)
+    return str(value)
 
 
 # --- joining -----------------------------------------------------------------------------
