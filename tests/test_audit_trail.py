@@ -132,8 +132,8 @@ def test_a_viewer_sees_the_event_without_the_buttons_that_change_it(app, make_or
 
 
 def test_the_trail_reads_in_the_readers_language(app, make_organiser, log_in, make_event):
-    from eventplanner.auth.services import update_profile
     from eventplanner.auth.models import Organiser
+    from eventplanner.auth.services import update_profile
 
     ingrid = make_organiser(name="Ingrid Haugen")
     make_event(ingrid, title="Client race")
