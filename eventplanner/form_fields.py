@@ -6,7 +6,7 @@ from babel.support import Translations
 from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField
+from wtforms import EmailField, FieldList, FormField
 from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -54,9 +54,10 @@ class Form(FlaskForm):
             return FORM_TRANSLATIONS
 
         def bind_field(self, form, unbound_field, options):
-            filters = unbound_field.kwargs.get("filters") or ()
-            unbound_field.kwargs["filters"] = (*filters, _without_nul) \
-                if _without_nul not in filters else filters
+            if not issubclass(unbound_field.field_class, (FieldList, FormField)):
+                filters = unbound_field.kwargs.get("filters") or ()
+                if _without_nul not in filters:  # the unbound field is the class's own
+                    unbound_field.kwargs["filters"] = (*filters, _without_nul)
             return unbound_field.bind(form=form, **options)
 
 
