@@ -140,3 +140,23 @@ def test_authenticator_apps_read_the_set_up_address(app, make_organiser):
         read = pyotp.parse_uri(app_address(organiser))
     assert (read.secret, read.name, read.issuer, read.digits, read.interval) == (
         secret, "kari@example.com", "eventplanner", 6, 30)
+
+
+def test_a_password_reset_still_asks_for_the_apps_code(app, client, make_organiser):
+    """The inbox alone does not open an account with two-factor sign-in: after a reset
+    through the emailed link, the code step comes before any page."""
+    from tests.test_auth_views import link_in_email
+
+    organiser = make_organiser()
+    set_up(app, client, organiser)
+    client.submit("/auth/forgot-password", {"email": organiser.email})
+    link = link_in_email(app, "reset_password", "/auth/reset-password/")
+    response = client.submit(link, {"password": "a brand new fjord lantern",
+                                    "confirm": "a brand new fjord lantern"})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/auth/two-factor")
+    assert client.get("/").status_code == 302, "not logged in on the emailed link alone"
+    response = client.submit("/auth/two-factor", {
+        "code": pyotp.TOTP(secret_of(app, organiser.id)).now()})
+    assert response.status_code in (302, 303)
+    assert client.get("/").status_code == 200

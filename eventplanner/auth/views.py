@@ -305,8 +305,13 @@ def choose_new_password(token: str):
     form = NewPasswordForm(organiser=organiser)
     if form.validate_on_submit():
         organiser = reset_password(token, form.password.data, utcnow())
-        _log_in(organiser)
         flash(_("Your password is changed. You are logged out everywhere else."), "success")
+        if uses_two_factor(organiser):  # the inbox alone does not open the account
+            db.session.commit()
+            session[SECOND_FACTOR] = {"organiser_id": organiser.id, "remember": False,
+                                      "until": time.time() + SECOND_FACTOR_SECONDS}
+            return redirect(url_for("auth.second_factor"), code=303)
+        _log_in(organiser)
         return redirect(url_for("events.dashboard"), code=303)
     return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
 

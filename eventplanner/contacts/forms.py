@@ -9,14 +9,14 @@ from wtforms.validators import DataRequired, Length
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.services import ContactDetails, parse_tags
 from eventplanner.form_fields import Form, email_address_field
+from eventplanner.urls import row_id
 
 
 def member_id(value: object) -> int | None:
-    """A select's value as an account's id; empty (or not a number): nobody."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """A select's value as an account's id; empty (or not an id any row can have): nobody."""
+    if isinstance(value, int):
+        value = str(value)
+    return row_id(value) if isinstance(value, str) else None
 
 
 def account_manager_field() -> SelectField:
