@@ -81,6 +81,27 @@ class Config:
     SMTP_SSL = _env_flag("SMTP_SSL", False)
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
     MAIL_FROM = os.environ.get("MAIL_FROM", "eventplanner <noreply@localhost>")
+    #: Guests' calendar programs answer to ``rsvp+<code>@REPLY_DOMAIN`` (one address per
+    #: invitation, the invitation's ORGANIZER); empty: calendar answers go to the host and
+    #: are not read by the app. The mail server hands that domain to ``flask mail receive``
+    #: (SMTP/LMTP) or delivers it to the mailbox ``flask mail fetch`` reads (IMAP_*).
+    REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "").strip().lower()
+    #: The local part before ``+<code>`` in reply addresses.
+    REPLY_PREFIX = os.environ.get("REPLY_PREFIX", "rsvp")
+    #: The largest incoming email kept (bytes); a larger one is noted, not read.
+    INBOUND_MAX_BYTES = int(os.environ.get("INBOUND_MAX_BYTES", str(2 * 1024 * 1024)))
+    #: An incoming email with more MIME parts than this is noted, not read.
+    INBOUND_MAX_PARTS = int(os.environ.get("INBOUND_MAX_PARTS", "20"))
+    IMAP_HOST = os.environ.get("IMAP_HOST", "")
+    IMAP_PORT = int(os.environ.get("IMAP_PORT", "993"))
+    #: "ssl" (port 993), "starttls" (port 143) or "none" (loopback only).
+    IMAP_TLS = os.environ.get("IMAP_TLS", "ssl")
+    IMAP_USERNAME = os.environ.get("IMAP_USERNAME", "")
+    IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
+    IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
+    #: Read mail is moved here (created when missing); empty: it is flagged as seen and
+    #: left where it is, and only unseen mail is read.
+    IMAP_PROCESSED_FOLDER = os.environ.get("IMAP_PROCESSED_FOLDER", "Processed")
     #: A message that failed this many times is marked failed; the organiser can retry it.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
     #: Seconds a worker's claim on a message holds unless renewed (before each message):
@@ -150,6 +171,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-only-key-" + secrets.token_hex(16)
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     BASE_URL = "http://eventplanner.test"
+    REPLY_DOMAIN = "reply.example.com"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # nosec B105
 
 

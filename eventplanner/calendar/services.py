@@ -38,6 +38,13 @@ def part_uid(activity: Activity) -> str:
     return f"activity-{activity.id}@{domain}"
 
 
+def event_uid(event: Event) -> str:
+    """The one entry standing for all of an event's parts (an invitation to several parts
+    before the guest answers): stable for the life of the event."""
+    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "eventplanner"
+    return f"event-{event.id}@{domain}"
+
+
 def part_title(activity: Activity) -> str:
     """"Dinner: Christmas meeting"; just the part's name when the title already has it."""
     title = activity.event.title

@@ -82,6 +82,10 @@ class Contact(db.Model):
     erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Personal data removed; the row stays so counts and scores keep adding up.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When mail to the address last bounced for good (a delivery report said it failed
+    #: permanently), and what the report said; cleared when the address changes.
+    email_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_bounce_reason: Mapped[str] = mapped_column(String(300), default="")
     #: The team member who looks after this person ("our person"), or None.
     account_manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("organiser.id", ondelete="SET NULL"), index=True)

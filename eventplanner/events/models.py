@@ -89,6 +89,10 @@ class Event(db.Model):
     host_name: Mapped[str] = mapped_column(String(120), default="")
     host_email: Mapped[str] = mapped_column(String(254), default="")
     host_phone: Mapped[str] = mapped_column(String(40), default="")
+    #: iCalendar SEQUENCE of the one entry for the whole event (a guest's invitation to an
+    #: event of several parts before they answer): goes up when any part's entry changes,
+    #: or a part is added or removed.
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Moves whenever the event or one of its parts changes.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

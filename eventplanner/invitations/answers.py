@@ -39,9 +39,12 @@ from eventplanner.invitations.models import (
 from eventplanner.invitations.waitlist import confirmed_places_at, promote_from_waitlist
 from eventplanner.tokens import looks_like_token, token_digest
 
+#: Who answered when the guest gets a confirmation: the guest on their page, or their
+#: calendar program (a Yes in Outlook); not the organiser who answers for them.
+ANSWERS_THE_GUEST_CONFIRMS = ("guest", "calendar")
+
 
 @dataclass(frozen=True)
-
 class GuestAnswer:
     """What a guest submits: an answer per part (yes, no, maybe) and the rest of the form."""
 
@@ -184,7 +187,7 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
     db.session.flush()
     for activity in freed:
         promote_from_waitlist(activity, now)
-    if changed and changed_by == "guest":
+    if changed and changed_by in ANSWERS_THE_GUEST_CONFIRMS:
         _queue_confirmation(event, invitation)
     return changed
 

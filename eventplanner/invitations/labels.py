@@ -34,6 +34,7 @@ def stage_label(stage: InvitationStage) -> str:
 
 CHANGED_BY_LABELS = {
     "guest": _l("Guest"),
+    "calendar": _l("Guest, in their calendar program"),
     "organiser": _l("Organiser"),
     "waitlist": _l("Waitlist: a place came free"),
     "system": _l("System"),
