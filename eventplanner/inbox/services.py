@@ -40,7 +40,7 @@ from eventplanner.inbox.parsing import (
 )
 from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.errors import EventCancelled, LinkNotValid, NotOpenYet
-from eventplanner.invitations.models import AnswerStatus, Invitation
+from eventplanner.invitations.models import AnswerStatus, Invitation, ResponseChange
 from eventplanner.invitations.reply_address import invitation_id_in, is_reply_address_of
 
 #: A calendar program's answer -> the guest's answer.
@@ -215,8 +215,8 @@ def _why_it_does_not_count(mail: IncomingMail, invitation: Invitation) -> str:
 
 def _superseded(mail: IncomingMail, invitation: Invitation, parts: list[Activity]) -> str:
     """"duplicate" or "out_of_order" against the last answer applied from the calendar
-    for this entry; "answered_since" when the guest's answer changed after this one was
-    written (on their page, say)."""
+    for this entry; "answered_since" when the answer was changed another way (the guest's
+    page, the organiser, the waitlist) after this one was written."""
     last = db.session.scalars(
         select(IncomingMail).where(IncomingMail.invitation_id == invitation.id,
                                    IncomingMail.uid == mail.uid,
@@ -231,9 +231,13 @@ def _superseded(mail: IncomingMail, invitation: Invitation, parts: list[Activity
         if ours[0] < theirs[0] or (ours[0] == theirs[0] and None not in (ours[1], theirs[1])
                                    and ours[1] <= theirs[1]):
             return "out_of_order"
-    part_ids = {part.id for part in parts}
-    answered = [r.updated_at for r in invitation.responses if r.activity_id in part_ids]
-    if mail.stamped_at is not None and answered and max(answered) > mail.stamped_at:
+    if mail.stamped_at is None:
+        return ""
+    answered_elsewhere = db.session.scalar(select(func.max(ResponseChange.changed_at)).where(
+        ResponseChange.invitation_id == invitation.id,
+        ResponseChange.activity_id.in_([part.id for part in parts]),
+        ResponseChange.field == "answer", ResponseChange.changed_by != "calendar"))
+    if answered_elsewhere is not None and answered_elsewhere > mail.stamped_at:
         return "answered_since"
     return ""
 
