@@ -56,9 +56,9 @@ def receive_mail(raw: bytes, recipients: Sequence[str], now: datetime) -> Incomi
     """Note an email delivered to ``recipients`` (its envelope, or the addresses its
     headers name) and act on it. The same email to the same address again changes
     nothing and returns the first note of it."""
-    recipient = _our_recipient(recipients)
+    recipient = _our_recipient(recipients).replace("\x00", "")
     headers = read_headers(raw[:65536])
-    message_id = message_id_of(raw, headers)
+    message_id = message_id_of(raw, headers).replace("\x00", "")
     seen = db.session.scalar(select(IncomingMail).where(
         IncomingMail.message_id == message_id, IncomingMail.recipient == recipient))
     if seen is not None:
@@ -72,8 +72,22 @@ def receive_mail(raw: bytes, recipients: Sequence[str], now: datetime) -> Incomi
         mail.workspace_id = invitation.event.workspace_id
     db.session.add(mail)
     _read_into(mail, raw, invitation, now)
+    _drop_nul_characters(mail)
     db.session.flush()
     return mail
+
+
+#: The texts of a note that come from the email.
+_TEXTS_FROM_THE_EMAIL = ("sender", "subject", "uid", "partstat", "attendee", "detail")
+
+
+def _drop_nul_characters(mail: IncomingMail) -> None:
+    """An email may hold NUL characters; no database text column can (PostgreSQL refuses
+    them)."""
+    for name in _TEXTS_FROM_THE_EMAIL:
+        value = getattr(mail, name)
+        if value and "\x00" in value:
+            setattr(mail, name, value.replace("\x00", ""))
 
 
 def _our_recipient(recipients: Sequence[str]) -> str:
