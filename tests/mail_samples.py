@@ -216,12 +216,12 @@ def _outlook_calendar(method: str, vevent: list[str], continuation: str = " ") -
 def _exchange_headers(summary: str) -> list[tuple[str, str]]:
     """What Exchange puts on meeting mail ([MS-OXCMAIL] 2.2.3.2: Thread-Topic, Thread-Index,
     X-MS-Has-Attach, X-MS-TNEF-Correlator, X-Auto-Response-Suppress). X-Auto-Response-Suppress
-    asks others not to auto-answer; it does not make this message an automatic reply."""
+    asks others not to auto-answer; it does not make this message an automatic reply. Which of
+    these a given Outlook version writes varies; the app must not depend on any of them."""
     index = base64.b64encode(uuid.uuid4().bytes + b"\x01\x02\x03\x04\x05\x06").decode()
     return [("Thread-Topic", summary), ("Thread-Index", index), ("Accept-Language", "en-US"),
             ("Content-Language", "en-US"), ("X-MS-Has-Attach", ""),
-            ("X-MS-TNEF-Correlator", ""), ("X-Auto-Response-Suppress", "RN, NRN, OOF"),
-            ("X-MS-Exchange-Organization-AuthAs", "Anonymous")]
+            ("X-MS-TNEF-Correlator", ""), ("X-Auto-Response-Suppress", "RN, NRN, OOF")]
 
 
 def _outlook(*, to, attendee, uid, partstat, sequence, dtstamp, attendee_name, organizer,
@@ -324,7 +324,8 @@ def _gmail(*, to, attendee, uid, partstat, sequence, dtstamp, attendee_name, org
         _multipart("alternative",
                    _leaf(plain, "text/plain", cte="7bit" if plain.isascii() else "base64"),
                    _leaf(html, "text/html", cte="quoted-printable"),
-                   _leaf(calendar, "text/calendar", cte="7bit", charset="UTF-8",
+                   _leaf(calendar, "text/calendar", charset="UTF-8",
+                         cte="7bit" if calendar.isascii() else "base64",
                          header='text/calendar; charset="UTF-8"; method=REPLY'),
                    boundary=_boundary("google")),
         _leaf(calendar, "application/ics", cte="base64", filename="invite.ics",
@@ -346,7 +347,8 @@ def _apple(*, to, attendee, uid, partstat, sequence, dtstamp, attendee_name, org
     and ``text/calendar; method=REPLY`` attached as a file; PRODID "-//Apple Inc.//macOS
     ...//EN", IANA TZID with Apple's VTIMEZONE, CN always quoted and an EMAIL parameter on the
     ATTENDEE (RFC 7986 5.1), X-APPLE-* and X-WR-RELCALID properties. The file name and the
-    exact set of X-APPLE properties vary by macOS version (not documented by Apple)."""
+    exact set of X-APPLE properties vary by macOS version (not documented by Apple), and so
+    does the subject: the one here is a stand-in, not a quotation."""
     lines = ["BEGIN:VCALENDAR", "METHOD:REPLY", "VERSION:2.0",
              "PRODID:-//Apple Inc.//macOS 14.4//EN",
              f"X-WR-RELCALID:{uuid.uuid4()}".upper(), "CALSCALE:GREGORIAN",
@@ -743,7 +745,7 @@ def auto_reply(kind: str = "exchange_oof", *, to: str = REPLY_ADDRESS,
                         dtend=END, comment="", subject=None, message_id=message_id,
                         from_address=from_address, in_reply_to=in_reply_to,
                         extra_headers=[("Auto-Submitted", "auto-generated"),
-                                       ("X-MS-Exchange-Calendar-Series-Instance-Id", "")])
+                                       ])
     note = "I am away until Monday 16 June with limited access to email."
     if kind == "exchange_oof":
         body = _multipart("alternative",

@@ -102,6 +102,16 @@ def test_each_reply_names_one_uid_and_the_attendee_answer(client: str, partstat:
 
 
 @pytest.mark.parametrize("client", samples.CLIENTS)
+def test_names_outside_ascii_survive_every_client(client: str) -> None:
+    message = parsed(samples.reply(client, attendee_name="Åse Ødegård, Bergen",
+                                   summary="Trappeløp", comment="Gjerne!"))
+
+    for calendar in calendars(message):
+        attendee = calendar.walk("VEVENT")[0]["ATTENDEE"]
+        assert attendee.params["CN"] == "Åse Ødegård, Bergen"
+
+
+@pytest.mark.parametrize("client", samples.CLIENTS)
 def test_the_organizer_is_the_reply_address_except_from_outlook_com(client: str) -> None:
     event = calendars(parsed(samples.reply(client, to=TO)))[0].walk("VEVENT")[0]
 
