@@ -12,7 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.errors import MessageError
-from email.message import EmailMessage, Message
+from email.header import decode_header, make_header
+from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
 
@@ -124,7 +125,7 @@ def read_email(raw: bytes, max_parts: int) -> ReadEmail:
     """The parts of an email that matter here. ``Unreadable("too_many_parts")`` beyond
     ``max_parts`` MIME parts, ``Unreadable("malformed")`` when it is not an email."""
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
         parts = list(message.walk())
     except (*_ERRORS, RecursionError) as error:
         raise Unreadable("malformed") from error
@@ -132,7 +133,7 @@ def read_email(raw: bytes, max_parts: int) -> ReadEmail:
         raise Unreadable("too_many_parts")
     reports = _delivery_reports(parts)
     sender = _address(_header(message, "From"))
-    subject = " ".join(_header(message, "Subject").split())[:300]
+    subject = " ".join(_decoded(_header(message, "Subject")).split())[:300]
     is_report = any(part.get_content_type() == "multipart/report"
                     and (part.get_param("report-type") or "").lower() == "delivery-status"
                     for part in parts)
@@ -153,6 +154,14 @@ def _header(message: Message, name: str) -> str:
         return ""
 
 
+def _decoded(value: str) -> str:
+    """A header's text with its encoded words (RFC 2047) decoded."""
+    try:
+        return str(make_header(decode_header(value)))
+    except _ERRORS:
+        return value
+
+
 def _address(value: str) -> str:
     return parseaddr(value)[1].strip().lower()[:254]
 
@@ -171,22 +180,23 @@ def _is_automatic(message: Message, subject: str) -> bool:
     return subject.lower().startswith(AUTOMATIC_SUBJECTS)
 
 
-def _text_of(part: EmailMessage) -> str:
-    """A part's text in its own character set (UTF-8 when it names an unknown one)."""
+def _text_of(part: Message) -> str:
+    """A part's text, its transfer encoding undone, in its own character set (UTF-8 when
+    it names an unknown one)."""
     try:
-        content = part.get_content()
+        content = part.get_payload(decode=True)
     except _ERRORS:
-        content = part.get_payload(decode=True) or b""
-    if isinstance(content, bytes):
-        charset = part.get_content_charset() or "utf-8"
-        try:
-            return content.decode(charset, errors="replace")
-        except LookupError:
-            return content.decode("utf-8", errors="replace")
-    return content if isinstance(content, str) else ""
+        return ""
+    if not isinstance(content, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return content.decode(charset, errors="replace")
+    except LookupError:
+        return content.decode("utf-8", errors="replace")
 
 
-def _calendars(parts: list[EmailMessage]) -> tuple[str, ...]:
+def _calendars(parts: list[Message]) -> tuple[str, ...]:
     """The calendar objects, each once (Gmail and Thunderbird send the same one inline and
     as a file), the inline one first: it is the one with the method."""
     found: list[str] = []
@@ -198,7 +208,7 @@ def _calendars(parts: list[EmailMessage]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _plain_text(parts: list[EmailMessage]) -> str:
+def _plain_text(parts: list[Message]) -> str:
     for part in parts:
         if part.get_content_type() == "text/plain" and part.get_content_disposition() != \
                 "attachment":
@@ -206,7 +216,7 @@ def _plain_text(parts: list[EmailMessage]) -> str:
     return ""
 
 
-def _delivery_reports(parts: list[EmailMessage]) -> tuple[DeliveryStatus, ...]:
+def _delivery_reports(parts: list[Message]) -> tuple[DeliveryStatus, ...]:
     """Each recipient's status from the message/delivery-status parts (RFC 3464)."""
     statuses = []
     for part in parts:

@@ -19,14 +19,14 @@ from email.utils import parseaddr
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.audit.services import record
 from eventplanner.auth.models import Organiser
 from eventplanner.calendar.services import event_uid, part_uid
 from eventplanner.errors import DeadlinePassed, DomainError, Full, InvalidState
 from eventplanner.events.locking import lock_events
-from eventplanner.events.models import Activity
+from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.inbox.models import IncomingKind, IncomingMail, IncomingOutcome
 from eventplanner.inbox.parsing import (
@@ -105,7 +105,11 @@ def _invitation_at(address: str) -> Invitation | None:
     invitation_id = invitation_id_in(address)
     if invitation_id is None:
         return None
-    invitation = db.session.get(Invitation, invitation_id)
+    invitation = db.session.scalars(
+        select(Invitation).where(Invitation.id == invitation_id)
+        .options(joinedload(Invitation.contact),
+                 joinedload(Invitation.event).selectinload(Event.activities),
+                 selectinload(Invitation.responses))).first()
     if invitation is None or not is_reply_address_of(invitation, address):
         return None
     return invitation
