@@ -98,9 +98,11 @@ def purge(days: int | None) -> None:
     """Erase the guests' personal data from events that ended longer ago than the retention
     period, as erasure does: names, addresses, plus-ones, dietary needs, messages, comments
     and email bodies go; answers, check-ins, scores and times stay, without a name. Also
-    deletes expired uploads. Run it daily from cron; running it twice changes nothing."""
+    deletes expired uploads, and mail to addresses that are no invitation's after 30 days.
+    Run it daily from cron; running it twice changes nothing."""
     from flask import current_app
 
+    from eventplanner.inbox.services import discard_unaddressed_mail
     from eventplanner.privacy.services import purge_old_events
     from eventplanner.uploads.services import discard_expired_uploads
 
@@ -109,10 +111,12 @@ def purge(days: int | None) -> None:
         raise click.ClickException("Set RETENTION_DAYS or pass --days.")
     count = purge_old_events(utcnow(), days)
     uploads = discard_expired_uploads(utcnow())
+    unaddressed = discard_unaddressed_mail(utcnow())
     db.session.commit()
     click.echo(f"erased the guests' personal data from {count} invitations to events that "
                f"ended over {days} days ago")
     click.echo(f"deleted {uploads} expired uploads")
+    click.echo(f"deleted {unaddressed} emails to addresses of no invitation")
 
 
 @click.command("backup")

@@ -357,6 +357,35 @@ def test_a_hard_bounce_marks_the_address_on_the_guest_list(app, stair_race, log_
     assert (mail.kind, mail.reason) == (IncomingKind.BOUNCE, "hard_bounce")
     contact = bounced_contact(app)
     assert contact.email_bounced_at is not None and "5.1.1" in contact.email_bounce_reason
-    page = log_in(stair_race["owner"]).get(
-        f"/events/{stair_race['event'].id}/guests").get_data(as_text=True)
-    assert "Email address bounces" in page
+    browser = log_in(stair_race["owner"])
+    event_id = stair_race["event"].id
+    assert "Email address bounces" in browser.get(
+        f"/events/{event_id}/guests").get_data(as_text=True)
+    guest_page = browser.get(
+        f"/events/{event_id}/guests/{stair_race['invitation_id']}").get_data(as_text=True)
+    assert "Mail to this address bounced" in guest_page and "5.1.1" in guest_page
+    assert guest_page.count("Delivery report") == 3
+
+
+def test_mail_of_no_invitation_is_deleted_after_30_days_and_erasure_forgets_the_rest(
+        app, stair_race):
+    from eventplanner.privacy.services import erase_contact
+
+    stray = receive(app, calendar_reply(to="rsvp+1-" + "b" * 32 + "@reply.example.com",
+                                        attendee="x@example.org", uid="u@x"),
+                    "rsvp+1-" + "b" * 32 + "@reply.example.com")
+    kept = receive(app, calendar_reply(to=stair_race["address"], attendee="kari@client.example",
+                                       uid=stair_race["race_uid"]), stair_race["address"])
+    with app.app_context():
+        db.session.get(IncomingMail, stray.id).received_at = utcnow() - timedelta(days=31)
+        db.session.get(IncomingMail, kept.id).received_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+    output = app.test_cli_runner().invoke(args=["privacy", "purge", "--days", "3650"]).output
+    assert "deleted 1 emails to addresses of no invitation" in output
+    with app.app_context():
+        assert db.session.get(IncomingMail, stray.id) is None
+        erase_contact(db.session.get(Contact, bounced_contact(app).id), utcnow(), None)
+        db.session.commit()
+        erased = db.session.get(IncomingMail, kept.id)
+        assert (erased.sender, erased.attendee, erased.subject) == ("", "", "")
+        assert erased.outcome is IncomingOutcome.APPLIED

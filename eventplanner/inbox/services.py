@@ -13,12 +13,12 @@ Services add and flush; the caller commits, once per email.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.audit.services import record
@@ -356,9 +356,30 @@ def incoming_mail_of(event_id: int, page: int, per_page: int = 50) -> list[Incom
         .offset(max(page - 1, 0) * per_page).limit(per_page + 1)))
 
 
+def incoming_mail_for_guest(invitation_id: int, limit: int = 10) -> list[IncomingMail]:
+    """The latest mail that came back from one guest, newest first."""
+    return list(db.session.scalars(
+        select(IncomingMail).where(IncomingMail.invitation_id == invitation_id)
+        .options(joinedload(IncomingMail.activity))
+        .order_by(IncomingMail.received_at.desc(), IncomingMail.id.desc()).limit(limit)))
+
+
 def waiting_answers_count(event_id: int) -> int:
     """How many answers wait for the organiser to confirm them."""
     return int(db.session.scalar(select(func.count()).select_from(IncomingMail).where(
         IncomingMail.event_id == event_id,
         IncomingMail.outcome == IncomingOutcome.TO_CONFIRM,
         IncomingMail.confirmed_at.is_(None))))
+
+
+#: Mail to addresses that are no invitation's is kept this long, for the operator.
+UNADDRESSED_KEPT_DAYS = 30
+
+
+def discard_unaddressed_mail(now: datetime) -> int:
+    """Delete mail to addresses that are no invitation's (no organiser reads it) once it
+    is older than ``UNADDRESSED_KEPT_DAYS``. Returns how many."""
+    result = db.session.execute(delete(IncomingMail).where(
+        IncomingMail.workspace_id.is_(None),
+        IncomingMail.received_at < now - timedelta(days=UNADDRESSED_KEPT_DAYS)))
+    return result.rowcount or 0
