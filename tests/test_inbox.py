@@ -389,3 +389,8 @@ def test_mail_of_no_invitation_is_deleted_after_30_days_and_erasure_forgets_the_
         erased = db.session.get(IncomingMail, kept.id)
         assert (erased.sender, erased.attendee, erased.subject) == ("", "", "")
         assert erased.outcome is IncomingOutcome.APPLIED
+    after = receive(app, calendar_reply(to=stair_race["address"],
+                                        attendee="kari.private@example.org",
+                                        uid=stair_race["race_uid"]), stair_race["address"])
+    assert (after.outcome, after.reason) == (IncomingOutcome.NOT_APPLIED, "link_not_valid")
+    assert (after.sender, after.attendee, after.subject) == ("", "", "")

@@ -128,10 +128,14 @@ def _read_into(mail: IncomingMail, raw: bytes, invitation: Invitation | None,
         _note_headers(mail, read_headers(raw[:65536]))
         mail.reason = unreadable.reason
         return
-    mail.sender, mail.subject = read.sender, read.subject
     if invitation is None:
+        mail.sender, mail.subject = read.sender, read.subject
         mail.kind, mail.reason = _kind_of(read), "unknown_address"
         return
+    if invitation.anonymised_at is not None or invitation.contact.erased_at is not None:
+        mail.kind, mail.reason = _kind_of(read), "link_not_valid"  # nothing of them is kept
+        return
+    mail.sender, mail.subject = read.sender, read.subject
     calendar = _first_calendar(read)
     if isinstance(calendar, CalendarMessage) and calendar.method == "REPLY":
         _take_answer(mail, calendar, invitation, now)
@@ -240,7 +244,8 @@ def _superseded(mail: IncomingMail, invitation: Invitation, parts: list[Activity
                                    IncomingMail.uid == mail.uid,
                                    IncomingMail.outcome == IncomingOutcome.APPLIED,
                                    IncomingMail.id != mail.id)
-        .order_by(IncomingMail.sequence.desc(), IncomingMail.stamped_at.desc())).first()
+        .order_by(IncomingMail.sequence.desc().nulls_last(),
+                  IncomingMail.stamped_at.desc().nulls_last())).first()
     if last is not None:
         ours, theirs = (mail.sequence or 0, mail.stamped_at), (last.sequence or 0,
                                                                 last.stamped_at)
