@@ -137,15 +137,15 @@ def change_event(event: Event, details: EventDetails, now: datetime, *,
     db.session.flush()
     app = current_app._get_current_object()
     if event.status is EventStatus.CANCELLED and not was_cancelled:
-        _next_sequence(event.activities)
+        _next_sequence(event, event.activities)
         signals.event_cancelled.send(app, event=event, now=now)
     elif event.status is EventStatus.PUBLISHED and was_cancelled:
-        _next_sequence(event.activities)
+        _next_sequence(event, event.activities)
         signals.event_reinstated.send(app, event=event, now=now)
     else:
         for activity in event.activities:
             if calendar_facts(activity) != before[activity.id]:
-                _next_sequence([activity])
+                _next_sequence(event, [activity])
                 signals.part_moved.send(app, activity=activity, before=before[activity.id],
                                         now=now)
     db.session.flush()
@@ -156,10 +156,13 @@ def change_event(event: Event, details: EventDetails, now: datetime, *,
     return event
 
 
-def _next_sequence(activities) -> None:
-    """A part's calendar entry changed: the next file about it carries a higher SEQUENCE."""
+def _next_sequence(event: Event, activities) -> None:
+    """Parts' calendar entries changed: the next file about each carries a higher SEQUENCE,
+    and so does the next one about the whole event (the entry that stands for all its
+    parts), which changes with any of them."""
     for activity in activities:
         activity.sequence += 1
+    event.calendar_sequence += 1
 
 
 def _trimmed(value):
@@ -237,6 +240,7 @@ def add_activity(event: Event, details: ActivityDetails, *,
     activity = Activity(event=event)
     _apply_activity_details(activity, event.timezone, details)
     db.session.add(activity)
+    event.calendar_sequence += 1  # the whole event's entry spans one more part
     event.touch()
     db.session.flush()
     audit.record(event.workspace_id, by, "part.added", event_id=event.id,
@@ -267,7 +271,7 @@ def change_part(activity: Activity, details: ActivityDetails, now: datetime, *,
     activity.event.touch()
     db.session.flush()
     if calendar_facts(activity) != before:
-        _next_sequence([activity])
+        _next_sequence(activity.event, [activity])
         signals.part_moved.send(app, activity=activity, before=before, now=now)
     promoted = [guest for _receiver, guests in
                 signals.part_changed.send(app, activity=activity, now=now)
@@ -322,7 +326,7 @@ def remove_part(activity: Activity, now: datetime, *, by: Organiser | None = Non
     lock_answers(activity.event)
     audit.record(activity.event.workspace_id, by, "part.removed", event_id=activity.event_id,
                  details={"part": activity.name})
-    _next_sequence([activity])
+    _next_sequence(activity.event, [activity])
     signals.part_removing.send(current_app._get_current_object(), activity=activity, now=now)
     db.session.flush()
     activity.event.touch()
