@@ -627,9 +627,12 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        #: Each message's envelope sender (MAIL FROM), in the same order.
+        self.senders: list[str] = []
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=email_policy.default))
+        self.senders.append(envelope.mail_from)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

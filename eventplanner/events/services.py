@@ -162,7 +162,15 @@ def _next_sequence(event: Event, activities) -> None:
     parts), which changes with any of them."""
     for activity in activities:
         activity.sequence += 1
-    event.calendar_sequence += 1
+    _next_event_sequence(event)
+
+
+def _next_event_sequence(event: Event) -> None:
+    """The whole event's calendar entry changed (a part of it did, or its parts did): one
+    higher in the database, whatever this session read (another request may have added
+    a part since), and read back at once for the messages about it."""
+    event.calendar_sequence = Event.calendar_sequence + 1
+    db.session.flush()
 
 
 def _trimmed(value):
@@ -240,9 +248,8 @@ def add_activity(event: Event, details: ActivityDetails, *,
     activity = Activity(event=event)
     _apply_activity_details(activity, event.timezone, details)
     db.session.add(activity)
-    event.calendar_sequence += 1  # the whole event's entry spans one more part
     event.touch()
-    db.session.flush()
+    _next_event_sequence(event)  # the whole event's entry spans one more part
     audit.record(event.workspace_id, by, "part.added", event_id=event.id,
                  details={"part": activity.name, "capacity": activity.capacity})
     return activity
