@@ -55,6 +55,7 @@ from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.inviting import invite_contacts
 from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import Invitation
+from tests.caldav_server import caldav_server  # noqa: F401  (a fixture: Radicale)
 
 PASSWORD = "correct horse battery staple"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

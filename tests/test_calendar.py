@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import http.client
 import re
-import socket
-import subprocess
-import sys
-import time as time_module
 from bisect import bisect_right
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -41,7 +34,8 @@ from eventplanner.events.services import (
 )
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail.models import Message
-from tests.conftest import activity_ids, free_port, next_year_at, personal_link_in
+from tests.caldav_server import CalDAVCalendar
+from tests.conftest import activity_ids, next_year_at, personal_link_in
 
 OSLO = "Europe/Oslo"
 RACE = CalendarEntry(
@@ -706,24 +700,17 @@ def test_the_downloads_answer_304_while_unchanged(app, event, log_in, make_conta
 # --- a CalDAV server stores the parts and finds them at the right hour ----------------------
 
 class CalDAV:
-    """A calendar collection on a Radicale server (on loopback), spoken to over HTTP."""
+    """A new calendar collection on the session's Radicale server (on loopback)."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.path = "/organiser/events/"
+    def __init__(self, calendar: CalDAVCalendar) -> None:
+        self.calendar = calendar
+        self.path = calendar.path
 
     def request(self, method: str, path: str, body: bytes = b"", **headers):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        auth = base64.b64encode(b"organiser:x").decode()
-        connection.request(method, path, body, {"Authorization": f"Basic {auth}", **headers})
-        response = connection.getresponse()
-        content = response.read()
-        connection.close()
-        return response.status, content
+        return self.calendar.request(method, path, body, **headers)
 
     def put(self, name: str, content: bytes) -> int:
-        return self.request("PUT", self.path + name, content,
-                            **{"Content-Type": "text/calendar; charset=utf-8"})[0]
+        return self.calendar.put(name, content)[0]
 
     def found_between(self, start: datetime, end: datetime) -> set[str]:
         """The objects a calendar-query with this time range finds (RFC 4791 7.8)."""
@@ -742,28 +729,9 @@ class CalDAV:
 
 
 @pytest.fixture
-def caldav(tmp_path) -> Iterator[CalDAV]:
+def caldav(caldav_server) -> CalDAV:
     # Radicale is in the test extra: a real CalDAV server, started on loopback.
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
-         "--storage-filesystem-folder", str(tmp_path / "collections"), "--auth-type", "none",
-         "--logging-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time_module.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time_module.monotonic() < deadline, "Radicale did not start"
-                time_module.sleep(0.1)
-        client = CalDAV(port)
-        assert client.request("MKCALENDAR", client.path)[0] == 201
-        yield client
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    return CalDAV(caldav_server.new_calendar())
 
 
 @pytest.mark.long
