@@ -62,6 +62,32 @@ def send_due() -> None:
                f"{feedback_reminders} feedback reminders")
 
 
+@mail_cli.command("receive")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=2525, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--lmtp", is_flag=True, help="Speak LMTP (for a local mail server) not SMTP.")
+def receive(host: str, port: int, lmtp: bool) -> None:
+    """Take in the replies to guests' reply addresses (REPLY_DOMAIN) over SMTP or LMTP:
+    calendar answers are applied, everything else is kept for the organiser. Runs until
+    stopped."""
+    from flask import current_app
+
+    from eventplanner.inbox.listener import start_listener
+
+    if not current_app.config.get("REPLY_DOMAIN"):
+        raise click.UsageError("Set REPLY_DOMAIN first: the domain guests' replies go to.")
+    controller = start_listener(current_app._get_current_object(), host, port, lmtp)
+    click.echo(f"receiving {'LMTP' if lmtp else 'SMTP'} for @{current_app.config['REPLY_DOMAIN']}"
+               f" on {host}:{port}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+
+
 privacy_cli = AppGroup("privacy", help="Personal data: retention.")
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.calendar.ics import Method
 from eventplanner.errors import InvalidState
@@ -111,7 +111,7 @@ def _tell_guests_about_event(event: Event, kind: str, subject, method: Method) -
         select(Invitation).where(Invitation.event_id == event.id,
                                  Invitation.sent_at.is_not(None),
                                  Invitation.revoked_at.is_(None))
-        .options(joinedload(Invitation.contact))).unique()
+        .options(joinedload(Invitation.contact), selectinload(Invitation.responses))).unique()
     for invitation in invitations:
         if said_no_to_everything(invitation):
             continue

@@ -13,6 +13,7 @@ from eventplanner.audit.services import record_export
 from eventplanner.contacts.services import tags_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.inbox.services import waiting_answers_count
 from eventplanner.invitations import inviting, links, overview, reminders
 from eventplanner.invitations.answers import answer_on_behalf
 from eventplanner.invitations.forms import AnswerOnBehalfForm, GuestSelectionForm, InviteForm
@@ -50,6 +51,7 @@ def _guests_page(event, status: int = 200):
         kitchen=overview.kitchen_lists(event), messages=overview.messages_from_guests(event),
         selection_form=GuestSelectionForm(), confirm_form=ConfirmForm(),
         waiting_lines=overview.waiting_lines(event),
+        waiting_answers=waiting_answers_count(event.id),
         reminder_due_at=reminders.next_reminder_at(event, utcnow())), status
 
 
