@@ -55,6 +55,7 @@ from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.inviting import invite_contacts
 from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import Invitation
+from tests.caldav_server import caldav_server  # noqa: F401  (a fixture: Radicale)
 
 PASSWORD = "correct horse battery staple"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -627,9 +628,12 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        #: Each message's envelope sender (MAIL FROM), in the same order.
+        self.senders: list[str] = []
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=email_policy.default))
+        self.senders.append(envelope.mail_from)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

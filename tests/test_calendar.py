@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import http.client
 import re
-import socket
-import subprocess
-import sys
-import time as time_module
 from bisect import bisect_right
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -41,7 +34,8 @@ from eventplanner.events.services import (
 )
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail.models import Message
-from tests.conftest import activity_ids, free_port, next_year_at, personal_link_in
+from tests.caldav_server import CalDAVCalendar
+from tests.conftest import activity_ids, next_year_at, personal_link_in
 
 OSLO = "Europe/Oslo"
 RACE = CalendarEntry(
@@ -344,8 +338,15 @@ def calendar_of(message) -> Calendar:
     return part, Calendar.from_ical(part.get_content())
 
 
-def test_the_invitation_email_carries_a_request_with_the_guest_as_attendee(
+def test_the_invitation_email_carries_one_request_for_the_whole_event(
         app, event, make_contact, log_in, smtp_server, deliver_mail):
+    """Two parts, one calendar object: the whole event's entry, from the first part's start
+    to the last part's end, every part in its description; the guest as ATTENDEE, the
+    invitation's reply address (with the host's name) as ORGANIZER."""
+    from eventplanner.calendar.services import event_uid
+    from eventplanner.invitations.models import Invitation
+    from eventplanner.invitations.reply_address import reply_address
+
     contact = make_contact(event.owner, name="Kari Nordmann", email="kari@client.example")
     log_in(event.owner).submit(f"/events/{event.id}/invite", {
         "contact_ids": str(contact.id), "company_id": "0", "tag": "",
@@ -355,28 +356,51 @@ def test_the_invitation_email_carries_a_request_with_the_guest_as_attendee(
     part, calendar = calendar_of(email)
     assert part.get_param("method") == "REQUEST"
     assert calendar["METHOD"] == "REQUEST"
-    race, dinner = vevents(calendar)
-    assert str(race["ATTENDEE"]) == "mailto:kari@client.example"
-    assert race["ATTENDEE"].params["CN"] == "Kari Nordmann"
-    assert race["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
-    assert str(race["ORGANIZER"]) == "mailto:ingrid@example.com"
-    assert race.decoded("DTSTART").hour == 16 and dinner.decoded("DTSTART").hour == 19
-    assert personal_link_in(email) in str(race["URL"])
+    [whole] = vevents(calendar)
+    with app.app_context():
+        live = db.session.scalar(select(Invitation))
+        address, uid = reply_address(live), event_uid(live.event)
+    assert whole["UID"] == uid and int(whole["SEQUENCE"]) == 2, "two parts were added"
+    assert whole["SUMMARY"] == "Stoltzen løp & middag"
+    assert str(whole["ATTENDEE"]) == "mailto:kari@client.example"
+    assert whole["ATTENDEE"].params["CN"] == "Kari Nordmann"
+    assert whole["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+    assert str(whole["ORGANIZER"]) == f"mailto:{address}"
+    assert whole["ORGANIZER"].params["CN"] == "Ingrid Haugen"
+    assert email["Reply-To"] == "ingrid@example.com"
+    start, end = whole.decoded("DTSTART"), whole.decoded("DTEND")
+    assert (start.hour, end.hour, end.minute) == (16, 20, 30), "race start to dinner end"
+    assert "Stair race" in whole["DESCRIPTION"] and "Dinner" in whole["DESCRIPTION"]
+    assert "Skansen" in whole["DESCRIPTION"] and "Bryggen" in whole["DESCRIPTION"]
+    assert personal_link_in(email) in str(whole["URL"])
+    assert personal_link_in(email) in str(whole["DESCRIPTION"])
     vobject.readOne(part.get_content())  # the other parser accepts it too
     assert any(p.get_filename() == "invite.ics" for p in email.walk())
+    assert smtp_server.senders[-1] == address, "bounces come back to the app"
 
 
-def test_the_confirmation_carries_the_guests_answers(
+def test_the_confirmation_carries_the_guests_part_and_a_companion_removes_the_whole_event(
         app, client, event, parts, make_contact, make_invitation, smtp_server, deliver_mail):
     invitation = make_invitation(event, make_contact(event.owner, email="kari@client.example"),
                                  send=True)
+    deliver_mail()
+    [invited] = smtp_server.to("kari@client.example")
+    whole_uid = vevents(calendar_of(invited)[1])[0]["UID"]
     answer(client, invitation.token, parts, "yes", "no")
     deliver_mail()
-    confirmation = [m for m in smtp_server.to("kari@client.example")
-                    if m["Subject"].startswith("Your answer")][0]
-    race, dinner = vevents(calendar_of(confirmation)[1])
+    deliver_mail()  # the companion, queued when the confirmation was written
+    [confirmation] = [m for m in smtp_server.to("kari@client.example")
+                      if m["Subject"].startswith("Your answer")]
+    [race] = vevents(calendar_of(confirmation)[1])
+    assert race["SUMMARY"].startswith("Stair race")
     assert race["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
-    assert dinner["ATTENDEE"].params["PARTSTAT"] == "DECLINED"
+    [companion] = [m for m in smtp_server.to("kari@client.example")
+                   if "Removed from your calendar" in m["Subject"]]
+    part, calendar = calendar_of(companion)
+    assert part.get_param("method") == "CANCEL" and calendar["METHOD"] == "CANCEL"
+    [whole] = vevents(calendar)
+    assert (whole["UID"], whole["STATUS"]) == (whole_uid, "CANCELLED")
+    assert len(smtp_server.to("kari@client.example")) == 3, "no entry for the part said no to"
 
 
 def test_the_guest_downloads_the_parts_they_are_coming_to(
@@ -477,9 +501,16 @@ def test_cancelling_the_event_cancels_every_part_in_the_guests_calendars(
         "default_language": "en", "status": "cancelled", "alarm_minutes_before": "120"})
     assert response.status_code == 302
     [cancel] = _messages(app, "event_cancelled")
-    calendar = Calendar.from_ical(cancel.attachments[0].content)
-    assert calendar["METHOD"] == "CANCEL"
-    assert [e["STATUS"] for e in vevents(calendar)] == ["CANCELLED", "CANCELLED"]
+    [companion] = _messages(app, "calendar_entry")
+    summaries = []
+    for message in (cancel, companion):
+        [attachment] = message.attachments
+        calendar = Calendar.from_ical(attachment.content)
+        assert calendar["METHOD"] == "CANCEL"
+        [entry] = vevents(calendar)
+        assert entry["STATUS"] == "CANCELLED"
+        summaries.append(str(entry["SUMMARY"]).split(":")[0])
+    assert summaries == ["Stair race", "Dinner"], "one message per part the guest comes to"
 
 
 def _messages(app, kind: str) -> list[Message]:
@@ -669,24 +700,17 @@ def test_the_downloads_answer_304_while_unchanged(app, event, log_in, make_conta
 # --- a CalDAV server stores the parts and finds them at the right hour ----------------------
 
 class CalDAV:
-    """A calendar collection on a Radicale server (on loopback), spoken to over HTTP."""
+    """A new calendar collection on the session's Radicale server (on loopback)."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.path = "/organiser/events/"
+    def __init__(self, calendar: CalDAVCalendar) -> None:
+        self.calendar = calendar
+        self.path = calendar.path
 
     def request(self, method: str, path: str, body: bytes = b"", **headers):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        auth = base64.b64encode(b"organiser:x").decode()
-        connection.request(method, path, body, {"Authorization": f"Basic {auth}", **headers})
-        response = connection.getresponse()
-        content = response.read()
-        connection.close()
-        return response.status, content
+        return self.calendar.request(method, path, body, **headers)
 
     def put(self, name: str, content: bytes) -> int:
-        return self.request("PUT", self.path + name, content,
-                            **{"Content-Type": "text/calendar; charset=utf-8"})[0]
+        return self.calendar.put(name, content)[0]
 
     def found_between(self, start: datetime, end: datetime) -> set[str]:
         """The objects a calendar-query with this time range finds (RFC 4791 7.8)."""
@@ -705,28 +729,9 @@ class CalDAV:
 
 
 @pytest.fixture
-def caldav(tmp_path) -> Iterator[CalDAV]:
+def caldav(caldav_server) -> CalDAV:
     # Radicale is in the test extra: a real CalDAV server, started on loopback.
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
-         "--storage-filesystem-folder", str(tmp_path / "collections"), "--auth-type", "none",
-         "--logging-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time_module.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time_module.monotonic() < deadline, "Radicale did not start"
-                time_module.sleep(0.1)
-        client = CalDAV(port)
-        assert client.request("MKCALENDAR", client.path)[0] == 201
-        yield client
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    return CalDAV(caldav_server.new_calendar())
 
 
 @pytest.mark.long

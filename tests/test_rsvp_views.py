@@ -122,7 +122,9 @@ def test_a_confirmation_says_the_answers_that_hold_when_it_goes_out(
     assert text.split("Dinner (", 1)[1].splitlines()[0].endswith(": No"), text
     [calendar] = [part.get_content() for part in confirmation.walk()
                   if part.get_content_type() == "text/calendar"]
-    assert "PARTSTAT=DECLINED" in calendar.replace("\r\n ", "")
+    unfolded = calendar.replace("\r\n ", "")
+    assert unfolded.count("BEGIN:VEVENT") == 1, "the dinner never reached the calendar"
+    assert "SUMMARY:Stair race" in unfolded and "PARTSTAT=ACCEPTED" in unfolded
     with app.app_context():
         outbox = db.session.execute(select(Message.kind, Message.status, Message.last_error)
                                     .order_by(Message.id)).all()
@@ -135,6 +137,9 @@ def test_a_confirmation_says_the_answers_that_hold_when_it_goes_out(
     [_, later] = smtp_server.to("kari@client.example")
     assert "Stair race (" in later.get_body(("plain",)).get_content(), \
         "a confirmation sent already does not hold back the next one"
+    [cancel] = [part.get_content() for part in later.walk()
+                if part.get_content_type() == "text/calendar"]
+    assert "METHOD:CANCEL" in cancel and "SUMMARY:Stair race" in cancel.replace("\r\n ", "")
 
 
 def test_guest_can_change_answer_until_deadline_and_every_change_is_kept(

@@ -59,18 +59,42 @@ def host_of(event: Event) -> Person:
 
 def entry_for(activity: Activity, *, description: str = "", url: str = "",
               attendee: Person | None = None, partstat: PartStat = PartStat.NEEDS_ACTION,
-              cancelled: bool = False) -> CalendarEntry:
+              cancelled: bool = False, organizer: Person | None = None,
+              summary: str = "") -> CalendarEntry:
+    """The part's entry; with an ``attendee`` (a guest's own invitation) it names its
+    ``organizer``, the event's host unless another is given (the invitation's reply
+    address)."""
     event = activity.event
     geo = (activity.latitude, activity.longitude) if activity.latitude is not None \
         and activity.longitude is not None else None
     return CalendarEntry(
         uid=part_uid(activity), sequence=activity.sequence,
-        summary=part_title(activity),
+        summary=summary or part_title(activity),
         starts_at=activity.starts_at, ends_at=activity.ends_at, zone_name=event.timezone,
         location=activity.location, description=description, url=url, geo=geo,
         cancelled=cancelled or event.status is EventStatus.CANCELLED,
         alarm_minutes_before=event.alarm_minutes_before,
-        organizer=host_of(event) if attendee else None, attendee=attendee, partstat=partstat,
+        organizer=(organizer or host_of(event)) if attendee else None, attendee=attendee,
+        partstat=partstat, changed_at=event.updated_at)
+
+
+def event_entry(event: Event, *, description: str = "", url: str = "",
+                attendee: Person | None = None, organizer: Person | None = None,
+                cancelled: bool = False) -> CalendarEntry:
+    """The one entry that stands for all of an event's parts (``event_uid``, SEQUENCE
+    ``event.calendar_sequence``): from the first part's start to the last part's end, at
+    the first part's place. ``NoParts`` for an event without parts."""
+    parts = event.activities
+    if not parts:
+        raise NoParts(_("This event has no parts yet: add one first."))
+    first = min(parts, key=lambda activity: activity.starts_at)
+    return CalendarEntry(
+        uid=event_uid(event), sequence=event.calendar_sequence, summary=event.title,
+        starts_at=first.starts_at, ends_at=max(activity.ends_at for activity in parts),
+        zone_name=event.timezone, location=first.location, description=description,
+        url=url, cancelled=cancelled or event.status is EventStatus.CANCELLED,
+        alarm_minutes_before=event.alarm_minutes_before,
+        organizer=(organizer or host_of(event)) if attendee else None, attendee=attendee,
         changed_at=event.updated_at)
 
 
@@ -83,14 +107,26 @@ def part_description(activity: Activity, link: str = "") -> str:
     return "\n\n".join(lines)
 
 
-
-
 def event_download(event: Event) -> bytes:
     """The whole event for the organiser: PUBLISH, no attendees, no personal links."""
     if not event.activities:
         raise NoParts(_("This event has no parts yet: add one first."))
     return build_calendar((entry_for(a, description=part_description(a))
                            for a in event.activities), Method.PUBLISH, name=event.title)
+
+
+def part_of(event: Event, activity_id: int) -> Activity:
+    """One of the event's parts; ``NotFound`` for any other id."""
+    activity = next((a for a in event.activities if a.id == activity_id), None)
+    if activity is None:
+        raise NotFound()
+    return activity
+
+
+def part_download(activity: Activity) -> bytes:
+    """One part on its own, for the organiser: PUBLISH, like ``event_download``."""
+    return build_calendar([entry_for(activity, description=part_description(activity))],
+                          Method.PUBLISH, name=part_title(activity))
 
 
 # --- the organiser's private feed -------------------------------------------------------

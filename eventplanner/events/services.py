@@ -137,15 +137,15 @@ def change_event(event: Event, details: EventDetails, now: datetime, *,
     db.session.flush()
     app = current_app._get_current_object()
     if event.status is EventStatus.CANCELLED and not was_cancelled:
-        _next_sequence(event.activities)
+        _next_sequence(event, event.activities)
         signals.event_cancelled.send(app, event=event, now=now)
     elif event.status is EventStatus.PUBLISHED and was_cancelled:
-        _next_sequence(event.activities)
+        _next_sequence(event, event.activities)
         signals.event_reinstated.send(app, event=event, now=now)
     else:
         for activity in event.activities:
             if calendar_facts(activity) != before[activity.id]:
-                _next_sequence([activity])
+                _next_sequence(event, [activity])
                 signals.part_moved.send(app, activity=activity, before=before[activity.id],
                                         now=now)
     db.session.flush()
@@ -156,10 +156,21 @@ def change_event(event: Event, details: EventDetails, now: datetime, *,
     return event
 
 
-def _next_sequence(activities) -> None:
-    """A part's calendar entry changed: the next file about it carries a higher SEQUENCE."""
+def _next_sequence(event: Event, activities) -> None:
+    """Parts' calendar entries changed: the next file about each carries a higher SEQUENCE,
+    and so does the next one about the whole event (the entry that stands for all its
+    parts), which changes with any of them."""
     for activity in activities:
         activity.sequence += 1
+    _next_event_sequence(event)
+
+
+def _next_event_sequence(event: Event) -> None:
+    """The whole event's calendar entry changed (a part of it did, or its parts did): one
+    higher in the database, whatever this session read (another request may have added
+    a part since), and read back at once for the messages about it."""
+    event.calendar_sequence = Event.calendar_sequence + 1
+    db.session.flush()
 
 
 def _trimmed(value):
@@ -238,7 +249,7 @@ def add_activity(event: Event, details: ActivityDetails, *,
     _apply_activity_details(activity, event.timezone, details)
     db.session.add(activity)
     event.touch()
-    db.session.flush()
+    _next_event_sequence(event)  # the whole event's entry spans one more part
     audit.record(event.workspace_id, by, "part.added", event_id=event.id,
                  details={"part": activity.name, "capacity": activity.capacity})
     return activity
@@ -267,7 +278,7 @@ def change_part(activity: Activity, details: ActivityDetails, now: datetime, *,
     activity.event.touch()
     db.session.flush()
     if calendar_facts(activity) != before:
-        _next_sequence([activity])
+        _next_sequence(activity.event, [activity])
         signals.part_moved.send(app, activity=activity, before=before, now=now)
     promoted = [guest for _receiver, guests in
                 signals.part_changed.send(app, activity=activity, now=now)
@@ -322,7 +333,7 @@ def remove_part(activity: Activity, now: datetime, *, by: Organiser | None = Non
     lock_answers(activity.event)
     audit.record(activity.event.workspace_id, by, "part.removed", event_id=activity.event_id,
                  details={"part": activity.name})
-    _next_sequence([activity])
+    _next_sequence(activity.event, [activity])
     signals.part_removing.send(current_app._get_current_object(), activity=activity, now=now)
     db.session.flush()
     activity.event.touch()

@@ -9,7 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventplanner.access import Action, events_for, get_activity_for, get_event_for
-from eventplanner.calendar.services import NoParts, event_download, feed_link
+from eventplanner.calendar.services import (
+    NoParts,
+    event_download,
+    feed_link,
+    part_download,
+    part_of,
+)
 from eventplanner.calendar.views import ics_response
 from eventplanner.events import services
 from eventplanner.events.forms import (
@@ -176,6 +182,15 @@ def event_calendar(event_id: int):
         flash(str(error.message), "error")
         return redirect(url_for("events.show_event", event_id=event.id))
     return ics_response(content, event.title)
+
+
+@bp.route("/events/<int:event_id>/calendar/<int:activity_id>.ics")
+@requires(Action.READ)
+def part_calendar(event_id: int, activity_id: int):
+    """One part of the event on its own as .ics, like the whole event's file."""
+    event = get_event_for(current_user, event_id)
+    activity = part_of(event, activity_id)
+    return ics_response(part_download(activity), f"{event.title} {activity.name}")
 
 
 @bp.route("/events/<int:event_id>/next-edition", methods=["GET", "POST"])

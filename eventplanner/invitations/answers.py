@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from eventplanner.audit.services import record
 from eventplanner.auth.models import Organiser
+from eventplanner.calendar.services import event_uid
 from eventplanner.errors import DeadlinePassed, Full
 from eventplanner.events.locking import lock_events
 from eventplanner.events.models import Activity, Event
@@ -30,6 +31,11 @@ from eventplanner.invitations.errors import (
     UnknownLanguage,
     UnknownPart,
 )
+from eventplanner.invitations.guest_calendar import (
+    CANCEL_WHOLE_EVENT,
+    CHANGED_PARTS,
+    answers_before,
+)
 from eventplanner.invitations.guest_mail import GuestMailBatch
 from eventplanner.invitations.models import (
     AnswerStatus,
@@ -37,6 +43,7 @@ from eventplanner.invitations.models import (
     Response,
 )
 from eventplanner.invitations.waitlist import confirmed_places_at, promote_from_waitlist
+from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.tokens import looks_like_token, token_digest
 
 #: Who answered when the guest gets a confirmation: the guest on their page, or their
@@ -188,7 +195,8 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
     for activity in freed:
         promote_from_waitlist(activity, now)
     if changed and changed_by in ANSWERS_THE_GUEST_CONFIRMS:
-        _queue_confirmation(event, invitation)
+        before = {activity_id: old for activity_id, (_, old, _) in wanted_by_part.items()}
+        _queue_confirmation(event, invitation, before)
     return changed
 
 
@@ -214,16 +222,53 @@ def answer_on_behalf(invitation: Invitation, answers: dict[int, AnswerStatus], n
     return changed
 
 
-def _queue_confirmation(event: Event, invitation: Invitation) -> None:
-    """The guest's confirmation, with their answers as a calendar invitation: queued in
-    this transaction and written by the delivery worker, like a batch email. It says
-    what the guest's answers are when it is written; if the guest answers again before
-    it is written, the later confirmation replaces it (``queued_mail``)."""
+def _queue_confirmation(event: Event, invitation: Invitation,
+                        before: dict[int, AnswerStatus | None]) -> None:
+    """The guest's confirmation, with what changed in their calendar: queued in this
+    transaction and written by the delivery worker, like a batch email. It says what the
+    guest's answers are when it is written; if the guest answers again before it is
+    written, the later confirmation replaces it (``queued_mail``), so the later one takes
+    over the calendar changes the earlier one was to send, from the answers before them.
+
+    ``before``: the guest's answer per part before this change, read under the answer
+    lock."""
+    after = {activity.id: invitation.answer_for(activity) for activity in event.activities}
+    changed = answers_before(invitation, before, after)
+    cancel_whole_event = not any(before.values()) and _whole_event_entry_sent(invitation)
+    pending = _unwritten_confirmation(invitation)
+    if pending is not None:
+        changed = {**changed, **pending.context.get(CHANGED_PARTS, {})}
+        cancel_whole_event |= bool(pending.context.get(CANCEL_WHOLE_EVENT))
     confirmation = GuestMailBatch(event, "confirmation",
                                   _l("Your answer: %(title)s", title=event.title),
                                   calendar=True)
-    confirmation.add(invitation)
+    confirmation.add(invitation, **{CHANGED_PARTS: changed,
+                                    CANCEL_WHOLE_EVENT: cancel_whole_event})
     confirmation.write()
+
+
+def _whole_event_entry_sent(invitation: Invitation) -> bool:
+    """Whether an email to the guest carried the whole event's calendar entry (the
+    invitation to an event of several parts, or its news before they answered): their
+    first answer replaces it with the parts' entries."""
+    return db.session.scalar(
+        select(Attachment.id).join(Message, Message.id == Attachment.message_id)
+        .where(Message.invitation_id == invitation.id,
+               Message.status.in_((MessageStatus.QUEUED, MessageStatus.SENDING,
+                                   MessageStatus.SENT)),
+               Attachment.content.contains(f"UID:{event_uid(invitation.event)}\r\n"))
+        .limit(1)) is not None
+
+
+def _unwritten_confirmation(invitation: Invitation) -> Message | None:
+    """The guest's latest confirmation not written yet (queued, or claimed by a worker
+    that has not written it): the one a new confirmation replaces."""
+    return db.session.scalar(
+        select(Message).where(Message.invitation_id == invitation.id,
+                              Message.kind == "confirmation", Message.rendered_at.is_(None),
+                              Message.status.in_((MessageStatus.QUEUED,
+                                                  MessageStatus.SENDING)))
+        .order_by(Message.id.desc()).limit(1))
 
 
 def _decide(activity: Activity, wanted: AnswerStatus, old_status: AnswerStatus | None,

@@ -16,7 +16,7 @@ from datetime import datetime
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.calendar.ics import Method
 from eventplanner.errors import InvalidState
@@ -25,7 +25,8 @@ from eventplanner.events.models import Activity, Event
 from eventplanner.events.services import ActivityDetails
 from eventplanner.extensions import db
 from eventplanner.invitations.changes import note_change
-from eventplanner.invitations.inviting import queue_guest_email
+from eventplanner.invitations.guest_calendar import CalendarMessage, entries_held
+from eventplanner.invitations.inviting import queue_calendar_entries, queue_guest_email
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 from eventplanner.invitations.reminders import said_no_to_everything
 from eventplanner.invitations.waitlist import confirmed_places, promote_from_waitlist
@@ -71,7 +72,8 @@ def tell_guests_part_moved(_app, *, activity: Activity, before: dict, now: datet
     for invitation in _guests_coming_to(activity):
         queue_guest_email(invitation, "part_changed",
                            _l("Changed: %(part)s", part=activity.name),
-                           calendar=[activity], activity=activity, before=before)
+                           calendar=CalendarMessage(Method.REQUEST, activity),
+                           activity=activity, before=before)
 
 
 def give_freed_places(_app, *, activity: Activity, now: datetime) -> list[Invitation]:
@@ -82,7 +84,7 @@ def tell_guests_part_removed(_app, *, activity: Activity, now: datetime) -> None
     for invitation in _guests_coming_to(activity):
         queue_guest_email(invitation, "part_cancelled",
                            _l("Cancelled: %(part)s", part=activity.name),
-                           calendar=[activity], calendar_method=Method.CANCEL,
+                           calendar=CalendarMessage(Method.CANCEL, activity),
                            activity=activity)
     answers = db.session.scalars(select(Response).where(Response.activity_id == activity.id)
                                  .options(joinedload(Response.invitation))).all()
@@ -102,16 +104,19 @@ def tell_guests_event_reinstated(_app, *, event: Event, now: datetime) -> None:
 
 
 def _tell_guests_about_event(event: Event, kind: str, subject, method: Method) -> None:
-    """Every part's calendar entry to each guest who was sent the invitation (but those who
-    said no to everything)."""
+    """To each guest who was sent the invitation (but those who said no to everything), a
+    message about each entry their calendar holds for the event (``entries_held``): the
+    email carries the first, a short email of its own each other one."""
     invitations = db.session.scalars(
         select(Invitation).where(Invitation.event_id == event.id,
                                  Invitation.sent_at.is_not(None),
                                  Invitation.revoked_at.is_(None))
-        .options(joinedload(Invitation.contact))).unique()
+        .options(joinedload(Invitation.contact), selectinload(Invitation.responses))).unique()
     for invitation in invitations:
         if said_no_to_everything(invitation):
             continue
-        queue_guest_email(invitation, kind, subject, calendar=event.activities,
-                           calendar_method=method)
+        calendar = entries_held(invitation, method)
+        queue_guest_email(invitation, kind, subject,
+                           calendar=calendar[0] if calendar else None)
+        queue_calendar_entries(invitation, calendar[1:])
     db.session.flush()

@@ -12,45 +12,43 @@ confirmation says the guest's answers as they are when it goes out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask_babel import force_locale
 
-from eventplanner.calendar.ics import Method
-from eventplanner.events.models import Activity, Event
-from eventplanner.invitations.guest_calendar import guest_request
+from eventplanner.events.models import Event
+from eventplanner.invitations.guest_calendar import CalendarMessage, calendar_message_file
 from eventplanner.invitations.models import Invitation
+from eventplanner.invitations.reply_address import reply_address
 from eventplanner.mail.outbox import queue_to_write_later
 from eventplanner.mail.rendering import EventFragments, RenderedEmail, render_email
 
-#: The calendar invitation sent with an email that asks for an answer.
+#: The calendar message sent with an email (one calendar object: RFC 5546 3.2).
 CALENDAR_FILENAME = "invite.ics"
 
 
 def render_guest_email(invitation: Invitation, template: str, link: str, *,
-                       language: str | None = None, calendar: Iterable[Activity] = (),
-                       calendar_method: Method = Method.REQUEST,
+                       language: str | None = None, calendar: CalendarMessage | None = None,
                        fragments: EventFragments | None = None, **context) -> RenderedEmail:
     """One guest's email in their language: ``templates/emails/<template>.*`` with the
-    event, the invitation, the guest (their contact) and their link, and ``calendar``'s
-    parts as a calendar file with their answers.
+    event, the invitation, the guest (their contact) and their link, and ``calendar`` (one
+    part's entry or the whole event's) as a calendar message with their answer.
 
+    Its delivery reports go to the invitation's reply address, where one is configured.
     ``fragments`` shares the programme's rendering between the guests of one event.
     """
     event = invitation.event
     language = language or invitation.guest_language
     fragments = fragments or EventFragments(event)
     attachments = ()
-    parts = list(calendar)
-    if parts:
+    if calendar is not None:
         with force_locale(language):
-            content = guest_request(invitation, link, parts, calendar_method)
-        attachments = ((CALENDAR_FILENAME, f"text/calendar; method={calendar_method.value}",
+            content = calendar_message_file(invitation, link, calendar)
+        attachments = ((CALENDAR_FILENAME, f"text/calendar; method={calendar.method.value}",
                         content.decode("utf-8")),)
     email = render_email(template, language, event=event, invitation=invitation,
                          guest=invitation.contact, link=link,
                          **fragments.for_language(language), **context)
-    return RenderedEmail(email.text, email.html, attachments)
+    return RenderedEmail(email.text, email.html, attachments,
+                         envelope_from=reply_address(invitation) or "")
 
 
 class GuestMailBatch:
@@ -75,7 +73,8 @@ class GuestMailBatch:
                 self._subjects[language] = str(self.subject)
         return self._subjects[language]
 
-    def add(self, invitation: Invitation) -> None:
+    def add(self, invitation: Invitation, **context) -> None:
+        """``context``: more for the worker that writes it (JSON)."""
         language = invitation.guest_language
         self._rows.append({
             "kind": self.kind, "recipient": invitation.contact.email,
@@ -83,7 +82,7 @@ class GuestMailBatch:
             "subject": self._subject(language), "event_id": self.event.id,
             "invitation_id": invitation.id,
             "context": {"language": language, "link": self.link,
-                        "calendar": self.calendar},
+                        "calendar": self.calendar, **context},
         })
 
     def write(self) -> int:

@@ -21,9 +21,10 @@ from eventplanner.calendar.ics import Method
 from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import contact_ids_with_tag
 from eventplanner.errors import InvalidState, NotFound
-from eventplanner.events.models import Activity, Event, EventStatus
+from eventplanner.events.models import Event, EventStatus
 from eventplanner.extensions import db
 from eventplanner.invitations.errors import EventCancelled
+from eventplanner.invitations.guest_calendar import CalendarMessage, invitation_calendar
 from eventplanner.invitations.guest_mail import GuestMailBatch, render_guest_email
 from eventplanner.invitations.links import invitation_link, refuse_if_erased
 from eventplanner.invitations.models import Invitation
@@ -165,19 +166,19 @@ def resend_invitation(invitation: Invitation, now: datetime) -> Invitation:
     refuse_if_erased(invitation)
     queue_guest_email(invitation, "invitation", _l("Invitation: %(title)s",
                                                     title=invitation.event.title),
-                       calendar=invitation.event.activities)
+                       calendar=invitation_calendar(invitation))
     invitation.sent_at = invitation.sent_at or now
     db.session.flush()
     return invitation
 
 
 def queue_guest_email(invitation: Invitation, kind: str, subject,
-                       calendar: Iterable[Activity] = (),
-                       calendar_method: Method = Method.REQUEST, **context) -> None:
+                       calendar: CalendarMessage | None = None, **context) -> None:
     """One email to one guest (a confirmation, a place from the waitlist, an update),
     written now: it tells what is true at this moment.
 
-    ``calendar``: the parts to send as a calendar invitation with the guest's answers.
+    ``calendar``: the calendar message that goes with it (one entry, with the guest's
+    answer).
     """
     language = invitation.guest_language
     with force_locale(language):
@@ -187,8 +188,28 @@ def queue_guest_email(invitation: Invitation, kind: str, subject,
         subject=subject, event_id=invitation.event_id, invitation_id=invitation.id,
         reply_to=invitation.event.host_email,
         email=render_guest_email(invitation, kind, invitation_link(invitation),
-                                 language=language, calendar=calendar,
-                                 calendar_method=calendar_method, **context))
+                                 language=language, calendar=calendar, **context))
+
+
+def _calendar_entry_subject(message: CalendarMessage, title: str):
+    if message.method is Method.CANCEL:
+        return _l("Removed from your calendar: %(title)s", title=title)
+    return _l("In your calendar: %(title)s", title=title)
+
+
+def queue_calendar_entries(invitation: Invitation, messages: Iterable[CalendarMessage]) -> int:
+    """A short email for each calendar message that did not fit in the email it belongs
+    to (an email carries one calendar object). Returns how many."""
+    count = 0
+    for message in messages:
+        title = message.title(invitation.event)
+        queue_guest_email(invitation, "calendar_entry",
+                           _calendar_entry_subject(message, title),
+                           calendar=message, entry_title=title,
+                           removed=message.method is Method.CANCEL,
+                           whole_event=message.activity is None)
+        count += 1
+    return count
 
 
 def reinvite_guests(previous: Event, edition: Event, now: datetime) -> int:

@@ -1,6 +1,7 @@
 """The delivery worker's side of guests' queued emails (batches, and the confirmation of
 an answer): each queued row written from its invitation as it is just before sending,
-with the link that works then.
+with the link that works then. The calendar messages that do not fit in the email (it
+carries one calendar object) are queued as short emails of their own, written at once.
 
 Handed to the worker by the app (``mail.rendering.set_message_renderer``): ``mail`` sits
 below ``invitations`` and imports nothing from it.
@@ -14,10 +15,20 @@ from jinja2 import TemplateError
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventplanner.calendar.ics import Method
 from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Event
 from eventplanner.extensions import db
+from eventplanner.invitations.guest_calendar import (
+    CANCEL_WHOLE_EVENT,
+    CHANGED_PARTS,
+    CalendarMessage,
+    calendar_after_answer,
+    entries_held,
+    invitation_calendar,
+)
 from eventplanner.invitations.guest_mail import render_guest_email
+from eventplanner.invitations.inviting import queue_calendar_entries
 from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import Invitation
 from eventplanner.mail.models import Message
@@ -94,11 +105,32 @@ def write_queued_guest_messages(
         event = invitation.event
         link = absolute_url(context.get("link", "rsvp.guest_page"),
                             token=invitation_token(invitation))
+        calendar = calendar_messages(invitation, message.kind, context)
         try:
             written[message.id] = render_guest_email(
                 invitation, message.kind, link, language=context.get("language"),
-                calendar=event.activities if context.get("calendar") else (),
+                calendar=calendar[0] if calendar else None,
                 fragments=fragments.setdefault(event.id, EventFragments(event)))
         except TemplateError as error:
             written[message.id] = NotWritten(f"{type(error).__name__}: {error}")
+            continue
+        queue_calendar_entries(invitation, calendar[1:])
     return written
+
+
+def calendar_messages(invitation: Invitation, kind: str, context: dict) -> list[CalendarMessage]:
+    """The calendar messages a queued email brings, from the invitation as it is now: the
+    email carries the first, and each other goes in a short email of its own.
+
+    An invitation: the only part's entry or the whole event's, none once the guest has
+    answered. A confirmation: what changed in the guest's calendar since the answers
+    noted in its ``context`` when it was queued (``answers.py``)."""
+    if not context.get("calendar"):
+        return []
+    if kind == "confirmation" and CHANGED_PARTS in context:
+        return calendar_after_answer(invitation, context[CHANGED_PARTS],
+                                     bool(context.get(CANCEL_WHOLE_EVENT)))
+    if kind == "confirmation":  # queued before confirmations noted their changes
+        return entries_held(invitation, Method.REQUEST)
+    first = invitation_calendar(invitation)
+    return [first] if first is not None else []

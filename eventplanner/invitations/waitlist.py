@@ -11,12 +11,14 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
+from eventplanner.calendar.ics import Method
 from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import delete_contact
 from eventplanner.events.locking import lock_events
 from eventplanner.events.models import Activity
 from eventplanner.extensions import db
 from eventplanner.invitations.changes import note_change
+from eventplanner.invitations.guest_calendar import CalendarMessage
 from eventplanner.invitations.inviting import queue_guest_email
 from eventplanner.invitations.models import (
     AnswerStatus,
@@ -85,7 +87,8 @@ def promote_from_waitlist(activity: Activity, now: datetime) -> list[Invitation]
                      "waitlist", now, activity)
         queue_guest_email(response.invitation, "waitlist_promoted",
                            _l("A place for you: %(part)s", part=activity.name),
-                           calendar=[activity], activity=activity)
+                           calendar=CalendarMessage(Method.REQUEST, activity),
+                           activity=activity)
         promoted.append(response.invitation)
     db.session.flush()
     return promoted

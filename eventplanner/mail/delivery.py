@@ -35,7 +35,7 @@ from sqlalchemy.orm import selectinload
 from eventplanner.errors import InvalidState
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail import mime
-from eventplanner.mail.models import Attachment, Message, MessageStatus
+from eventplanner.mail.models import ENVELOPE_FROM, Attachment, Message, MessageStatus
 from eventplanner.mail.rendering import NotSent, NotWritten, RenderedEmail, message_renderer
 
 log = logging.getLogger(__name__)
@@ -190,6 +190,8 @@ def write_claimed(messages: list[Message]) -> None:
 
 def _fill(message: Message, email: RenderedEmail, now: datetime) -> None:
     message.body_text, message.body_html, message.rendered_at = email.text, email.html, now
+    if email.envelope_from:
+        message.context = {**(message.context or {}), ENVELOPE_FROM: email.envelope_from}
     message.attachments = [
         Attachment(message_id=message.id, filename=filename, content_type=content_type,
                    content=content)
@@ -201,9 +203,9 @@ def _save_bodies(messages: list[Message]) -> None:
     db.session.execute(
         update(_MESSAGES).where(_STILL_OURS).values(
             body_text=bindparam("text"), body_html=bindparam("html"),
-            rendered_at=bindparam("written_at")),
-        [{**_ours(m), "text": m.body_text, "html": m.body_html, "written_at": m.rendered_at}
-         for m in messages])
+            rendered_at=bindparam("written_at"), context=bindparam("written_context")),
+        [{**_ours(m), "text": m.body_text, "html": m.body_html, "written_at": m.rendered_at,
+          "written_context": m.context} for m in messages])
     ours = set(db.session.scalars(select(Message.id).where(
         Message.id.in_([m.id for m in messages]), Message.status == MessageStatus.SENDING,
         Message.claim_token == messages[0].claim_token)))
@@ -354,7 +356,7 @@ def _send(message: Message, smtp: smtplib.SMTP | None, settings: SmtpSettings,
     try:
         if smtp is None:
             smtp = open_smtp(settings)
-        smtp.send_message(build_email(message, settings))
+        smtp.send_message(build_email(message, settings), from_addr=message.envelope_from)
     except (smtplib.SMTPException, OSError) as error:
         _record_failure(message, error, now, max_attempts, report)
         if not isinstance(error, smtplib.SMTPResponseException):

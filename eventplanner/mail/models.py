@@ -23,6 +23,11 @@ class MessageStatus(enum.StrEnum):
     NOT_SENT = "not_sent"
 
 
+#: In a message's ``context``: the SMTP envelope sender (MAIL FROM) when it is not the From
+#: address: an invitation's reply address, so that delivery reports come back to the app.
+ENVELOPE_FROM = "envelope_from"
+
+
 class Message(db.Model):
     __tablename__ = "message"
     __table_args__ = (Index("ix_message_status_next_attempt_at", "status", "next_attempt_at"),)
@@ -43,7 +48,8 @@ class Message(db.Model):
     #: When the bodies were written. A guest's invitation or reminder is written by the
     #: delivery worker just before it is sent, from the invitation as it is then; until
     #: then the bodies are empty and ``context`` holds what the writing needs that is not
-    #: in the database (the language, which link, whether a calendar goes with it).
+    #: in the database (the language, which link, whether a calendar goes with it). Once
+    #: written it also holds the envelope sender (``ENVELOPE_FROM``), if any.
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     context: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[MessageStatus] = mapped_column(
@@ -71,6 +77,11 @@ class Message(db.Model):
     @property
     def is_written(self) -> bool:
         return self.rendered_at is not None
+
+    @property
+    def envelope_from(self) -> str | None:
+        """The SMTP envelope sender, or None for the From address."""
+        return (self.context or {}).get(ENVELOPE_FROM) or None
 
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.kind} to {self.recipient} {self.status}>"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from eventplanner.access import visible_event_ids
 from eventplanner.errors import NotFound
 from eventplanner.extensions import db, utcnow
-from eventplanner.mail.models import Attachment, Message, MessageStatus
+from eventplanner.mail.models import ENVELOPE_FROM, Attachment, Message, MessageStatus
 from eventplanner.mail.rendering import RenderedEmail, render_email
 
 
@@ -21,6 +21,7 @@ def queue_message(*, kind: str, to: str, to_name: str, subject: str, email: Rend
         kind=kind, recipient=to, recipient_name=to_name, reply_to=reply_to, subject=subject,
         body_text=email.text, body_html=email.html, rendered_at=utcnow(),
         event_id=event_id, invitation_id=invitation_id,
+        context={ENVELOPE_FROM: email.envelope_from} if email.envelope_from else None,
         attachments=[Attachment(filename=filename, content_type=content_type, content=content)
                      for filename, content_type, content in email.attachments],
     )

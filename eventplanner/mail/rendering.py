@@ -24,11 +24,13 @@ _RENDERER = "eventplanner.mail.renderer"
 @dataclass(frozen=True)
 class RenderedEmail:
     """What an email says: its text and HTML bodies and its attachments
-    (filename, content type, content)."""
+    (filename, content type, content); and where reports of its delivery go (its SMTP
+    envelope sender, MAIL FROM) when not to the From address."""
 
     text: str
     html: str
     attachments: tuple[tuple[str, str, str], ...] = ()
+    envelope_from: str = ""
 
 
 @dataclass(frozen=True)

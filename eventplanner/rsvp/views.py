@@ -34,7 +34,7 @@ from eventplanner.feedback.services import FeedbackAnswer
 from eventplanner.goals import services as goals
 from eventplanner.goals.services import GoalCard
 from eventplanner.invitations import answers, errors, links
-from eventplanner.invitations.guest_calendar import guest_download
+from eventplanner.invitations.guest_calendar import guest_download, guest_part_download
 from eventplanner.privacy import services as privacy_services
 from eventplanner.privacy.views import data_download
 from eventplanner.rsvp.forms import (
@@ -303,6 +303,14 @@ def calendar_file(token: str):
     except NoParts as error:
         return render_template("rsvp/link_invalid.html", title=error.message,
                                back=url_for("rsvp.guest_page", token=token)), 404
+    return ics_response(content, invitation.event.title)
+
+
+@bp.route("/<token>/calendar/<int:activity_id>.ics")
+def part_calendar_file(token: str, activity_id: int):
+    """One part of the guest's event on its own, as .ics; 404 for any other part."""
+    invitation = _load(token)
+    content = guest_part_download(invitation, activity_id, links.invitation_link(invitation))
     return ics_response(content, invitation.event.title)
 
 

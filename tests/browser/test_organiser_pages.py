@@ -36,6 +36,8 @@ NOT_PAGES = {
     "calendar.feed": "an .ics calendar feed",
     "events.event_calendar": "an .ics file",
     "rsvp.calendar_file": "an .ics file",
+    "events.part_calendar": "an .ics file",
+    "rsvp.part_calendar_file": "an .ics file",
     "invitations.export_answers": "a CSV file",
     "feedback.export_feedback": "a CSV file",
     "privacy.export_contact": "a JSON download",
