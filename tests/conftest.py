@@ -56,6 +56,9 @@ from eventplanner.invitations.inviting import invite_contacts
 from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import Invitation
 
+#: More fixtures: a real IMAP server (Dovecot).
+pytest_plugins = ["tests.imap_server"]
+
 PASSWORD = "correct horse battery staple"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
