@@ -57,6 +57,11 @@ class MailboxSettings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailboxSettings:
+        """The app's IMAP_* settings; ``MailboxError`` when no mailbox is set up."""
+        missing = [name for name in ("IMAP_HOST", "IMAP_USERNAME", "IMAP_PASSWORD")
+                   if not config[name]]
+        if missing:
+            raise MailboxError(f"Set {', '.join(missing)} to read the replies mailbox")
         return cls(host=config["IMAP_HOST"], port=config["IMAP_PORT"],
                    tls=config["IMAP_TLS"], username=config["IMAP_USERNAME"],
                    password=config["IMAP_PASSWORD"], folder=config["IMAP_FOLDER"],
@@ -176,10 +181,10 @@ def mailbox_errors(settings: MailboxSettings, doing: str = "") -> Iterator[None]
 
 
 def describe_error(error: BaseException) -> str:
-    text = error.args[0] if error.args else str(error)
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    return str(text) or error.__class__.__name__
+    """The server's words for an IMAP error (imaplib keeps them as bytes), else the error's."""
+    if error.args and isinstance(error.args[0], bytes):
+        return error.args[0].decode("utf-8", "replace")
+    return str(error) or error.__class__.__name__
 
 
 def close_quietly(connection: imaplib.IMAP4) -> None:
