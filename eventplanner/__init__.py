@@ -97,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
     from .events import models as _event_models  # noqa: F401
     from .feedback import models as _feedback_models  # noqa: F401
     from .goals import models as _goal_models  # noqa: F401
+    from .inbox import models as _inbox_models  # noqa: F401
     from .invitations import models as _invitation_models  # noqa: F401
     from .mail import models as _mail_models  # noqa: F401
     from .uploads import models as _upload_models  # noqa: F401
@@ -153,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from .feedback.relationship_views import bp as relationships_bp
     from .feedback.views import bp as feedback_bp
     from .goals.views import bp as goals_bp
+    from .inbox.views import bp as inbox_bp
     from .invitations.views import bp as invitations_bp
     from .mail.views import bp as mail_bp
     from .privacy.views import bp as privacy_bp
@@ -163,7 +165,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
                       calendar_bp, goals_bp, feedback_bp, relationships_bp, checkin_bp, door_bp,
-                      privacy_bp, team_bp, joining_bp, workspaces_bp):
+                      privacy_bp, team_bp, joining_bp, workspaces_bp, inbox_bp):
         app.register_blueprint(blueprint)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)

@@ -1,5 +1,5 @@
 """Command-line tasks: ``flask demo``, ``flask mail deliver``, ``flask mail send-due``,
-``flask mail fetch``."""
+``flask mail receive``, ``flask mail fetch``."""
 
 from __future__ import annotations
 
@@ -93,6 +93,32 @@ def fetch(interval: float) -> None:
         time.sleep(interval)
 
 
+@mail_cli.command("receive")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=2525, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--lmtp", is_flag=True, help="Speak LMTP (for a local mail server) not SMTP.")
+def receive(host: str, port: int, lmtp: bool) -> None:
+    """Take in the replies to guests' reply addresses (REPLY_DOMAIN) over SMTP or LMTP:
+    calendar answers are applied, everything else is kept for the organiser. Runs until
+    stopped."""
+    from flask import current_app
+
+    from eventplanner.inbox.listener import start_listener
+
+    if not current_app.config.get("REPLY_DOMAIN"):
+        raise click.UsageError("Set REPLY_DOMAIN first: the domain guests' replies go to.")
+    controller = start_listener(current_app._get_current_object(), host, port, lmtp)
+    click.echo(f"receiving {'LMTP' if lmtp else 'SMTP'} for @{current_app.config['REPLY_DOMAIN']}"
+               f" on {host}:{port}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+
+
 privacy_cli = AppGroup("privacy", help="Personal data: retention.")
 
 
@@ -103,9 +129,11 @@ def purge(days: int | None) -> None:
     """Erase the guests' personal data from events that ended longer ago than the retention
     period, as erasure does: names, addresses, plus-ones, dietary needs, messages, comments
     and email bodies go; answers, check-ins, scores and times stay, without a name. Also
-    deletes expired uploads. Run it daily from cron; running it twice changes nothing."""
+    deletes expired uploads, and mail to addresses that are no invitation's after 30 days.
+    Run it daily from cron; running it twice changes nothing."""
     from flask import current_app
 
+    from eventplanner.inbox.services import discard_unaddressed_mail
     from eventplanner.privacy.services import purge_old_events
     from eventplanner.uploads.services import discard_expired_uploads
 
@@ -114,10 +142,12 @@ def purge(days: int | None) -> None:
         raise click.ClickException("Set RETENTION_DAYS or pass --days.")
     count = purge_old_events(utcnow(), days)
     uploads = discard_expired_uploads(utcnow())
+    unaddressed = discard_unaddressed_mail(utcnow())
     db.session.commit()
     click.echo(f"erased the guests' personal data from {count} invitations to events that "
                f"ended over {days} days ago")
     click.echo(f"deleted {uploads} expired uploads")
+    click.echo(f"deleted {unaddressed} emails to addresses of no invitation")
 
 
 @click.command("backup")

@@ -30,7 +30,7 @@ visitors are sent to the login page.
 Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
 names route and role. New routes (the team pages too) are covered without editing this file.
 
-The matrix: 96 (route, method) pairs x 11 viewers = 1056 tests per backend. An allowed GET
+The matrix: 98 (route, method) pairs x 11 viewers = 1078 tests per backend. An allowed GET
 must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
 page), and the world is put back afterwards (the database restored, the client's cookies
 too; also after a download, which the audit trail notes). Every refusal must change
@@ -83,7 +83,7 @@ ADDRESS_BOOK_WORDS = ("Quentin Quiet", "Quiet Holdings", "A private note",
 #: A note private to W's owner: no one else may see it, W's members included.
 OWNERS_OWN_NOTE = "Memo for Olivia only"
 #: Ids that name something inside an event (a part, a guest...), not the event itself.
-CHILD_IDS = {"activity_id", "invitation_id", "goal_id", "helper_id"}
+CHILD_IDS = {"activity_id", "invitation_id", "goal_id", "helper_id", "mail_id"}
 #: Ids of things of an event named without the event (an email in the outbox).
 EVENT_BOUND_IDS = {"message_id"}
 
@@ -194,6 +194,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     with data of its own; returns the ids of W's things for each of W's two events."""
     from eventplanner.auth.models import JoinInvitation, Login, Membership, Organiser
     from eventplanner.auth.services import register_organiser, start_login
+    from eventplanner.calendar.services import part_uid
     from eventplanner.checkin.services import add_helper, helper_token
     from eventplanner.contacts.services import ContactDetails, create_contact
     from eventplanner.events.models import ActivityKind, EventStatus
@@ -208,10 +209,12 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
     from eventplanner.goals.models import ResultStatus
     from eventplanner.goals.services import record_result, set_goal
+    from eventplanner.inbox.models import IncomingKind, IncomingMail, IncomingOutcome
     from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
     from eventplanner.invitations.inviting import invite_contacts
     from eventplanner.invitations.links import invitation_token
     from eventplanner.invitations.models import AnswerStatus
+    from eventplanner.invitations.reply_address import reply_address
     from eventplanner.mail.models import Message
 
     with app.app_context():
@@ -258,10 +261,18 @@ def build_world(app: Flask) -> tuple[dict, dict]:
             goal = set_goal(invitation, race, "46:00", "", f"{title.split()[0]} aim")
             record_result(race, invitation, ResultStatus.FINISHED, time)
             helper = add_helper(event, "Door helper")
+            answer_from_elsewhere = IncomingMail(  # a calendar answer waiting to be confirmed
+                message_id=f"<{key}@mail.example>", recipient=reply_address(invitation),
+                workspace_id=w, event_id=event.id, invitation_id=invitation.id,
+                kind=IncomingKind.ANSWER, outcome=IncomingOutcome.TO_CONFIRM,
+                reason="other_address", uid=part_uid(race), partstat="DECLINED",
+                attendee="carl.private@example.org", sequence=race.sequence)
+            db.session.add(answer_from_elsewhere)
             db.session.flush()
             worlds[key] = {
                 "event_id": event.id, "activity_id": race.id, "invitation_id": invitation.id,
-                "goal_id": goal.id, "helper_id": helper.id, "organiser_id": people[partner].id,
+                "goal_id": goal.id, "helper_id": helper.id, "mail_id": answer_from_elsewhere.id,
+                "organiser_id": people[partner].id,
                 "helper_token": helper_token(helper), "token": invitation_token(invitation),
                 "message_id": db.session.scalar(select(func.min(Message.id)).where(
                     Message.event_id == event.id))}

@@ -11,8 +11,11 @@ import logging
 from email.message import EmailMessage
 
 import pytest
+from sqlalchemy import select
 
+from eventplanner.extensions import db
 from eventplanner.inbox.imap import FetchReport, MailboxError, MailboxSettings, fetch_mailbox
+from eventplanner.inbox.models import IncomingMail
 from tests.imap_server import HOST, HOST_WITHOUT_MOVE, PASSWORD, Dovecot
 
 
@@ -214,19 +217,13 @@ def test_the_settings_come_from_the_app_config_and_say_what_is_missing():
         MailboxSettings.from_config({**config, "IMAP_HOST": "", "IMAP_PASSWORD": ""})
 
 
-# The command needs eventplanner.inbox.services.receive_mail (the lead's, not on main yet).
-NEEDS_RECEIVE_MAIL = pytest.mark.skip(
-    reason="needs eventplanner.inbox.services.receive_mail and inbox.parsing.header_recipients "
-           "(issue 15, the lead's part); remove this mark when they are on main")
-
-
 def point_app_at(app, dovecot: Dovecot, user: str, **settings) -> None:
-    app.config.update(IMAP_HOST=HOST, IMAP_PORT=dovecot.port, IMAP_TLS="none",
-                      IMAP_USERNAME=user, IMAP_PASSWORD=PASSWORD, IMAP_CA_FILE="",
-                      IMAP_FOLDER="INBOX", IMAP_PROCESSED_FOLDER="Processed", **settings)
+    app.config.update({"IMAP_HOST": HOST, "IMAP_PORT": dovecot.port, "IMAP_TLS": "none",
+                       "IMAP_USERNAME": user, "IMAP_PASSWORD": PASSWORD, "IMAP_CA_FILE": "",
+                       "IMAP_FOLDER": "INBOX", "IMAP_PROCESSED_FOLDER": "Processed",
+                       **settings})
 
 
-@NEEDS_RECEIVE_MAIL
 def test_flask_mail_fetch_reads_the_mailbox_once(app, dovecot, mailbox_user):
     put_in_mailbox(dovecot, mailbox_user, reply(1), reply(2))
     point_app_at(app, dovecot, mailbox_user)
@@ -237,9 +234,11 @@ def test_flask_mail_fetch_reads_the_mailbox_once(app, dovecot, mailbox_user):
     assert result.output == "read 2 messages, 0 failed\n"
     assert folder_contents(dovecot, mailbox_user, "INBOX") == {}
     assert len(folder_contents(dovecot, mailbox_user, "Processed")) == 2
+    with app.app_context():
+        noted = db.session.scalars(select(IncomingMail.message_id)).all()
+    assert sorted(noted) == ["<reply-1@example.com>", "<reply-2@example.com>"]
 
 
-@NEEDS_RECEIVE_MAIL
 def test_flask_mail_fetch_says_why_it_cannot_read_the_mailbox(app, dovecot, mailbox_user):
     point_app_at(app, dovecot, mailbox_user, IMAP_PASSWORD="wrong")
 
@@ -251,7 +250,6 @@ def test_flask_mail_fetch_says_why_it_cannot_read_the_mailbox(app, dovecot, mail
     assert "Traceback" not in result.output
 
 
-@NEEDS_RECEIVE_MAIL
 def test_flask_mail_fetch_needs_a_mailbox(app):
     app.config.update(IMAP_HOST="", IMAP_USERNAME="", IMAP_PASSWORD="")
 

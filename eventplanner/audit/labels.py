@@ -21,6 +21,7 @@ ACTION_LABELS: Mapping[str, object] = {
     "part.removed": _l("Removed a part"),
     "results.entered": _l("Entered results"),
     "answer.on_behalf": _l("Answered for a guest"),
+    "answer.confirmed_from_calendar": _l("Applied a guest's calendar answer from another address"),
     "results.published": _l("Published the results"),
     "results.withdrawn": _l("Withdrew the results"),
     "guests.exported": _l("Downloaded the guest list"),

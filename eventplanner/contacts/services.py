@@ -195,7 +195,10 @@ def set_company_account_manager(company: Company, organiser_id: int | None,
 def apply_contact_details(contact: Contact, details: ContactDetails,
                           directory: Directory) -> None:
     contact.name = details.name.strip()
-    contact.email = normalise_email(details.email)
+    email = normalise_email(details.email)
+    if email != contact.email:  # a new address has not bounced yet
+        contact.email_bounced_at, contact.email_bounce_reason = None, ""
+    contact.email = email
     contact.phone = details.phone.strip()
     contact.language = details.language
     contact.dietary_notes = details.dietary_notes.strip()

@@ -13,6 +13,7 @@ from eventplanner.audit.services import record_export
 from eventplanner.contacts.services import tags_for
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.inbox.services import incoming_mail_for_guest, waiting_answers_count
 from eventplanner.invitations import inviting, links, overview, reminders
 from eventplanner.invitations.answers import answer_on_behalf
 from eventplanner.invitations.forms import AnswerOnBehalfForm, GuestSelectionForm, InviteForm
@@ -50,6 +51,7 @@ def _guests_page(event, status: int = 200):
         kitchen=overview.kitchen_lists(event), messages=overview.messages_from_guests(event),
         selection_form=GuestSelectionForm(), confirm_form=ConfirmForm(),
         waiting_lines=overview.waiting_lines(event),
+        waiting_answers=waiting_answers_count(event.id),
         reminder_due_at=reminders.next_reminder_at(event, utcnow())), status
 
 
@@ -128,7 +130,8 @@ def guest(event_id: int, invitation_id: int):
     invitation = inviting.get_invitation_of(event, invitation_id)
     return render_template("invitations/guest.html", event=event, invitation=invitation,
                            link=links.invitation_link(invitation), form=ConfirmForm(),
-                           answer_form=AnswerOnBehalfForm.for_parts(event.activities))
+                           answer_form=AnswerOnBehalfForm.for_parts(event.activities),
+                           incoming=incoming_mail_for_guest(invitation.id))
 
 
 @bp.route("/guests/<int:invitation_id>/answer", methods=["POST"])

@@ -27,6 +27,7 @@ from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, Note
 from eventplanner.feedback.relationships import note_readable_by
 from eventplanner.goals.models import Goal, Result
+from eventplanner.inbox.models import IncomingMail
 from eventplanner.invitations.models import Invitation, ResponseChange
 from eventplanner.invitations.waitlist import withdraw_from_waitlists
 from eventplanner.mail.models import Attachment, Message, MessageStatus
@@ -146,6 +147,11 @@ def anonymise_invitations(invitation_ids: list[int], now: datetime) -> int:
     db.session.execute(delete(Attachment).where(Attachment.message_id.in_(messages)))
     db.session.execute(delete(Message).where(Message.invitation_id.in_(invitation_ids),
                                              Message.status != MessageStatus.SENT))
+    # What came back from the guest keeps its kind and outcome (the organiser's counts),
+    # not who wrote it or what it said.
+    db.session.execute(update(IncomingMail).where(
+        IncomingMail.invitation_id.in_(invitation_ids)).values(
+        sender="", subject="", attendee="", detail=""))
     db.session.execute(update(Message).where(Message.invitation_id.in_(invitation_ids))
                        .values(recipient="erased@invalid", recipient_name="", body_text="",
                                body_html="", last_error=""))
@@ -190,7 +196,8 @@ def _erased_contact(name: str, email: str, now: datetime) -> dict:
     """What erasure leaves of a contact: a placeholder name and an address that reaches
     nobody, nothing else about the person, and when it happened."""
     return {"name": name, "email": email, "phone": "", "language": "", "dietary_notes": "",
-            "notes": "", "erased_at": now}
+            "notes": "", "email_bounced_at": None, "email_bounce_reason": "",
+            "erased_at": now}
 
 
 def request_erasure(invitation: Invitation, now: datetime) -> bool:
