@@ -8,6 +8,7 @@ done, what stays); the calendar answers themselves are tested with ``receive_mai
 from __future__ import annotations
 
 import logging
+import time
 from email.message import EmailMessage
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from eventplanner.extensions import db
 from eventplanner.inbox.imap import FetchReport, MailboxError, MailboxSettings, fetch_mailbox
 from eventplanner.inbox.models import IncomingMail
+from tests.conftest import app_for, process_context, stop_processes
 from tests.imap_server import HOST, HOST_WITHOUT_MOVE, PASSWORD, Dovecot
 
 
@@ -257,3 +259,59 @@ def test_flask_mail_fetch_needs_a_mailbox(app):
 
     assert result.exit_code == 1
     assert "Set IMAP_HOST, IMAP_USERNAME, IMAP_PASSWORD" in result.output
+
+
+def fetch_every_tenth_of_a_second(database_url: str, imap_settings: dict) -> None:
+    """``flask mail fetch --interval 0.1`` in a process of its own, until it is stopped."""
+    app = app_for(database_url, **imap_settings)
+    app.test_cli_runner().invoke(args=["mail", "fetch", "--interval", "0.1"])
+
+
+def folder_exists(dovecot: Dovecot, user: str, folder: str) -> bool:
+    with dovecot.mailbox(user) as mailbox:
+        return mailbox.list('""', f'"{folder}"')[1] != [None]
+
+
+def messages_in(dovecot: Dovecot, user: str, folder: str) -> int:
+    """How many messages ``folder`` holds (0 while it does not exist)."""
+    with dovecot.mailbox(user) as mailbox:
+        status, data = mailbox.select(f'"{folder}"', readonly=True)
+    return int(data[0]) if status == "OK" else 0
+
+
+def wait_for(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.long
+def test_flask_mail_fetch_with_an_interval_keeps_reading_after_the_mailbox_failed(
+        app, dovecot, mailbox_user):
+    point_app_at(app, dovecot, mailbox_user, IMAP_FOLDER="Replies")
+    imap_settings = {name: value for name, value in app.config.items()
+                     if name.startswith("IMAP_")}
+    process = process_context().Process(
+        target=fetch_every_tenth_of_a_second,
+        args=(app.config["SQLALCHEMY_DATABASE_URI"], imap_settings))
+    process.start()
+    try:
+        # A round has run once it made the processed folder; the rounds fail while there
+        # is no folder "Replies", and the command goes on.
+        assert wait_for(lambda: folder_exists(dovecot, mailbox_user, "Processed"))
+        time.sleep(0.3)
+        assert process.is_alive()
+        with dovecot.mailbox(mailbox_user) as mailbox:
+            assert mailbox.create("Replies")[0] == "OK"
+        put_in_mailbox(dovecot, mailbox_user, reply(1), folder="Replies")
+
+        assert wait_for(lambda: messages_in(dovecot, mailbox_user, "Processed") == 1)
+        put_in_mailbox(dovecot, mailbox_user, reply(2), folder="Replies")
+        assert wait_for(lambda: messages_in(dovecot, mailbox_user, "Processed") == 2)
+    finally:
+        process.terminate()
+        stop_processes([process], 5)
+    assert folder_contents(dovecot, mailbox_user, "Replies") == {}

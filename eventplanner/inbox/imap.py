@@ -19,7 +19,6 @@ from __future__ import annotations
 import imaplib
 import ipaddress
 import logging
-import re
 import ssl
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -29,7 +28,6 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 TLS_MODES = ("ssl", "starttls", "none")
-UID_IN_FETCH = re.compile(rb"\bUID (\d+)")
 
 
 class MailboxError(Exception):
@@ -236,14 +234,13 @@ def waiting_uids(connection: imaplib.IMAP4, settings: MailboxSettings) -> list[b
 
 def fetch_message(connection: imaplib.IMAP4, uid: bytes, max_bytes: int) -> bytes | None:
     """The message's first ``max_bytes + 1`` bytes, without setting \\Seen; None when the
-    message is no longer there."""
+    message is no longer there. One message is asked for, so the one answer with a body is
+    it (others are flag changes; servers put its UID before or after the body)."""
     data = check(connection.uid("FETCH", uid, f"(BODY.PEEK[]<0.{max_bytes + 1}>)"),
                  f"fetch {uid.decode()}")
     for item in data:
-        if isinstance(item, tuple):
-            fetched_uid = UID_IN_FETCH.search(item[0])
-            if fetched_uid and fetched_uid.group(1) == uid:
-                return item[1]
+        if isinstance(item, tuple) and b"BODY[" in item[0].upper():
+            return item[1]
     return None
 
 
