@@ -22,11 +22,13 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED) $(COMPILED)
 
-# The programs the tests drive besides Python: Debian's Chromium (Playwright) and LibreOffice
-# Calc, and axe-core from npm into .cache/. Installed here, never by a test run; apt-get waits
-# for another apt (a fresh machine updates itself at boot). Without root and apt-get, or npm,
-# the tests that need them are skipped (and fail in CI).
+# The programs the tests drive besides Python: Debian's Chromium (Playwright), LibreOffice
+# Calc, Dovecot (IMAP; the tests start their own on free loopback ports), and axe-core from
+# npm into .cache/. Installed here, never by a test run; apt-get waits for another apt (a
+# fresh machine updates itself at boot). Without root and apt-get, or npm, the tests that
+# need them are skipped (and fail in CI).
 CHROMIUM := /usr/bin/chromium
+DOVECOT := /usr/sbin/dovecot
 AXE := .cache/axe-core/node_modules/axe-core/axe.min.js
 APT_GET := apt-get -o DPkg::Lock::Timeout=600
 APT_INSTALL := $(APT_GET) install -y --no-install-recommends
@@ -35,6 +37,7 @@ test-tools: $(AXE)
 	@missing=""; \
 	[ -x $(CHROMIUM) ] || missing="chromium"; \
 	command -v soffice >/dev/null || missing="$$missing libreoffice-calc-nogui"; \
+	[ -x $(DOVECOT) ] || missing="$$missing dovecot-imapd"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
 		echo "Not installed: $$missing (apt-get as root installs them); their tests are skipped"; \

@@ -102,6 +102,11 @@ class Config:
     #: Read mail is moved here (created when missing); empty: it is flagged as seen and
     #: left where it is, and only unseen mail is read.
     IMAP_PROCESSED_FOLDER = os.environ.get("IMAP_PROCESSED_FOLDER", "Processed")
+    #: A CA certificate file (PEM) the IMAP server's certificate must chain to; empty: the
+    #: system's CAs.
+    IMAP_CA_FILE = os.environ.get("IMAP_CA_FILE", "")
+    #: Seconds to wait for the IMAP server on each network operation.
+    IMAP_TIMEOUT = float(os.environ.get("IMAP_TIMEOUT", "30"))
     #: A message that failed this many times is marked failed; the organiser can retry it.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
     #: Seconds a worker's claim on a message holds unless renewed (before each message):

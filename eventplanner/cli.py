@@ -1,4 +1,5 @@
-"""Command-line tasks: ``flask demo``, ``flask mail deliver``, ``flask mail send-due``."""
+"""Command-line tasks: ``flask demo``, ``flask mail deliver``, ``flask mail send-due``,
+``flask mail receive``, ``flask mail fetch``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from eventplanner.extensions import db, utcnow
 
 log = logging.getLogger(__name__)
 
-mail_cli = AppGroup("mail", help="Deliver the outbox and send what is due.")
+mail_cli = AppGroup("mail", help="Deliver the outbox, send what is due, read replies.")
 
 
 @mail_cli.command("deliver")
@@ -60,6 +61,36 @@ def send_due() -> None:
     db.session.commit()
     click.echo(f"queued {reminders} reminders, {feedback_requests} feedback requests, "
                f"{feedback_reminders} feedback reminders")
+
+
+@mail_cli.command("fetch")
+@click.option("--interval", type=click.FloatRange(min=0), default=0, show_default=True,
+              help="Seconds between reads of the mailbox; 0: read it once and exit.")
+def fetch(interval: float) -> None:
+    """Read guests' calendar answers from the replies mailbox (the IMAP_* settings): each
+    email is applied, then moved to IMAP_PROCESSED_FOLDER (or flagged as seen). An email
+    that fails stays for the next run. With --interval, a mailbox that cannot be reached
+    is logged and tried again next round."""
+    from flask import current_app
+
+    from eventplanner.inbox.fetching import fetch_replies
+    from eventplanner.inbox.imap import MailboxError, MailboxSettings
+
+    try:
+        settings = MailboxSettings.from_config(current_app.config)
+    except MailboxError as error:
+        raise click.ClickException(str(error)) from None
+    while True:
+        try:
+            click.echo(fetch_replies(settings).describe())
+        except MailboxError as error:
+            if not interval:
+                raise click.ClickException(str(error)) from None
+            log.error("could not read the replies mailbox, trying again in %s s: %s",
+                      interval, error)
+        if not interval:
+            return
+        time.sleep(interval)
 
 
 @mail_cli.command("receive")

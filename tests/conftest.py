@@ -57,6 +57,9 @@ from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import Invitation
 from tests.caldav_server import caldav_server  # noqa: F401  (a fixture: Radicale)
 
+#: More fixtures: a real IMAP server (Dovecot).
+pytest_plugins = ["tests.imap_server"]
+
 PASSWORD = "correct horse battery staple"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
