@@ -14,9 +14,14 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
+from eventplanner.calendar.services import part_uid
+from eventplanner.events.models import Activity
 from eventplanner.extensions import db
 from eventplanner.inbox.imap import FetchReport, MailboxError, MailboxSettings, fetch_mailbox
-from eventplanner.inbox.models import IncomingMail
+from eventplanner.inbox.models import IncomingMail, IncomingOutcome
+from eventplanner.invitations.models import AnswerStatus, Invitation
+from eventplanner.invitations.reply_address import reply_address
+from tests import mail_samples
 from tests.conftest import app_for, process_context, stop_processes
 from tests.imap_server import HOST, HOST_WITHOUT_MOVE, PASSWORD, Dovecot
 
@@ -315,3 +320,30 @@ def test_flask_mail_fetch_with_an_interval_keeps_reading_after_the_mailbox_faile
         process.terminate()
         stop_processes([process], 5)
     assert folder_contents(dovecot, mailbox_user, "Replies") == {}
+
+
+@pytest.mark.parametrize("client", ["gmail", "thunderbird", "outlook"])
+def test_a_calendar_answer_read_from_the_mailbox_is_applied(
+        app, dovecot, mailbox_user, make_organiser, make_event, make_activity, make_contact,
+        make_invitation, client):
+    """End to end: a guest's calendar program answers to the invitation's reply address,
+    the mail server delivers it to the mailbox, ``flask mail fetch`` reads it."""
+    owner = make_organiser()
+    event = make_event(owner, status="published")
+    race = make_activity(event, name="Stair race")
+    invitation = make_invitation(event, make_contact(owner, email=mail_samples.GUEST))
+    with app.app_context():
+        address = reply_address(db.session.get(Invitation, invitation.id))
+        uid = part_uid(db.session.get(Activity, race.id))
+    put_in_mailbox(dovecot, mailbox_user, b"Delivered-To: " + address.encode() + b"\r\n"
+                   + mail_samples.reply(client, to=address, uid=uid, partstat="DECLINED"))
+    point_app_at(app, dovecot, mailbox_user)
+
+    result = app.test_cli_runner().invoke(args=["mail", "fetch"])
+
+    assert result.output == "read 1 messages, 0 failed\n"
+    with app.app_context():
+        assert db.session.scalars(select(IncomingMail.outcome)).one() is \
+            IncomingOutcome.APPLIED
+        stored = db.session.get(Invitation, invitation.id)
+        assert stored.answer_for(db.session.get(Activity, race.id)) is AnswerStatus.NO
