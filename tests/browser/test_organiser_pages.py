@@ -146,8 +146,32 @@ def _demo_ids() -> dict[str, int | str]:
            "feedback_token": _client_visit_last_week(event.owner, kari),
            "unanswered_token": invitation_token(db.session.scalar(select(Invitation).where(
                Invitation.event_id == event.id, Invitation.answered_at.is_(None))))}
+    _mail_came_back(invitation)
     db.session.commit()
     return ids
+
+
+def _mail_came_back(invitation) -> None:
+    """Kari's answer from Outlook, one from her private address waiting for the organiser,
+    a proposal of another time and a delivery report, for the incoming mail pages."""
+    from eventplanner.calendar.services import part_uid
+    from eventplanner.extensions import utcnow
+    from eventplanner.inbox.services import receive_mail
+    from eventplanner.invitations.reply_address import reply_address
+    from tests import mail_samples
+
+    address, race = reply_address(invitation), invitation.event.activities[0]
+    uid, email = part_uid(race), invitation.contact.email
+    for raw in (
+            mail_samples.reply("outlook", to=address, attendee=email, uid=uid,
+                               sequence=race.sequence, comment="Gleder meg!"),
+            mail_samples.reply("gmail", to=address, attendee="kari.privat@example.org",
+                               uid=uid, sequence=race.sequence, partstat="TENTATIVE"),
+            mail_samples.counter(to=address, attendee=email, uid=uid,
+                                 new_start=race.starts_at + timedelta(hours=1),
+                                 new_end=race.ends_at + timedelta(hours=1)),
+            mail_samples.bounce("exchange", to=address, failed_recipient=email, status="4.2.2")):
+        receive_mail(raw, [address], utcnow())
 
 
 @pytest.fixture(scope="module")
