@@ -394,3 +394,20 @@ def test_mail_of_no_invitation_is_deleted_after_30_days_and_erasure_forgets_the_
                                         uid=stair_race["race_uid"]), stair_race["address"])
     assert (after.outcome, after.reason) == (IncomingOutcome.NOT_APPLIED, "link_not_valid")
     assert (after.sender, after.attendee, after.subject) == ("", "", "")
+
+
+def test_an_answer_stamped_in_the_same_second_as_a_page_answer_counts(app, stair_race):
+    """DTSTAMP has whole seconds: a page answer at 12:00:00.6 is not later than a calendar
+    answer stamped 12:00:00."""
+    with app.app_context():
+        respond_to_invitation(db.session.get(Invitation, stair_race["invitation_id"]),
+                              GuestAnswer({stair_race["race"].id: AnswerStatus.NO}),
+                              utcnow().replace(microsecond=600_000))
+        db.session.commit()
+        stamp = db.session.scalars(select(ResponseChange.changed_at)).one()
+    mail = receive(app, calendar_reply(to=stair_race["address"], attendee="kari@client.example",
+                                       uid=stair_race["race_uid"],
+                                       stamped=stamp.replace(microsecond=0)),
+                   stair_race["address"])
+    assert mail.outcome is IncomingOutcome.APPLIED
+    assert answers(app, stair_race["invitation_id"]) == {"Stair race": AnswerStatus.YES}

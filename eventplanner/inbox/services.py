@@ -237,8 +237,10 @@ def _why_it_does_not_count(mail: IncomingMail, invitation: Invitation) -> str:
 
 def _superseded(mail: IncomingMail, invitation: Invitation, parts: list[Activity]) -> str:
     """"duplicate" or "out_of_order" against the last answer applied from the calendar
-    for this entry; "answered_since" when the answer was changed another way (the guest's
-    page, the organiser, the waitlist) after this one was written."""
+    for this entry (a lower SEQUENCE, or an earlier DTSTAMP; another answer stamped the
+    same second came later, and counts); "answered_since" when the answer was changed
+    another way (the guest's page, the organiser, the waitlist) after this one was
+    written."""
     last = db.session.scalars(
         select(IncomingMail).where(IncomingMail.invitation_id == invitation.id,
                                    IncomingMail.uid == mail.uid,
@@ -252,7 +254,7 @@ def _superseded(mail: IncomingMail, invitation: Invitation, parts: list[Activity
         if ours == theirs and mail.partstat == last.partstat:
             return "duplicate"
         if ours[0] < theirs[0] or (ours[0] == theirs[0] and None not in (ours[1], theirs[1])
-                                   and ours[1] <= theirs[1]):
+                                   and ours[1] < theirs[1]):
             return "out_of_order"
     if mail.stamped_at is None:
         return ""
@@ -260,7 +262,9 @@ def _superseded(mail: IncomingMail, invitation: Invitation, parts: list[Activity
         ResponseChange.invitation_id == invitation.id,
         ResponseChange.activity_id.in_([part.id for part in parts]),
         ResponseChange.field == "answer", ResponseChange.changed_by != "calendar"))
-    if answered_elsewhere is not None and answered_elsewhere > mail.stamped_at:
+    # DTSTAMP has whole seconds: an answer in the same second is not later.
+    if (answered_elsewhere is not None
+            and answered_elsewhere.replace(microsecond=0) > mail.stamped_at):
         return "answered_since"
     return ""
 
