@@ -22,6 +22,7 @@ from eventplanner.invitations.links import reissue_link
 from eventplanner.invitations.models import AnswerStatus, Invitation, ResponseChange
 from eventplanner.invitations.reply_address import reply_address
 from eventplanner.mail.models import Message
+from eventplanner.privacy.services import erase_contact
 
 
 def calendar_reply(*, to: str, attendee: str, uid: str, partstat: str = "ACCEPTED",
@@ -175,15 +176,59 @@ def test_an_answer_written_before_the_guest_changed_it_on_their_page_is_not_appl
     assert answers(app, stair_race["invitation_id"]) == {"Stair race": AnswerStatus.NO}
 
 
-def test_an_answer_to_an_older_version_of_the_part_is_not_applied(app, stair_race):
+def test_an_answer_to_an_older_version_counts_unless_a_newer_answer_was_applied(
+        app, stair_race, make_activity):
+    """A guest who has not answered is sent no update when a part moves or is added, so
+    their Yes to the version they hold counts (and their confirmation brings the current
+    one); an answer to an older version than one already applied does not."""
+    make_activity(stair_race["event"], name="Boat trip", kind="standard")  # a part added
     with app.app_context():
-        db.session.get(Activity, stair_race["race"].id).sequence = 2
+        db.session.get(Activity, stair_race["race"].id).sequence = 2  # and the race moved
         db.session.commit()
+    now = datetime.now(UTC)
+    first = receive(app, calendar_reply(to=stair_race["address"], attendee="kari@client.example",
+                                        uid=stair_race["event_uid"], sequence=0,
+                                        stamped=now - timedelta(minutes=2)),
+                    stair_race["address"])
+    assert first.outcome is IncomingOutcome.APPLIED
+    assert answers(app, stair_race["invitation_id"]) == {
+        "Stair race": AnswerStatus.YES, "Dinner": AnswerStatus.YES,
+        "Boat trip": AnswerStatus.YES}
+    newer = receive(app, calendar_reply(to=stair_race["address"], attendee="kari@client.example",
+                                        uid=stair_race["race_uid"], sequence=2,
+                                        partstat="DECLINED", stamped=now - timedelta(minutes=1)),
+                    stair_race["address"])
+    assert newer.outcome is IncomingOutcome.APPLIED
+    older = receive(app, calendar_reply(to=stair_race["address"], attendee="kari@client.example",
+                                        uid=stair_race["race_uid"], sequence=1, stamped=now),
+                    stair_race["address"])
+    assert (older.outcome, older.reason) == (IncomingOutcome.NOT_APPLIED, "out_of_order")
+    assert answers(app, stair_race["invitation_id"])["Stair race"] is AnswerStatus.NO
+
+
+def test_a_sequence_no_database_can_hold_is_malformed(app, stair_race):
     mail = receive(app, calendar_reply(to=stair_race["address"], attendee="kari@client.example",
-                                       uid=stair_race["race_uid"], sequence=1),
-                   stair_race["address"])
-    assert (mail.outcome, mail.reason) == (IncomingOutcome.NOT_APPLIED, "older_sequence")
-    assert answers(app, stair_race["invitation_id"]) == {}
+                                       uid=stair_race["race_uid"],
+                                       sequence=99999999999999999999), stair_race["address"])
+    assert (mail.outcome, mail.reason) == (IncomingOutcome.NOT_APPLIED, "malformed")
+
+
+def test_a_report_about_another_address_does_not_mark_the_guests(app, stair_race):
+    raw = delivery_report(stair_race["address"], "failed", "5.1.1").replace(
+        b"rfc822; kari@client.example", b"rfc822; kari@forwarded.example")
+    mail = receive(app, raw, stair_race["address"])
+    assert (mail.kind, mail.reason) == (IncomingKind.BOUNCE, "other_recipient")
+    assert bounced_contact(app).email_bounced_at is None
+
+
+def test_auto_submitted_no_with_a_comment_is_a_person(app, stair_race):
+    person = EmailMessage()
+    person["From"], person["To"] = "kari@client.example", stair_race["address"]
+    person["Subject"], person["Auto-Submitted"] = "Re: Invitation", "no (typed by hand)"
+    person["Message-ID"] = "<by-hand@client.example>"
+    person.set_content("I'll come, and bring my colleague.")
+    mail = receive(app, person.as_bytes(), stair_race["address"])
+    assert (mail.kind, mail.outcome) == (IncomingKind.MESSAGE, IncomingOutcome.SHOWN)
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -369,8 +414,6 @@ def test_a_hard_bounce_marks_the_address_on_the_guest_list(app, stair_race, log_
 
 def test_mail_of_no_invitation_is_deleted_after_30_days_and_erasure_forgets_the_rest(
         app, stair_race):
-    from eventplanner.privacy.services import erase_contact
-
     stray = receive(app, calendar_reply(to="rsvp+1-" + "b" * 32 + "@reply.example.com",
                                         attendee="x@example.org", uid="u@x"),
                     "rsvp+1-" + "b" * 32 + "@reply.example.com")
@@ -394,6 +437,10 @@ def test_mail_of_no_invitation_is_deleted_after_30_days_and_erasure_forgets_the_
                                         uid=stair_race["race_uid"]), stair_race["address"])
     assert (after.outcome, after.reason) == (IncomingOutcome.NOT_APPLIED, "link_not_valid")
     assert (after.sender, after.attendee, after.subject) == ("", "", "")
+    huge = receive(app, calendar_reply(to=stair_race["address"], attendee="kari@client.example",
+                                       uid=stair_race["race_uid"]) + b"x" * 2_200_000,
+                   stair_race["address"])
+    assert (huge.reason, huge.sender, huge.subject) == ("link_not_valid", "", "")
 
 
 def test_an_answer_stamped_in_the_same_second_as_a_page_answer_counts(app, stair_race):

@@ -35,8 +35,6 @@ REASON_LABELS = {
     "not_the_guest": _l("The answer names several people, none of them the invited guest."),
     "unknown_partstat": _l("The answer is neither yes, no nor maybe."),
     "unknown_part": _l("It answers a part that is not in this event any more."),
-    "older_sequence": _l("It answers an older version of the invitation: the guest has been "
-                         "sent a newer one."),
     "duplicate": _l("The same answer was already applied."),
     "out_of_order": _l("A later answer from the calendar program was already applied."),
     "answered_since": _l("The guest changed their answer after this one was written."),
@@ -54,6 +52,9 @@ REASON_LABELS = {
                       "list."),
     "soft_bounce": _l("Delivery failed for now; the mail server may try again."),
     "delayed": _l("Delivery is delayed; the mail server is still trying."),
+    "other_recipient": _l("A mail server reports that mail to another address failed (a "
+                          "forwarding address of the guest, say); the guest's address is not "
+                          "marked."),
     "bounce_without_report": _l("A mail server reports a problem, without saying which."),
 }
 

@@ -1,7 +1,8 @@
 """``flask mail receive``: an SMTP or LMTP server (aiosmtpd) that the mail server hands the
 reply domain to. It accepts only reply addresses of this app, takes each email in its own
-transaction (``receive_and_commit``), and answers 451 (try again later) when the database
-cannot take it, so the sending server keeps the email and retries: nothing is lost.
+transaction (``receive_and_commit``), and answers 451 (try again later) when it cannot be
+saved, whatever the cause, so the sending server keeps the email and retries: nothing is
+lost, and nothing of the app's insides is told to the sender.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask
-from sqlalchemy.exc import SQLAlchemyError
 
 from eventplanner.inbox.receiving import receive_and_commit
 from eventplanner.invitations.reply_address import invitation_id_in
 
 log = logging.getLogger(__name__)
 
+#: What the sender hears when the email could not be saved (temporary: it retries).
+TRY_AGAIN = "451 4.3.0 Cannot take the message now, please try again later"
 #: Emails larger than INBOUND_MAX_BYTES are still taken (and noted as too large) up to this
 #: many times that size; beyond it the server refuses them (552) and the sender hears so.
 SIZE_LIMIT_FACTOR = 4
@@ -45,15 +47,22 @@ class ReplyHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802
                           envelope: Envelope) -> str:
+        """SMTP: one reply for the email (451 when any recipient's copy could not be
+        saved: the sender sends it again, and the copies saved are noted once). LMTP: one
+        reply per recipient, in their order (RFC 2033 4.2)."""
         raw = envelope.original_content or b""
         loop = asyncio.get_running_loop()
-        try:
-            for recipient in envelope.rcpt_tos:
+        replies = []
+        for recipient in envelope.rcpt_tos:
+            try:
                 await loop.run_in_executor(self.executor, self._take_in, raw, recipient)
-        except SQLAlchemyError:
-            log.exception("incoming mail not saved; the sender is asked to retry")
-            return "451 4.3.0 Cannot take the message now, please try again later"
-        return "250 2.0.0 Received"
+                replies.append("250 2.0.0 Received")
+            except Exception:  # any failure: the sender keeps the email and tries again
+                log.exception("incoming mail not saved; the sender is asked to retry")
+                replies.append(TRY_AGAIN)
+        if isinstance(server, LMTP):
+            return "\r\n".join(replies)
+        return TRY_AGAIN if TRY_AGAIN in replies else "250 2.0.0 Received"
 
     def _take_in(self, raw: bytes, recipient: str) -> None:
         with self.app.app_context():

@@ -34,6 +34,8 @@ AUTOMATIC_SUBJECTS = ("automatic reply", "auto reply", "autoreply", "auto-reply"
 REPORTING_SENDERS = ("mailer-daemon", "postmaster", "mail-daemon")
 #: How much of a person's message the organiser sees.
 EXCERPT_CHARACTERS = 2000
+#: The largest SEQUENCE kept (the database's integer); beyond it the object is malformed.
+MAX_SEQUENCE = 2**31 - 1
 _ERRORS = (ValueError, TypeError, LookupError, IndexError, MessageError, AttributeError)
 
 
@@ -167,10 +169,10 @@ def _address(value: str) -> str:
 
 
 def _is_automatic(message: Message, subject: str) -> bool:
-    """RFC 3834's Auto-Submitted (anything but "no"), and what programs without it send:
-    X-Autoreply, X-Autorespond, Precedence auto_reply, bulk or junk, or a subject that says
-    so."""
-    auto_submitted = _header(message, "Auto-Submitted").strip().lower()
+    """RFC 3834's Auto-Submitted (anything but "no", comments aside), and what programs
+    without it send: X-Autoreply, X-Autorespond, Precedence auto_reply, bulk or junk, or a
+    subject that says so."""
+    auto_submitted = _header(message, "Auto-Submitted").split("(")[0].strip().lower()
     if auto_submitted and auto_submitted != "no":
         return True
     if _header(message, "X-Autoreply") or _header(message, "X-Autorespond"):
@@ -258,9 +260,12 @@ def read_calendar(text: str) -> CalendarMessage:
         raise Unreadable("several_uids" if len(uids) > 1 else "malformed")
     event = events[0]
     try:
+        sequence = int(str(event.get("SEQUENCE", 0)).strip() or 0)
+        if not 0 <= sequence <= MAX_SEQUENCE:
+            raise Unreadable("malformed")
         return CalendarMessage(
             method=str(calendar.get("METHOD", "")).strip().upper(),
-            uid=uids.pop()[:255], sequence=int(str(event.get("SEQUENCE", 0)).strip() or 0),
+            uid=uids.pop()[:255], sequence=sequence,
             stamped_at=_instant(event, "DTSTAMP"),
             attendees=tuple(_attendees(event)),
             comment=" ".join(str(event.get("COMMENT", "")).split())[:EXCERPT_CHARACTERS],

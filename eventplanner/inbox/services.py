@@ -25,7 +25,7 @@ from eventplanner.audit.services import record
 from eventplanner.auth.models import Organiser
 from eventplanner.calendar.services import event_uid, part_uid
 from eventplanner.errors import DeadlinePassed, DomainError, Full, InvalidState
-from eventplanner.events.locking import lock_events
+from eventplanner.events.locking import lock_answers
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.inbox.models import IncomingKind, IncomingMail, IncomingOutcome
@@ -118,6 +118,10 @@ def _invitation_at(address: str) -> Invitation | None:
 def _read_into(mail: IncomingMail, raw: bytes, invitation: Invitation | None,
                now: datetime) -> None:
     config = current_app.config
+    if invitation is not None and (invitation.anonymised_at is not None
+                                   or invitation.contact.erased_at is not None):
+        mail.reason = "link_not_valid"  # an erased guest: nothing of the email is kept
+        return
     if len(raw) > config["INBOUND_MAX_BYTES"]:
         _note_headers(mail, read_headers(raw[:65536]))
         mail.reason = "too_large"
@@ -128,14 +132,10 @@ def _read_into(mail: IncomingMail, raw: bytes, invitation: Invitation | None,
         _note_headers(mail, read_headers(raw[:65536]))
         mail.reason = unreadable.reason
         return
+    mail.sender, mail.subject = read.sender, read.subject
     if invitation is None:
-        mail.sender, mail.subject = read.sender, read.subject
         mail.kind, mail.reason = _kind_of(read), "unknown_address"
         return
-    if invitation.anonymised_at is not None or invitation.contact.erased_at is not None:
-        mail.kind, mail.reason = _kind_of(read), "link_not_valid"  # nothing of them is kept
-        return
-    mail.sender, mail.subject = read.sender, read.subject
     calendar = _first_calendar(read)
     if isinstance(calendar, CalendarMessage) and calendar.method == "REPLY":
         _take_answer(mail, calendar, invitation, now)
@@ -195,7 +195,7 @@ def _take_answer(mail: IncomingMail, calendar: CalendarMessage, invitation: Invi
     attendee = attendee or calendar.attendees[0]
     mail.attendee, mail.partstat = attendee.email, attendee.partstat
     mail.detail = attendee.comment or calendar.comment
-    lock_events([invitation.event_id])
+    lock_answers(invitation.event)  # the parts and their SEQUENCEs read afresh under it
     reason = _why_it_does_not_count(mail, invitation)
     if reason:
         mail.reason = reason
@@ -214,13 +214,6 @@ def _parts_named(invitation: Invitation, uid: str) -> list[Activity] | None:
     return next(([part] for part in event.activities if part_uid(part) == uid), None)
 
 
-def _current_sequence(invitation: Invitation, uid: str) -> int:
-    event = invitation.event
-    if uid == event_uid(event):
-        return event.calendar_sequence
-    return next(part.sequence for part in event.activities if part_uid(part) == uid)
-
-
 def _why_it_does_not_count(mail: IncomingMail, invitation: Invitation) -> str:
     """The reason an answer is not applied, or "" when it may be (under the lock)."""
     if mail.partstat not in ANSWERS:
@@ -230,8 +223,11 @@ def _why_it_does_not_count(mail: IncomingMail, invitation: Invitation) -> str:
         return "unknown_part"
     if len(parts) == 1:
         mail.activity_id = parts[0].id
-    if (mail.sequence or 0) < _current_sequence(invitation, mail.uid):
-        return "older_sequence"
+    # An answer to an older SEQUENCE than the entry's now is still the guest's answer (RFC
+    # 5546 3.2.3 leaves it to the organiser): a guest who has not answered is sent no
+    # update when a part moves or is added, and their Yes must not go nowhere. Their
+    # confirmation brings the entry as it is now. Only an older answer than one already
+    # applied is out of order (``_superseded``).
     return _superseded(mail, invitation, parts)
 
 
@@ -317,8 +313,12 @@ def _note_bounce(mail: IncomingMail, read: ReadEmail, invitation: Invitation,
     mail.kind, mail.outcome = IncomingKind.BOUNCE, IncomingOutcome.SHOWN
     contact = invitation.contact
     guest = contact.email.strip().lower()
-    theirs = [status for status in read.delivery_reports
-              if status.recipient in ("", guest)] or list(read.delivery_reports)
+    theirs = [status for status in read.delivery_reports if status.recipient in ("", guest)]
+    if read.delivery_reports and not theirs:
+        other = read.delivery_reports[0]
+        mail.reason = "other_recipient"
+        mail.detail = " ".join(filter(None, (other.recipient, other.status, other.diagnostic)))
+        return
     permanent = next((status for status in theirs if status.is_permanent), None)
     if permanent is not None and contact.erased_at is None:
         mail.reason = "hard_bounce"
@@ -336,10 +336,11 @@ def confirm_answer(mail: IncomingMail, by: Organiser, now: datetime) -> bool:
     """The organiser applies an answer that came from another address than the invited
     one (the guest's other address): checked again as it is now, then applied as the
     guest's own. Returns whether it was applied; when not, ``mail.reason`` says why."""
+    lock_answers(mail.invitation.event)
+    db.session.refresh(mail)  # another organiser may have applied it meanwhile
     if not mail.is_waiting:
         raise InvalidState(_l("This answer is not waiting to be confirmed."))
     invitation = mail.invitation
-    lock_events([invitation.event_id])
     mail.confirmed_at, mail.confirmed_by_id = now, by.id
     reason = _why_it_does_not_count(mail, invitation)
     if reason:

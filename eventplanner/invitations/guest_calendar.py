@@ -20,7 +20,7 @@ domain is configured.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 
@@ -152,6 +152,11 @@ def calendar_message_file(invitation: Invitation, link: str, message: CalendarMe
     """The message as an .ics file: METHOD, one VEVENT (and its VTIMEZONE)."""
     if message.activity is None:
         entry = whole_event_entry(invitation, link)
+        if message.method is Method.CANCEL and not invitation.event.is_cancelled:
+            # Cancelled for this guest alone (their parts replace it): a newer revision
+            # than the entry their calendar holds (RFC 5546 3.2.5). It is never sent to
+            # them again, so no later REQUEST has to beat this SEQUENCE.
+            entry = replace(entry, sequence=entry.sequence + 1)
     else:
         entry = part_entry(invitation, message.activity, link)
     return build_calendar([entry], message.method)
