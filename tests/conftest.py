@@ -334,6 +334,10 @@ def fresh_copy(backend: Backend, path: Path) -> str:
     """The address of an empty, migrated database for one test: on SQLite a copy of the
     template at ``path``; on PostgreSQL the backend's own database (emptied after each test)."""
     if backend.name == "sqlite":
+        # A process a test killed (a worker loop, say) may have left its write-ahead log
+        # beside the file: the next connection would replay it onto the fresh copy.
+        for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
         shutil.copyfile(backend.url, path)
         return f"sqlite:///{path}"
     return backend.url
