@@ -96,6 +96,7 @@ def _init_extensions(app: Flask) -> None:
     from .contacts import models as _contact_models  # noqa: F401
     from .events import models as _event_models  # noqa: F401
     from .feedback import models as _feedback_models  # noqa: F401
+    from .gifts import models as _gift_models  # noqa: F401
     from .goals import models as _goal_models  # noqa: F401
     from .inbox import models as _inbox_models  # noqa: F401
     from .invitations import models as _invitation_models  # noqa: F401
@@ -153,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from .events.views import bp as events_bp
     from .feedback.relationship_views import bp as relationships_bp
     from .feedback.views import bp as feedback_bp
+    from .gifts.views import bp as gifts_bp
     from .goals.views import bp as goals_bp
     from .inbox.views import bp as inbox_bp
     from .invitations.views import bp as invitations_bp
@@ -165,7 +167,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
                       calendar_bp, goals_bp, feedback_bp, relationships_bp, checkin_bp, door_bp,
-                      privacy_bp, team_bp, joining_bp, workspaces_bp, inbox_bp):
+                      privacy_bp, team_bp, joining_bp, workspaces_bp, inbox_bp, gifts_bp):
         app.register_blueprint(blueprint)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)

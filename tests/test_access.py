@@ -30,7 +30,7 @@ visitors are sent to the login page.
 Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
 names route and role. New routes (the team pages too) are covered without editing this file.
 
-The matrix: 99 (route, method) pairs x 11 viewers = 1089 tests per backend. An allowed GET
+The matrix: 105 (route, method) pairs x 11 viewers = 1155 tests per backend. An allowed GET
 must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
 page), and the world is put back afterwards (the database restored, the client's cookies
 too; also after a download, which the audit trail notes). Every refusal must change
@@ -43,6 +43,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import NamedTuple
 
 import pytest
@@ -207,6 +208,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     )
     from eventplanner.feedback.relationships import add_note
     from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
+    from eventplanner.gifts.models import GiftDirection
+    from eventplanner.gifts.services import GiftDetails, record_gift
     from eventplanner.goals.models import ResultStatus
     from eventplanner.goals.services import record_result, set_goal
     from eventplanner.inbox.models import IncomingKind, IncomingMail, IncomingOutcome
@@ -284,6 +287,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
                                 author=owner)
         add_note(OWNERS_OWN_NOTE, date(2026, 1, 3), contact=client, author=owner,
                  private=True)
+        gift = record_gift(w, GiftDetails(GiftDirection.GIVEN, date(2026, 6, 1), "Wine",
+                                          Decimal("400"), "NOK"), owner, contact=client)
         join = JoinInvitation(workspace_id=w, email="newcomer@example.com", role=Role.VIEWER,
                               token_digest="d" * 64, invited_by_id=owner.id,
                               expires_at=utcnow() + timedelta(days=7))
@@ -307,7 +312,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
         address_book = {"contact_id": client.id, "company_id": quiet.company_id,
                         "note_id": note.id, "company_note_id": company_note.id,
                         "login_id": owners_login, "member_id": people["organiser"].id,
-                        "join_id": join.id, "workspace_id": w}
+                        "join_id": join.id, "workspace_id": w,
+                        "gift_id": gift.id}
         return {**worlds["private"], **address_book}, {**worlds["shared"], **address_book}
 
 

@@ -44,7 +44,7 @@ DOMAIN_LAYERS = [
     {"mail"},
     {"team"},  # members, roles, joining (uses the outbox)
     {"invitations"},
-    {"checkin", "goals", "inbox"},  # inbox: calendar answers and mail coming back
+    {"checkin", "goals", "inbox", "gifts"},  # inbox: calendar answers and mail coming back
     {"feedback"},
     {"privacy"},
 ]

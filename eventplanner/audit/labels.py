@@ -26,6 +26,7 @@ ACTION_LABELS: Mapping[str, object] = {
     "results.withdrawn": _l("Withdrew the results"),
     "guests.exported": _l("Downloaded the guest list"),
     "feedback.exported": _l("Downloaded the feedback"),
+    "gifts.exported": _l("Downloaded the year's gifts"),
     "member.invited": _l("Invited someone to join"),
     "member.invitation_revoked": _l("Withdrew an invitation to join"),
     "member.joined": _l("Joined the workspace"),
@@ -35,6 +36,7 @@ ACTION_LABELS: Mapping[str, object] = {
     "member.ownership_transferred": _l("Handed ownership to a member"),
     "workspace.two_factor_changed": _l("Changed whether members must use two-factor sign-in"),
     "workspace.renamed": _l("Renamed the workspace"),
+    "workspace.gift_limit_changed": _l("Changed the yearly gift limit"),
     "workspace.started": _l("Started the workspace"),
 }
 
@@ -53,6 +55,7 @@ DETAIL_LABELS: Mapping[str, object] = {
     "capacity": _l("Capacity"),
     "clients released": _l("Clients without an account manager now"),
     "email": _l("Email"),
+    "limit": _l("Yearly gift limit"),
     "name": _l("Name"),
     "names shown": _l("Names shown to guests"),
     "part": _l("Part"),
@@ -65,6 +68,7 @@ DETAIL_LABELS: Mapping[str, object] = {
     "title": _l("Title"),
     "updated": _l("Updated"),
     "with": _l("With"),
+    "year": _l("Year"),
 }
 
 

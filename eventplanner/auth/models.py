@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint, inspect, select
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventplanner.extensions import UTCDateTime, db, enum_column, utcnow
@@ -39,6 +40,10 @@ class Workspace(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     #: Members must sign in with two factors to work here (the owner's choice).
     requires_two_factor: Mapped[bool] = mapped_column(default=False)
+    #: The most the team gives one client (a contact or a company) in a calendar year, in
+    #: ``gift_limit_currency`` (many companies' anti-bribery rules set one); none when empty.
+    gift_limit: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    gift_limit_currency: Mapped[str] = mapped_column(String(3), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -17,6 +17,7 @@ from eventplanner.extensions import db, utcnow
 from eventplanner.feedback import relationships
 from eventplanner.feedback.forms import NoteForm
 from eventplanner.form_fields import ConfirmForm
+from eventplanner.gifts.services import gifts_about
 from eventplanner.permissions import organisers_only, requires
 from eventplanner.transactions import commit_or_flash, commit_or_refuse
 
@@ -31,7 +32,8 @@ def contact_page(contact_id: int):
     return render_template("relationships/contact.html", contact=contact,
                            history=relationships.contact_history(contact, current_user, now),
                            now=now, note_form=NoteForm(), confirm_form=ConfirmForm(),
-                           may_delete_note=relationships.may_delete_note)
+                           may_delete_note=relationships.may_delete_note,
+                           gifts=gifts_about(contact=contact))
 
 
 @bp.route("/companies/")
@@ -54,7 +56,7 @@ def _company_page(company, manager_form: AccountManagerForm, status: int = 200):
     return render_template("relationships/company.html", company=company,
                            history=relationships.company_history(company, current_user, now),
                            now=now, note_form=NoteForm(), confirm_form=ConfirmForm(),
-                           manager_form=manager_form,
+                           manager_form=manager_form, gifts=gifts_about(company=company),
                            may_delete_note=relationships.may_delete_note), status
 
 

@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from flask import Flask
@@ -40,6 +41,7 @@ NOT_PAGES = {
     "rsvp.part_calendar_file": "an .ics file",
     "invitations.export_answers": "a CSV file",
     "feedback.export_feedback": "a CSV file",
+    "gifts.export": "a CSV file",
     "privacy.export_contact": "a JSON download",
     "rsvp.privacy_download": "a JSON download",
     "rsvp.check_in_image": "an SVG image (test_guest_flow sees it drawn on the guest page)",
@@ -120,6 +122,8 @@ def _demo_ids() -> dict[str, int | str]:
     from eventplanner.demo import DEMO_EVENT_TITLE, load_demo_data
     from eventplanner.events.models import Event
     from eventplanner.extensions import utcnow
+    from eventplanner.gifts.models import GiftDirection
+    from eventplanner.gifts.services import GiftDetails, record_gift
     from eventplanner.invitations.links import invitation_token
     from eventplanner.invitations.models import Invitation
     from eventplanner.mail.models import Message
@@ -147,6 +151,9 @@ def _demo_ids() -> dict[str, int | str]:
            "unanswered_token": invitation_token(db.session.scalar(select(Invitation).where(
                Invitation.event_id == event.id, Invitation.answered_at.is_(None))))}
     _mail_came_back(invitation)
+    record_gift(event.workspace_id, GiftDetails(
+        GiftDirection.GIVEN, utcnow().date(), "Bottle of Aquavit", Decimal("600"), "NOK",
+        "Stair race"), event.owner, contact=kari)
     db.session.commit()
     return ids
 
