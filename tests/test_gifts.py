@@ -38,6 +38,10 @@ def test_a_gift_noted_on_a_contact_shows_on_their_page_and_their_companys(
         gift = db.session.scalars(select(Gift)).one()
         assert (gift.currency, gift.value, gift.company_id) == ("NOK", Decimal("600.00"),
                                                                 kari.company_id)
+    held = browser.get(f"/contacts/{kari.id}/data.json").get_json()
+    assert held["gifts"] == [{"date": f"{date.today().year}-06-01", "direction": "given",
+                              "what": "Bottle of Aquavit", "occasion": "Stair race",
+                              "estimated_value": "600.00", "currency": "NOK"}]
 
 
 def test_a_negative_value_or_an_unknown_currency_is_refused_and_nothing_saved(

@@ -100,6 +100,17 @@ def test_a_yes_in_the_calendar_program_is_the_guests_answer_to_that_part(app, st
         assert confirmation.recipient == "kari@client.example"
 
 
+def test_what_came_back_from_a_guest_is_in_the_data_held_about_them(app, stair_race, log_in):
+    receive(app, calendar_reply(to=stair_race["address"], attendee="kari@client.example",
+                                uid=stair_race["race_uid"]), stair_race["address"])
+    with app.app_context():
+        contact_id = db.session.get(Invitation, stair_race["invitation_id"]).contact_id
+    held = log_in(stair_race["owner"]).get(f"/contacts/{contact_id}/data.json").get_json()
+    [received] = held["invitations"][0]["emails_received"]
+    assert (received["kind"], received["answer"], received["from"]) == (
+        "answer", "ACCEPTED", "kari@client.example")
+
+
 def test_a_no_or_maybe_answers_no_or_maybe(app, stair_race):
     for minutes, partstat, expected in ((2, "DECLINED", AnswerStatus.NO),
                                         (1, "TENTATIVE", AnswerStatus.MAYBE)):

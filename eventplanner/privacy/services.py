@@ -26,6 +26,7 @@ from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Feedback, Note
 from eventplanner.feedback.relationships import note_readable_by
+from eventplanner.gifts.services import gifts_about
 from eventplanner.goals.models import Goal, Result
 from eventplanner.inbox.models import IncomingMail
 from eventplanner.invitations.models import Invitation, ResponseChange
@@ -70,6 +71,9 @@ def contact_data(contact: Contact, viewer: Organiser | None = None) -> dict:
     messages = list(db.session.scalars(
         select(Message).where(Message.invitation_id.in_(ids)).order_by(Message.id)))
     names = {a.id: a.name for i in invitations for a in i.event.activities}
+    came_back = list(db.session.scalars(
+        select(IncomingMail).where(IncomingMail.invitation_id.in_(ids))
+        .order_by(IncomingMail.id)))
     return {
         "contact": {
             "name": contact.name, "email": contact.email, "phone": contact.phone,
@@ -81,6 +85,10 @@ def contact_data(contact: Contact, viewer: Organiser | None = None) -> dict:
             "erased_at": _moment(contact.erased_at)},
         "notes": [{"date": n.noted_on.isoformat(), "text": n.text}
                   for n in db.session.scalars(notes.order_by(Note.noted_on, Note.id))],
+        "gifts": [{"date": g.given_on.isoformat(), "direction": g.direction.value,
+                   "what": g.description, "occasion": g.occasion,
+                   "estimated_value": None if g.value is None else str(g.value),
+                   "currency": g.currency} for g in reversed(gifts_about(contact=contact))],
         "invitations": [{
             "event": i.event.title, "starts_at": _moment(i.event.starts_at),
             "sent_at": _moment(i.sent_at), "opened_at": _moment(i.opened_at),
@@ -105,6 +113,10 @@ def contact_data(contact: Contact, viewer: Organiser | None = None) -> dict:
             "emails": [{"kind": m.kind, "subject": m.subject, "to": m.recipient,
                         "status": m.status.value, "created_at": _moment(m.created_at)}
                        for m in messages if m.invitation_id == i.id],
+            "emails_received": [{"kind": m.kind.value, "from": m.sender,
+                                 "subject": m.subject, "answer": m.partstat,
+                                 "said": m.detail, "received_at": _moment(m.received_at)}
+                                for m in came_back if m.invitation_id == i.id],
         } for i in invitations],
     }
 
