@@ -21,6 +21,8 @@ from werkzeug.test import encode_multipart
 
 from eventplanner.contacts.models import Contact
 from eventplanner.extensions import db, utcnow
+from eventplanner.gifts.models import GiftDirection
+from eventplanner.gifts.services import GiftDetails, record_gift
 from eventplanner.spreadsheets import csv_bytes
 from eventplanner.uploads.models import Upload
 from tests.conftest import ROOT, activity_ids, not_installed
@@ -191,17 +193,21 @@ def hostile_guest(app, make_organiser, make_event, make_activity, make_contact,
         live = db.session.get(Invitation, invitation.id)
         live.message_to_host, live.dietary_needs = FORMULAS[4], FORMULAS[1]
         live.plus_one_names = [FORMULAS[5].strip()]
+        record_gift(live.event.workspace_id, GiftDetails(
+            GiftDirection.RECEIVED, utcnow().date(), FORMULAS[3], occasion=FORMULAS[1]),
+            live.event.owner, contact=live.contact)
         db.session.commit()
     return event
 
 
 #: Every CSV the app serves; test_every_csv_export_is_checked_here keeps this complete.
-EXPORTS = ("invitations.export_answers", "feedback.export_feedback")
+EXPORTS = ("invitations.export_answers", "feedback.export_feedback", "gifts.export")
 
 
 def export_url(endpoint: str, event) -> str:
     return {"invitations.export_answers": f"/events/{event.id}/guests.csv",
-            "feedback.export_feedback": f"/events/{event.id}/feedback.csv"}[endpoint]
+            "feedback.export_feedback": f"/events/{event.id}/feedback.csv",
+            "gifts.export": f"/gifts/export.csv?year={utcnow().year}"}[endpoint]
 
 
 def test_every_csv_export_is_checked_here(app):
