@@ -68,9 +68,9 @@ def test_the_yearly_limit_warns_when_a_gift_passes_it(app, make_organiser, make_
                           ).status_code == 302
     browser.submit(f"/contacts/{kari.id}/gifts", gift_form(value="600"))
     assert "over the limit" not in browser.get(f"/contacts/{kari.id}").get_data(as_text=True)
-    browser.submit(f"/contacts/{kari.id}/gifts", gift_form(value="500"))
+    browser.submit(f"/contacts/{kari.id}/gifts", gift_form(value="499,50"))
     page = browser.get(f"/contacts/{kari.id}").get_data(as_text=True)
-    assert "over the limit" in page and "1,100.00" in page
+    assert "over the limit" in page and "1,099.50" in page
     browser.submit(f"/contacts/{kari.id}/gifts", gift_form(value="900", direction="received"))
     assert "over the limit" not in browser.get(f"/contacts/{kari.id}").get_data(as_text=True)
     with app.app_context():
@@ -106,5 +106,19 @@ def test_deleting_a_gift_of_another_workspace_is_not_found(app, make_organiser, 
     assert log_in(stranger).submit(f"/gifts/{gift_id}/delete", {}).status_code == 404
     browser = log_in(owner)
     assert browser.submit(f"/gifts/{gift_id}/delete", {}).status_code == 302
+    with app.app_context():
+        assert db.session.query(Gift).count() == 0
+
+
+def test_a_value_that_is_no_number_is_refused(app, make_organiser, make_contact, log_in):
+    owner = make_organiser()
+    kari = make_contact(owner)
+    browser = log_in(owner)
+    for value in ("NaN", "Infinity", "1e400", "12,5,0", "sNaN"):
+        response = browser.submit(f"/contacts/{kari.id}/gifts", gift_form(value=value))
+        assert response.status_code == 302, value
+        response = browser.submit("/gifts/limit", {"limit": value, "currency": "NOK"})
+        assert response.status_code == 302, value
+    assert "Enter an amount" in browser.get("/gifts/").get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Gift).count() == 0

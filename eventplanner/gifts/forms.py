@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from eventplanner.feedback.forms import today
 from eventplanner.form_fields import Form
@@ -13,6 +20,23 @@ from eventplanner.gifts.services import MAX_VALUE
 
 DIRECTION_LABELS = {GiftDirection.GIVEN: _l("Given by us"),
                     GiftDirection.RECEIVED: _l("Received by us")}
+
+
+class AmountField(DecimalField):
+    """A decimal amount typed the reader's way: "450,50" (nb, da, de) or "450.50", spaces
+    between thousands allowed."""
+
+    def process_formdata(self, valuelist) -> None:
+        if valuelist:
+            valuelist = [valuelist[0].replace(" ", "").replace("\u00a0", "").replace(",", ".")]
+        super().process_formdata(valuelist)
+
+
+def finite_amount(form, field) -> None:
+    """An amount a person typed ("NaN" and "Infinity" read as decimals too): stop before the
+    range check, which cannot compare them."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter an amount, such as 450 or 450.50."))
 
 
 def _currency(field_label):
@@ -28,8 +52,8 @@ class GiftForm(Form):
                          validators=[InputRequired(_l("Enter the gift's date."))])
     description = StringField(_l("What"), validators=[
         DataRequired(_l("Say what the gift was.")), Length(max=200)])
-    value = DecimalField(_l("Estimated value"), places=2, validators=[
-        Optional(), NumberRange(min=0, max=MAX_VALUE,
+    value = AmountField(_l("Estimated value"), places=2, validators=[
+        Optional(), finite_amount, NumberRange(min=0, max=MAX_VALUE,
                                 message=_l("A gift's value cannot be negative."))])
     currency = _currency(_l("Currency"))
     occasion = StringField(_l("Occasion"), validators=[Length(max=200)])
@@ -44,8 +68,8 @@ class GiftForm(Form):
 
 
 class GiftLimitForm(Form):
-    limit = DecimalField(_l("Yearly limit per client"), places=2, validators=[
-        Optional(), NumberRange(min=0, max=MAX_VALUE,
+    limit = AmountField(_l("Yearly limit per client"), places=2, validators=[
+        Optional(), finite_amount, NumberRange(min=0, max=MAX_VALUE,
                                 message=_l("A limit cannot be negative."))],
         description=_l("The most the team gives one client (a person or a company) in a "
                        "calendar year. Empty: no limit."))

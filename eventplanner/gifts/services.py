@@ -49,6 +49,8 @@ class GiftDetails:
 
 def _checked_money(value: Decimal | None, currency: str) -> tuple[Decimal | None, str]:
     currency = currency.strip().upper()
+    if value is not None and not value.is_finite():
+        raise InvalidInput(_l("Enter an amount, such as 450 or 450.50."))
     if value is not None and value < 0:
         raise NegativeValue()
     if value is not None and value > MAX_VALUE:
@@ -100,7 +102,7 @@ def delete_gift(gift: Gift) -> None:
 
 
 def set_gift_limit(workspace: Workspace, limit: Decimal | None, currency: str,
-                   by: Organiser) -> None:
+                   by: Organiser) -> Workspace:
     """The most given to one client in a calendar year; none when ``limit`` is None."""
     if limit is None:
         currency = ""
@@ -114,6 +116,7 @@ def set_gift_limit(workspace: Workspace, limit: Decimal | None, currency: str,
            details={"limit": [" ".join(filter(None, before)),
                               " ".join(filter(None, (str(limit or ""), currency)))]})
     db.session.flush()
+    return workspace
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,15 @@ bp = organisers_only(Blueprint("gifts", __name__))
 @bp.app_context_processor
 def gift_labels() -> dict:
     return {"gift_direction_label": lambda gift: str(DIRECTION_LABELS[gift.direction]),
-            "gift_value": lambda gift: "" if gift.value is None else (
-                format_currency(gift.value, gift.currency) if gift.currency else
-                str(gift.value)),
+            "money": _money,
             "gift_form_for": lambda: GiftForm.for_members(members_of(current_user.workspace_id))}
+
+
+def _money(value, currency: str) -> str:
+    """An amount in its currency, the reader's way ("NOK 1,100.00"); empty when unknown."""
+    if value is None:
+        return ""
+    return format_currency(value, currency) if currency else str(value)
 
 
 @bp.route("/contacts/<int:contact_id>/gifts", methods=["POST"])
@@ -66,8 +71,8 @@ def _add_gift(recipient: dict, page: str):
         passed = services.limit_passed(gift)
         if passed is not None:
             flash(_("This client has now been given %(given)s this year, over the limit of "
-                    "%(limit)s.", given=format_currency(passed.given, passed.currency),
-                    limit=format_currency(passed.limit, passed.currency)), "error")
+                    "%(limit)s.", given=_money(passed.given, passed.currency),
+                    limit=_money(passed.limit, passed.currency)), "error")
     return redirect(page + "#gifts")
 
 
@@ -111,7 +116,7 @@ def set_limit():
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "error")
     elif commit_or_flash(lambda: services.set_gift_limit(
-            workspace, form.limit.data, form.currency.data or "", current_user) or True):
+            workspace, form.limit.data, form.currency.data or "", current_user)):
         flash(_("The gift limit is saved."), "success")
     return redirect(url_for("gifts.register"))
 

@@ -123,6 +123,12 @@ def read_headers(raw: bytes) -> Message:
     return BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
 
 
+def sender_and_subject(message: Message) -> tuple[str, str]:
+    """The From address (lower case) and the decoded Subject, cut to what is kept."""
+    return (_address(_header(message, "From")),
+            " ".join(_decoded(_header(message, "Subject")).split())[:300])
+
+
 def read_email(raw: bytes, max_parts: int) -> ReadEmail:
     """The parts of an email that matter here. ``Unreadable("too_many_parts")`` beyond
     ``max_parts`` MIME parts, ``Unreadable("malformed")`` when it is not an email."""
@@ -134,8 +140,7 @@ def read_email(raw: bytes, max_parts: int) -> ReadEmail:
     if len(parts) > max_parts:
         raise Unreadable("too_many_parts")
     reports = _delivery_reports(parts)
-    sender = _address(_header(message, "From"))
-    subject = " ".join(_decoded(_header(message, "Subject")).split())[:300]
+    sender, subject = sender_and_subject(message)
     is_report = any(part.get_content_type() == "multipart/report"
                     and (part.get_param("report-type") or "").lower() == "delivery-status"
                     for part in parts)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -37,6 +36,7 @@ from eventplanner.inbox.parsing import (
     read_calendar,
     read_email,
     read_headers,
+    sender_and_subject,
 )
 from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.errors import EventCancelled, LinkNotValid, NotOpenYet
@@ -123,13 +123,13 @@ def _read_into(mail: IncomingMail, raw: bytes, invitation: Invitation | None,
         mail.reason = "link_not_valid"  # an erased guest: nothing of the email is kept
         return
     if len(raw) > config["INBOUND_MAX_BYTES"]:
-        _note_headers(mail, read_headers(raw[:65536]))
+        mail.sender, mail.subject = sender_and_subject(read_headers(raw[:65536]))
         mail.reason = "too_large"
         return
     try:
         read = read_email(raw, config["INBOUND_MAX_PARTS"])
     except Unreadable as unreadable:
-        _note_headers(mail, read_headers(raw[:65536]))
+        mail.sender, mail.subject = sender_and_subject(read_headers(raw[:65536]))
         mail.reason = unreadable.reason
         return
     mail.sender, mail.subject = read.sender, read.subject
@@ -154,11 +154,6 @@ def _read_into(mail: IncomingMail, raw: bytes, invitation: Invitation | None,
     else:
         mail.kind, mail.outcome, mail.detail = (IncomingKind.MESSAGE, IncomingOutcome.SHOWN,
                                                 read.text)
-
-
-def _note_headers(mail: IncomingMail, headers) -> None:
-    mail.sender = parseaddr(str(headers.get("From", "")))[1].lower()[:254]
-    mail.subject = " ".join(str(headers.get("Subject", "")).split())[:300]
 
 
 def _kind_of(read: ReadEmail) -> IncomingKind:
