@@ -44,9 +44,11 @@ DOMAIN_LAYERS = [
     {"mail"},
     {"team"},  # members, roles, joining (uses the outbox)
     {"invitations"},
+    {"questions"},  # the organiser's own questions and the guests' answers
+    {"seating"},  # table plans (place cards show the menu chosen)
     {"checkin", "goals", "inbox", "gifts"},  # inbox: calendar answers and mail coming back
     {"feedback"},
-    {"privacy"},
+    {"privacy", "hosting"},  # hosting: hosts, their guests, briefings (uses all the above)
 ]
 
 WEB_MODULE_NAMES = {"views", "forms", "relationship_views"}

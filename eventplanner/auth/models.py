@@ -80,6 +80,8 @@ class Organiser(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8), default="en")
+    #: Shown to the guests they host ("Your host: Kari Nordmann, +47 ...").
+    phone: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The private calendar feed of all their events: a nonce for the token and the token's
     #: digest for the look-up, as for guests' links. None: no feed.

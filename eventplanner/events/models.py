@@ -71,6 +71,8 @@ class Event(db.Model):
     feedback_request_days_after: Mapped[int | None]
     #: Remind those who have not given feedback this many days after they were asked.
     feedback_reminder_days: Mapped[int | None]
+    #: Email each host their briefing this many days before the event (None: don't).
+    briefing_days_before: Mapped[int | None]
     #: Set at the first check-in: from then on, "came" means checked in.
     check_in_used: Mapped[bool] = mapped_column(default=False)
     title: Mapped[str] = mapped_column(String(200))
@@ -189,6 +191,10 @@ class Activity(db.Model):
     longitude: Mapped[float | None]
     #: iCalendar SEQUENCE: goes up when the time or place changes, or the part is cancelled.
     sequence: Mapped[int] = mapped_column(default=0)
+    #: A suggested table plan may seat more than half a table from one client company.
+    tables_allow_one_company: Mapped[bool] = mapped_column(default=False)
+    #: Guests see their table on their page on the day of the part.
+    guests_see_table: Mapped[bool] = mapped_column(default=False)
 
     event: Mapped[Event] = relationship(back_populates="activities")
 

@@ -94,6 +94,10 @@ class Invitation(db.Model):
     #: The organiser's choice for feedback requests: True ask, False don't; None: ask
     #: if the guest came.
     feedback_wanted: Mapped[bool | None]
+    #: The host the organiser chose for this guest (a member hosting the event); None: their
+    #: account manager if that member hosts (``hosting.services.host_of``).
+    host_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
 
     event: Mapped[Event] = relationship()
     contact: Mapped[Contact] = relationship()

@@ -1,0 +1,1 @@
+"""A part's tables and who sits where: the dinner's table plan."""
