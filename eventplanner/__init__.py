@@ -98,7 +98,6 @@ def _init_extensions(app: Flask) -> None:
     from .feedback import models as _feedback_models  # noqa: F401
     from .gifts import models as _gift_models  # noqa: F401
     from .goals import models as _goal_models  # noqa: F401
-    from .hosting import models as _hosting_models  # noqa: F401
     from .inbox import models as _inbox_models  # noqa: F401
     from .invitations import models as _invitation_models  # noqa: F401
     from .mail import models as _mail_models  # noqa: F401

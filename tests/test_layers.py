@@ -48,7 +48,7 @@ DOMAIN_LAYERS = [
     {"seating"},  # table plans (place cards show the menu chosen)
     {"checkin", "goals", "inbox", "gifts"},  # inbox: calendar answers and mail coming back
     {"feedback"},
-    {"privacy", "hosting"},  # hosting: hosts, their guests, briefings (uses all the above)
+    {"privacy", "briefings"},  # briefings: what each host knows of their guests
 ]
 
 WEB_MODULE_NAMES = {"views", "forms", "relationship_views"}

@@ -146,6 +146,27 @@ class Event(db.Model):
         return f"<Event {self.id} {self.title!r}>"
 
 
+class EventHost(db.Model):
+    """A member hosting an event: looks after named guests on the day. A guest's host is
+    named on their invitation, or is their account manager when that member hosts
+    (``invitations.hosts``)."""
+
+    __tablename__ = "event_host"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(
+        ForeignKey("organiser.id", ondelete="CASCADE"), primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When their briefing was emailed to them (``flask mail send-due``); None: not yet.
+    briefing_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organiser: Mapped[Organiser] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<EventHost event={self.event_id} organiser={self.organiser_id}>"
+
+
 class GuestPageVersion(db.Model):
     """A counter per event that moves, in the same transaction, with every change to a row
     that the event's guest pages show (``rsvp.page_versions``): the guest page cache's key.
