@@ -145,3 +145,211 @@ def test_a_viewer_reads_the_questions_but_cannot_change_them_and_another_workspa
                            {"answers": "0"}).status_code == 404
     with app.app_context():
         assert db.session.query(Question).count() == 1
+
+
+# --- the guest's side ----------------------------------------------------------------------
+
+def ask(app, event, text: str = "Menu", kind: str = "choice", activity=None,
+        choices=(("Fish", {"nb": "Fisk"}, ""), ("Vegetarian", {"nb": "Vegetar"}, "V")),
+        **options) -> Question:
+    """The organiser asks the event's guests (or a part's) a question, through the service."""
+    with app.app_context():
+        live = db.session.merge(event)
+        question = services.add_question(live, services.QuestionDetails(
+            kind=QuestionKind(kind), text=text, translations=options.pop("translations", {}),
+            activity_id=activity.id if activity is not None else None,
+            choices=tuple(services.ChoiceDetails(t, tr, m) for t, tr, m in choices)
+            if kind == "choice" else (), **options), app.config["LANGUAGES"], live.owner)
+        db.session.commit()
+        question_id = question.id
+    return the_question_by_id(app, question_id)
+
+
+def the_question_by_id(app, question_id: int) -> Question:
+    with app.app_context():
+        question = db.session.get(Question, question_id)
+        assert list(question.choices) is not None
+        db.session.expunge_all()
+        return question
+
+
+def dinner_event(make_organiser, make_event, make_activity):
+    owner = make_organiser(name="Ingrid Haugen")
+    event = make_event(owner, status="published")
+    race = make_activity(event, name="Stair race")
+    from tests.conftest import next_year_at
+    dinner = make_activity(event, name="Dinner", kind="standard",
+                           starts_at=next_year_at(10, 1, 19))
+    return event, race, dinner
+
+
+def stored_answers(app, invitation_id: int) -> dict[tuple[int, int], tuple]:
+    with app.app_context():
+        return {(a.question_id, a.person): (a.choice_id, a.yes, a.text)
+                for a in db.session.scalars(select(QuestionAnswer).where(
+                    QuestionAnswer.invitation_id == invitation_id))}
+
+
+def test_a_guest_reads_the_questions_in_their_language_and_answers_for_themselves_and_a_plus_one(
+        app, client, make_organiser, make_event, make_activity, make_contact,
+        make_invitation):
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    menu = ask(app, event, activity=dinner, required=True, ask_plus_ones=True,
+               translations={"nb": "Hva vil du spise?"})
+    bus = ask(app, event, "Bus from the hotel?", "yes_no")
+    kari = make_invitation(event, make_contact(event.owner, name="Kari Nordmann",
+                                               language="nb"), plus_ones_allowed=1)
+    link = f"/r/{kari.token}"
+    page = client.get(link).get_data(as_text=True)
+    assert "Hva vil du spise?" in page and "Fisk" in page and "Vegetar" in page
+    assert "Bus from the hotel?" in page, "no translation: the question's own text"
+    fish, veggie = (c.id for c in menu.choices)
+    response = client.submit(link, {
+        f"part_{race.id}": "yes", f"part_{dinner.id}": "yes", "plus_one_names-0": "Per",
+        f"question-{menu.id}-0": str(fish), f"question-{menu.id}-1": str(veggie),
+        f"question-{bus.id}-0": "yes"})
+    assert response.status_code == 303
+    assert stored_answers(app, kari.id) == {(menu.id, 0): (fish, None, ""),
+                                           (menu.id, 1): (veggie, None, ""),
+                                           (bus.id, 0): (None, True, "")}
+    saved = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Hva vil du spise? (Per): <strong>Vegetar</strong>" in saved
+    with app.app_context():
+        changes = db.session.scalars(select(ResponseChange).where(
+            ResponseChange.invitation_id == kari.id, ResponseChange.field == "question")).all()
+        assert {(c.activity_name, c.new_value) for c in changes} == {
+            ("Menu", "Fish"), ("Menu (Per)", "Vegetarian"), ("Bus from the hotel?", "yes")}
+
+
+def test_a_required_question_is_required_only_of_those_who_join_its_part(
+        app, client, make_organiser, make_event, make_activity, make_contact,
+        make_invitation):
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    menu = ask(app, event, activity=dinner, required=True, translations={"nb": "Meny"})
+    kari = make_invitation(event, make_contact(event.owner, language="nb"))
+    link = f"/r/{kari.token}"
+    response = client.submit(link, {f"part_{race.id}": "yes", f"part_{dinner.id}": "yes"})
+    assert response.status_code == 422
+    assert "Svar på: Meny" in response.get_data(as_text=True) or \
+        "Please answer: Meny" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Invitation, kari.id).answered_at is None, "nothing saved"
+    fish = menu.choices[0].id
+    # Not coming to the dinner: not asked; what was typed for it is ignored.
+    response = client.submit(link, {f"part_{race.id}": "yes", f"part_{dinner.id}": "no",
+                                    f"question-{menu.id}-0": str(fish)})
+    assert response.status_code == 303
+    assert stored_answers(app, kari.id) == {}
+
+
+def test_bad_answers_are_refused_with_a_message_and_nothing_saved(
+        app, client, make_organiser, make_event, make_activity, make_contact,
+        make_invitation):
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    menu = ask(app, event, activity=dinner)
+    size = ask(app, event, "T-shirt size", "text")
+    other_event, _, other_dinner = dinner_event(make_organiser, make_event, make_activity)
+    foreign = ask(app, other_event, activity=other_dinner)
+    kari = make_invitation(event, make_contact(event.owner))
+    link = f"/r/{kari.token}"
+    parts = {f"part_{race.id}": "yes", f"part_{dinner.id}": "yes"}
+    for extra, status in (
+            ({f"question-{menu.id}-0": "99999999"}, 422),
+            ({f"question-{menu.id}-0": str(foreign.choices[0].id)}, 422),
+            ({f"question-{menu.id}-0": "9" * 40}, 422),
+            ({f"question-{menu.id}-0": "fish"}, 422),
+            ({f"question-{size.id}-0": "x" * 201}, 422),
+            ({f"question-{foreign.id}-0": str(foreign.choices[0].id)}, 422),
+            ({f"question-{menu.id}-1": str(menu.choices[0].id)}, 422),
+            ({f"question-{menu.id}-999": str(menu.choices[0].id)}, 422)):
+        response = client.submit(link, parts | extra)
+        assert response.status_code == status, extra
+        assert 'class="notice notice-error"' in response.get_data(as_text=True), extra
+    with app.app_context():
+        assert db.session.query(QuestionAnswer).count() == 0
+        assert db.session.get(Invitation, kari.id).answered_at is None
+
+
+def test_a_double_submit_is_harmless_and_the_cached_page_shows_the_new_answers(
+        app, client, make_organiser, make_event, make_activity, make_contact,
+        make_invitation):
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    menu = ask(app, event, activity=dinner)
+    kari = make_invitation(event, make_contact(event.owner))
+    link = f"/r/{kari.token}"
+    fish, veggie = (c.id for c in menu.choices)
+    assert f'<option value="{fish}" selected>' not in client.get(link).get_data(as_text=True)
+    form = {f"part_{race.id}": "yes", f"part_{dinner.id}": "yes",
+            f"question-{menu.id}-0": str(fish)}
+    assert client.submit(link, form).status_code == 303
+    assert client.submit(link, form).status_code == 303
+    with app.app_context():
+        assert db.session.query(QuestionAnswer).count() == 1
+        assert db.session.query(ResponseChange).filter_by(field="question").count() == 1
+    assert f'<option value="{fish}" selected>' in client.get(link).get_data(as_text=True)
+    # The organiser adds a question: the cached page shows it.
+    ask(app, event, "Bus from the hotel?", "yes_no")
+    assert "Bus from the hotel?" in client.get(link).get_data(as_text=True)
+    # A choice renamed: the cached page shows the new name.
+    browser_question = the_question_by_id(app, menu.id)
+    with app.app_context():
+        live = db.session.get(Question, browser_question.id)
+        services.change_question(live, services.QuestionDetails(
+            kind=QuestionKind.CHOICE, text="Menu", activity_id=dinner.id,
+            choices=(services.ChoiceDetails("Salmon", id=fish),
+                     services.ChoiceDetails("Vegetarian", id=veggie))),
+            app.config["LANGUAGES"], live.event.owner)
+        db.session.commit()
+    assert "Salmon" in client.get(link).get_data(as_text=True)
+
+
+def test_a_chosen_choice_is_retired_not_deleted_and_its_answers_stay_readable(
+        app, client, make_organiser, log_in, make_event, make_activity, make_contact,
+        make_invitation):
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    menu = ask(app, event, activity=dinner)
+    kari = make_invitation(event, make_contact(event.owner, name="Kari Nordmann"))
+    fish, veggie = (c.id for c in menu.choices)
+    client.submit(f"/r/{kari.token}", {f"part_{race.id}": "yes", f"part_{dinner.id}": "yes",
+                                       f"question-{menu.id}-0": str(fish)})
+    browser = log_in(event.owner)
+    # Fish is left out, Beef added; the kind cannot change now.
+    response = browser.submit(f"/events/{event.id}/questions/{menu.id}", {
+        "kind": "text", "text": "Menu", "activity_id": str(dinner.id)})
+    assert response.status_code == 422 and "kind cannot change" in response.get_data(
+        as_text=True)
+    response = browser.submit(f"/events/{event.id}/questions/{menu.id}", {
+        "kind": "choice", "text": "Menu", "activity_id": str(dinner.id),
+        "choices-0-id": str(veggie), "choices-0-text": "Vegetarian",
+        "choices-1-text": "Beef"})
+    assert response.status_code == 303
+    with app.app_context():
+        choices = {c.text: c for c in db.session.scalars(select(QuestionChoice))}
+        assert choices["Fish"].retired_at is not None and choices["Beef"].retired_at is None
+    new_guest = make_invitation(event, make_contact(event.owner))
+    assert "Fish" not in client.get(f"/r/{new_guest.token}").get_data(as_text=True)
+    assert f'<option value="{fish}" selected>Fish' in client.get(
+        f"/r/{kari.token}").get_data(as_text=True), "kept by the guest who chose it"
+    guests = browser.get(f"/events/{event.id}/guests").get_data(as_text=True)
+    assert "Menu: Fish" in guests
+    kitchen = browser.get(f"/events/{event.id}/questions/kitchen").get_data(as_text=True)
+    assert "<strong>Fish</strong>: 1" in kitchen and "<strong>Beef</strong>: 0" in kitchen
+    # A choice nobody chose is deleted.
+    browser.submit(f"/events/{event.id}/questions/{menu.id}", {
+        "kind": "choice", "text": "Menu", "activity_id": str(dinner.id),
+        "choices-0-id": str(veggie), "choices-0-text": "Vegetarian"})
+    with app.app_context():
+        assert sorted(db.session.scalars(select(QuestionChoice.text))) == ["Fish",
+                                                                          "Vegetarian"]
+    # Removing the question warns of its answer, then takes it.
+    warning = browser.get(f"/events/{event.id}/questions/{menu.id}/remove").get_data(
+        as_text=True)
+    assert "1 answer has been given to this question." in warning
+    assert browser.submit(f"/events/{event.id}/questions/{menu.id}/remove",
+                          {"answers": "0"}).status_code == 303
+    with app.app_context():
+        assert db.session.query(Question).count() == 1, "answers came in: look again"
+    browser.submit(f"/events/{event.id}/questions/{menu.id}/remove", {"answers": "1"})
+    with app.app_context():
+        assert db.session.query(Question).count() == 0
+        assert db.session.query(QuestionAnswer).count() == 0

@@ -19,6 +19,7 @@ from eventplanner.invitations.answers import answer_on_behalf
 from eventplanner.invitations.forms import AnswerOnBehalfForm, GuestSelectionForm, InviteForm
 from eventplanner.invitations.models import InvitationStage
 from eventplanner.permissions import organisers_only, requires
+from eventplanner.questions.services import answers_by_person, person_label
 from eventplanner.spreadsheets import csv_delimiter, csv_download
 from eventplanner.transactions import commit_or_flash, commit_or_form_error
 
@@ -49,10 +50,23 @@ def _guests_page(event, status: int = 200):
         all_count=sum(stage_counts.values()),
         parts=overview.part_counts(event, invited=working_links),
         kitchen=overview.kitchen_lists(event), messages=overview.messages_from_guests(event),
+        question_answers=_answers_per_guest(event, page.items),
         selection_form=GuestSelectionForm(), confirm_form=ConfirmForm(),
         waiting_lines=overview.waiting_lines(event),
         waiting_answers=waiting_answers_count(event.id),
         reminder_due_at=reminders.next_reminder_at(event, utcnow())), status
+
+
+def _answers_per_guest(event, invitations) -> dict[int, list[str]]:
+    """Each guest's answers to the organiser's questions, a line each: "Menu: Fish", and
+    for a plus-one "Per: Menu: Vegetarian"."""
+    by_invitation = {invitation.id: invitation for invitation in invitations}
+    lines: dict[int, list[str]] = {}
+    for (invitation_id, person), answers in answers_by_person(event, by_invitation).items():
+        who = "" if person == 0 else person_label(by_invitation[invitation_id], person) + ": "
+        lines.setdefault(invitation_id, []).extend(
+            f"{who}{question.text}: {text}" for question, text in answers)
+    return lines
 
 
 @bp.route("/invite", methods=["GET", "POST"])

@@ -395,13 +395,14 @@ def _parse(question: Question, value: str, previous: QuestionAnswer | None,
 
 
 def person_label(invitation: Invitation, person: int) -> str:
-    """The guest ("you" is the page's word) or their plus-one by name, else "Guest 2"."""
+    """The guest, or their plus-one by name, else "Guest 1" (as the guest page numbers
+    the plus-ones' name fields)."""
     names = invitation.plus_one_names or []
     if person == 0:
         return invitation.contact.name
     if person <= len(names) and names[person - 1]:
         return names[person - 1]
-    return _("Guest %(number)d", number=person + 1)
+    return _("Guest %(number)d", number=person)
 
 
 def save_guest_answers(invitation: Invitation, submitted: Mapping[tuple[int, int], str],
@@ -459,23 +460,37 @@ def _write_answer(invitation: Invitation, question: Question, person: int,
     if parsed == old:
         return False
     choices = {choice.id: choice for choice in question.choices}
-    old_text = answer_text(question, previous, choices=choices) if previous else ""
+    old_text = _history_value(old, choices)
     if parsed is None:
         db.session.delete(previous)
-        new_text = ""
     else:
         answer = previous or QuestionAnswer(invitation_id=invitation.id,
                                             question_id=question.id, person=person)
         answer.choice_id, answer.yes, answer.text = parsed
         answer.updated_at = now
         db.session.add(answer)
-        new_text = answer_text(question, answer, choices=choices)
+    new_text = _history_value(parsed, choices)
     subject = question.text if person == 0 else \
         f"{question.text} ({person_label(invitation, person)})"
     note_change(invitation, TEXT_CHANGE_FIELD if question.kind is QuestionKind.TEXT
                 else CHANGE_FIELD, old_text, new_text, changed_by, now, question.activity,
                 subject=subject)
     return True
+
+
+def _history_value(value: tuple[int | None, bool | None, str] | None,
+                   choices: Mapping[int, QuestionChoice]) -> str:
+    """An answer as the guest's history keeps it, in no one's language: the choice's text
+    (the event's default language), "yes" or "no" (shown as the reader's Yes and No, like
+    the answers to parts), or the text."""
+    if value is None:
+        return ""
+    choice_id, yes, text = value
+    if choice_id is not None:
+        return choices[choice_id].text
+    if yes is not None:
+        return AnswerStatus.YES.value if yes else AnswerStatus.NO.value
+    return text
 
 
 def clear_text_answers(invitation_ids: list[int]) -> None:

@@ -38,6 +38,8 @@ from eventplanner.invitations.errors import LinkNotValid
 from eventplanner.invitations.guest_calendar import guest_parts
 from eventplanner.invitations.links import invitation_link
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
+from eventplanner.questions import services as questions
+from eventplanner.questions.models import Question, QuestionAnswer
 from eventplanner.tokens import looks_like_token, token_digest
 
 
@@ -120,6 +122,41 @@ class PartOnPage:
 
 
 @dataclass(frozen=True)
+class QuestionOnPage:
+    """One of the organiser's questions as this guest reads it: in their language, with
+    the choices offered (and a retired one they chose, which they keep)."""
+
+    question: Question
+    text: str
+    #: (choice id, text) in the guest's language.
+    choices: tuple[tuple[int, str], ...]
+
+    @property
+    def part(self) -> Activity | None:
+        return self.question.activity
+
+    def field_name(self, slot: int) -> str:
+        """The input of the guest (slot 0) or of their plus-one in name field ``slot``."""
+        return question_field_name(self.question.id, slot)
+
+
+def question_field_name(question_id: int, slot: int) -> str:
+    return f"question-{question_id}-{slot}"
+
+
+def questions_on_page(invitation: Invitation, asked: list[Question],
+                      answers: dict[tuple[int, int], QuestionAnswer]) -> list[QuestionOnPage]:
+    """The event's questions in the guest's language."""
+    language = invitation.guest_language
+    chosen = {answer.choice_id for answer in answers.values()}
+    return [QuestionOnPage(question, questions.in_language(
+        question.text, question.translations, language), tuple(
+        (choice.id, questions.in_language(choice.text, choice.translations, language))
+        for choice in question.choices
+        if choice.retired_at is None or choice.id in chosen)) for question in asked]
+
+
+@dataclass(frozen=True)
 class GuestPage:
     """Everything the guest page shows."""
 
@@ -137,6 +174,12 @@ class GuestPage:
     #: From then on the page may show something else with no row changing: the answer
     #: deadline, or a part starting or ending. None: never.
     valid_until: datetime | None
+    #: The organiser's questions, and the guest's saved answers as the form's inputs hold
+    #: them (input name: value).
+    questions: list[QuestionOnPage]
+    question_values: dict[str, str]
+    #: The saved answers as the guest reads them: ("Menu (Per)", "Fish").
+    answers_summary: list[tuple[str, str]]
 
     @property
     def event(self) -> Event:
@@ -158,12 +201,15 @@ def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> Gu
     """The guest page of the invitation behind ``token`` at ``now``; ``LinkNotValid`` for a
     wrong or revoked link. ``link``: its ``link_version``, when read already.
 
-    Four queries, whatever the number of parts: the link's version; the invitation with
-    its event, contact, parts and the guest's answers with their places in line; goals;
-    results. One more once results are published: the parts' participants."""
+    Five queries, whatever the number of parts: the link's version; the invitation with
+    its event, contact, parts and the guest's answers with their places in line; the
+    event's questions; goals; results. One more once results are published: the parts'
+    participants; one more when the event asks questions: the guest's answers to them."""
     link = link or link_version(token)
     invitation, places_in_line = _programme(link.invitation_id)
     event = invitation.event
+    asked = questions.questions_of(event)
+    answers = questions.answers_of(invitation) if asked else {}
     published = [activity for activity in event.activities
                  if activity.kind is ActivityKind.TIMED and event.results_published_at]
     participants = _participants(published)
@@ -171,12 +217,14 @@ def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> Gu
         {person.contact_id for people in participants.values() for person in people}))
     with force_locale(invitation.guest_language):  # the links' texts: in their language
         return _assemble(token, invitation, link.version, places_in_line, participants,
-                         records, published, now)
+                         records, published, now, asked, answers)
 
 
 def _assemble(token: str, invitation: Invitation, version: int,
               places_in_line: dict[int, int], participants: dict[int, list[Invitation]],
-              records: RaceRecords, published: list[Activity], now: datetime) -> GuestPage:
+              records: RaceRecords, published: list[Activity], now: datetime,
+              asked: list[Question], answers: dict[tuple[int, int], QuestionAnswer],
+              ) -> GuestPage:
     event = invitation.event
     link_text = invitation_link(invitation)
     calendar = guest_parts(invitation)
@@ -193,7 +241,29 @@ def _assemble(token: str, invitation: Invitation, version: int,
         check_in_code=check_in_code(invitation)
         if guest_needs_check_in_code(invitation, now) else None,
         open_for_answers=event.accepts_answers(now),
-        valid_until=next_change(event, now))
+        valid_until=next_change(event, now),
+        questions=questions_on_page(invitation, asked, answers),
+        question_values={question_field_name(question_id, person):
+                         questions.answer_value(answer)
+                         for (question_id, person), answer in answers.items()},
+        answers_summary=_answers_summary(invitation, asked, answers))
+
+
+def _answers_summary(invitation: Invitation, asked: list[Question],
+                     answers: dict[tuple[int, int], QuestionAnswer]) -> list[tuple[str, str]]:
+    language = invitation.guest_language
+    lines = []
+    for question in asked:
+        text = questions.in_language(question.text, question.translations, language)
+        choices = {choice.id: choice for choice in question.choices}
+        for person in range(invitation.plus_ones_allowed + 1):
+            answer = answers.get((question.id, person))
+            if answer is not None:
+                label = text if person == 0 else \
+                    f"{text} ({questions.person_label(invitation, person)})"
+                lines.append((label, questions.answer_text(question, answer, language,
+                                                           choices)))
+    return lines
 
 
 def _place_in_line():
