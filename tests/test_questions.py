@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from eventplanner.audit.models import AuditEntry
 from eventplanner.extensions import db, utcnow
-from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
-from eventplanner.invitations.models import AnswerStatus, Invitation, ResponseChange
+from eventplanner.invitations.models import Invitation, ResponseChange
 from eventplanner.questions import services
 from eventplanner.questions.models import Question, QuestionAnswer, QuestionChoice, QuestionKind
 
@@ -353,3 +352,116 @@ def test_a_chosen_choice_is_retired_not_deleted_and_its_answers_stay_readable(
     with app.app_context():
         assert db.session.query(Question).count() == 0
         assert db.session.query(QuestionAnswer).count() == 0
+
+
+# --- reading the answers back ------------------------------------------------------------
+
+def answered_dinner(app, client, make_organiser, make_event, make_activity, make_contact,
+                    make_invitation):
+    """Kari (fish, and Per vegetarian) and Ola (vegetarian) come to the dinner; Nina says
+    yes without choosing; Kari wants a T-shirt in size "=1+1"."""
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    menu = ask(app, event, activity=dinner, ask_plus_ones=True)
+    size = ask(app, event, "T-shirt size", "text")
+    fish, veggie = (c.id for c in menu.choices)
+    guests = {}
+    for name, plus_one, answers in (
+            ("Kari Nordmann", "Per", {f"question-{menu.id}-0": str(fish),
+                                      f"question-{menu.id}-1": str(veggie),
+                                      f"question-{size.id}-0": "=1+1"}),
+            ("Ola Vik", "", {f"question-{menu.id}-0": str(veggie)}),
+            ("Nina Berg", "", {})):
+        invitation = make_invitation(event, make_contact(event.owner, name=name),
+                                     plus_ones_allowed=1)
+        assert client.submit(f"/r/{invitation.token}", {
+            f"part_{race.id}": "yes", f"part_{dinner.id}": "yes",
+            "plus_one_names-0": plus_one, **answers}).status_code == 303
+        guests[name] = invitation
+    return event, dinner, menu, size, guests
+
+
+def test_the_kitchen_list_counts_each_choice_of_the_people_coming(
+        app, client, make_organiser, log_in, make_event, make_activity, make_contact,
+        make_invitation):
+    event, dinner, menu, _, guests = answered_dinner(
+        app, client, make_organiser, make_event, make_activity, make_contact, make_invitation)
+    with app.app_context():
+        counts = services.choice_counts(db.session.get(type(dinner), dinner.id))
+        assert [(c.question.text, [(line.label, line.count, line.mark) for line in c.lines],
+                 c.not_answered) for c in counts] == [
+            ("Menu", [("Fish", 1, ""), ("Vegetarian", 2, "V")], 1)]
+    page = log_in(event.owner).get(f"/events/{event.id}/questions/kitchen")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<strong>Vegetarian</strong> (V): 2" in text and "Not answered: 1" in text
+
+
+def test_answers_by_person_reads_every_answer_in_two_queries(
+        app, client, make_organiser, make_event, make_activity, make_contact,
+        make_invitation):
+    from tests.conftest import statements_run
+    event, _, menu, size, guests = answered_dinner(
+        app, client, make_organiser, make_event, make_activity, make_contact, make_invitation)
+    kari, ola = guests["Kari Nordmann"].id, guests["Ola Vik"].id
+    with statements_run(app) as statements, app.app_context():
+        found = services.answers_by_person(db.session.merge(event, load=False))
+        readable = {key: [(q.text, text) for q, text in answers]
+                    for key, answers in found.items()}
+    assert len(statements) == 2
+    assert readable == {(kari, 0): [("Menu", "Fish"), ("T-shirt size", "=1+1")],
+                        (kari, 1): [("Menu", "Vegetarian")],
+                        (ola, 0): [("Menu", "Vegetarian")]}
+
+
+def test_the_answers_export_has_a_column_per_question_and_no_formula(
+        app, client, make_organiser, log_in, make_event, make_activity, make_contact,
+        make_invitation):
+    event, *_ = answered_dinner(
+        app, client, make_organiser, make_event, make_activity, make_contact, make_invitation)
+    response = log_in(event.owner).get(f"/events/{event.id}/guests.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    header = rows[0]
+    assert header[-2:] == ["Menu", "T-shirt size"]
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert by_name["Kari Nordmann"]["Menu"] == "Fish; Per: Vegetarian"
+    assert by_name["Kari Nordmann"]["T-shirt size"] == "'=1+1"
+    assert by_name["Nina Berg"]["Menu"] == ""
+
+
+def test_erasure_clears_text_answers_and_keeps_the_choices_for_the_counts(
+        app, client, make_organiser, log_in, make_event, make_activity, make_contact,
+        make_invitation):
+    event, dinner, menu, size, guests = answered_dinner(
+        app, client, make_organiser, make_event, make_activity, make_contact, make_invitation)
+    kari = guests["Kari Nordmann"]
+    browser = log_in(event.owner)
+    held = browser.get(f"/contacts/{kari.contact_id}/data.json").get_json()
+    assert {"question": "T-shirt size", "answer": "=1+1", "for": "Kari Nordmann"} in \
+        held["invitations"][0]["questions"]
+    assert browser.submit(f"/contacts/{kari.contact_id}/erase").status_code == 302
+    with app.app_context():
+        assert stored_answers(app, kari.id) == {(menu.id, 0): (menu.choices[0].id, None, ""),
+                                               (menu.id, 1): (menu.choices[1].id, None, "")}
+        assert not db.session.scalars(select(ResponseChange).where(
+            ResponseChange.invitation_id == kari.id,
+            ResponseChange.new_value == "=1+1")).all()
+
+
+def test_the_next_edition_asks_the_same_questions_without_the_answers(
+        app, client, make_organiser, log_in, make_event, make_activity, make_contact,
+        make_invitation):
+    from eventplanner.events.models import Event
+    event, dinner, menu, *_ = answered_dinner(
+        app, client, make_organiser, make_event, make_activity, make_contact, make_invitation)
+    browser = log_in(event.owner)
+    response = browser.submit(f"/events/{event.id}/next-edition", {
+        "title": "Next year", "first_day": f"{utcnow().year + 2}-10-01"})
+    assert response.status_code == 302
+    with app.app_context():
+        edition = db.session.scalars(select(Event).where(Event.title == "Next year")).one()
+        copied = services.questions_of(edition)
+        assert [(q.text, q.activity.name if q.activity else None,
+                 [c.text for c in q.choices]) for q in copied] == [
+            ("Menu", "Dinner", ["Fish", "Vegetarian"]), ("T-shirt size", None, [])]
+        assert db.session.query(QuestionAnswer).filter(
+            QuestionAnswer.question_id.in_([q.id for q in copied])).count() == 0

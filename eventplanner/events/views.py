@@ -33,6 +33,7 @@ from eventplanner.invitations.event_changes import answers_count
 from eventplanner.invitations.inviting import reinvite_guests
 from eventplanner.invitations.waitlist import promotions_message
 from eventplanner.permissions import organisers_only, requires
+from eventplanner.questions.services import copy_questions
 from eventplanner.transactions import commit_or_form_error
 
 bp = organisers_only(Blueprint("events", __name__))
@@ -203,6 +204,11 @@ def next_edition(event_id: int):
         def copy():
             edition = services.copy_to_next_edition(event, form.title.data,
                                                     form.first_day.data)
+            copy_questions(event, edition, {  # the parts were copied in their order
+                old.id: new.id for old, new in zip(
+                    event.activities, sorted(edition.activities,
+                                             key=lambda part: (part.starts_at, part.id)),
+                    strict=True)})
             if form.reinvite.data:
                 reinvite_guests(event, edition, utcnow())
             return edition

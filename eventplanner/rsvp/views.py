@@ -36,8 +36,8 @@ from eventplanner.goals.services import GoalCard
 from eventplanner.invitations import answers, errors, links
 from eventplanner.invitations.guest_calendar import guest_download, guest_part_download
 from eventplanner.privacy import services as privacy_services
-from eventplanner.questions import services as questions
 from eventplanner.privacy.views import data_download
+from eventplanner.questions import services as questions
 from eventplanner.rsvp.forms import (
     PART_FIELD_PREFIX,
     RATING_PREFIX,
