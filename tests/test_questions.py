@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import select
 
 from eventplanner.audit.models import AuditEntry
@@ -465,3 +466,25 @@ def test_the_next_edition_asks_the_same_questions_without_the_answers(
             ("Menu", "Dinner", ["Fish", "Vegetarian"]), ("T-shirt size", None, [])]
         assert db.session.query(QuestionAnswer).filter(
             QuestionAnswer.question_id.in_([q.id for q in copied])).count() == 0
+
+
+@pytest.mark.settings(GUEST_PAGE_CACHE_SIZE=0)
+def test_the_guest_page_reads_its_questions_in_two_queries_whatever_their_number(
+        app, client, make_organiser, make_event, make_activity, make_contact,
+        make_invitation):
+    from tests.conftest import statements_run
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    kari = make_invitation(event, make_contact(event.owner))
+    link = f"/r/{kari.token}"
+    counts = []
+    for number in (1, 6):
+        while len(counts) < number:
+            menu = ask(app, event, f"Menu {len(counts)}", activity=dinner, ask_plus_ones=True)
+            counts.append(menu)
+        client.submit(link, {f"part_{race.id}": "yes", f"part_{dinner.id}": "yes",
+                             **{f"question-{q.id}-0": str(q.choices[0].id) for q in counts}})
+        with statements_run(app) as statements:
+            page = client.get(link).get_data(as_text=True)
+        assert page.count("<select") == number
+        counts_of_queries = len(statements)
+        assert counts_of_queries == 6, counts_of_queries  # five, and the guest's answers

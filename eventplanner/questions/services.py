@@ -217,7 +217,7 @@ def _checked(event: Event, details: QuestionDetails,
 
 
 def add_question(event: Event, details: QuestionDetails, languages: Iterable[str],
-                 by: Organiser) -> Question:
+                 by: Organiser | None) -> Question:
     """Ask the event's guests (or a part's) a new question, last in the order.
     ``languages``: the codes the app offers (``LANGUAGES``)."""
     languages = list(languages)
@@ -242,7 +242,7 @@ def add_question(event: Event, details: QuestionDetails, languages: Iterable[str
 
 
 def change_question(question: Question, details: QuestionDetails, languages: Iterable[str],
-                    by: Organiser) -> Question:
+                    by: Organiser | None) -> Question:
     """Change a question. Once it has answers its kind and its part stay as they are; a
     choice that was chosen and is left out is retired (no longer offered, still shown on
     the answers that chose it), one never chosen is deleted."""
@@ -314,7 +314,7 @@ def _set_choices(question: Question, wanted: Iterable[ChoiceDetails], languages:
             question.choices.remove(choice)
 
 
-def move_question(question: Question, step: int, by: Organiser) -> None:
+def move_question(question: Question, step: int, by: Organiser | None) -> None:
     """Move a question up (``step`` -1) or down (+1) in the order guests see them."""
     event = question.event
     lock_events([event.id])
@@ -332,7 +332,7 @@ def move_question(question: Question, step: int, by: Organiser) -> None:
     db.session.flush()
 
 
-def remove_question(question: Question, answers_confirmed: int, by: Organiser) -> int:
+def remove_question(question: Question, answers_confirmed: int, by: Organiser | None) -> int:
     """Remove a question and its answers. ``answers_confirmed``: how many answers the
     organiser was told would go with it; refused if more have come in since (they look
     again). Returns how many answers went."""
@@ -442,7 +442,7 @@ def save_guest_answers(invitation: Invitation, submitted: Mapping[tuple[int, int
             changed |= _write_answer(invitation, question, person, previous, parsed,
                                      changed_by, now)
     # Answers of plus-ones no longer named go with them.
-    for (question_id, person), answer in saved.items():
+    for (_question_id, person), answer in saved.items():
         if person > plus_ones:
             db.session.delete(answer)
             changed = True
