@@ -488,3 +488,31 @@ def test_the_guest_page_reads_its_questions_in_two_queries_whatever_their_number
         assert page.count("<select") == number
         counts_of_queries = len(statements)
         assert counts_of_queries == 6, counts_of_queries  # five, and the guest's answers
+
+
+def test_odd_input_is_cleaned_or_refused_never_a_server_error(
+        app, client, make_organiser, log_in, make_event, make_activity, make_contact,
+        make_invitation):
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    browser = log_in(event.owner)
+    response = browser.submit(f"/events/{event.id}/questions/", menu_form(**{
+        "text": "Me\x00nu", "choices-0-text": "Fi\x00sh", "choices-99999999999-text": "Far",
+        "choices-0-text_xx": "ignored"}))
+    assert response.status_code == 303
+    menu = the_question(app)
+    assert [c.text for c in menu.choices] == ["Fish", "Vegetarian", "Far"]
+    size = ask(app, event, "T-shirt size", "text")
+    kari = make_invitation(event, make_contact(event.owner))
+    response = client.submit(f"/r/{kari.token}", {
+        f"part_{race.id}": "yes", f"part_{dinner.id}": "yes",
+        f"question-{menu.id}-0": str(menu.choices[0].id), f"question-{size.id}-0": "X\x00L",
+        "question-abc-0": "1", f"question-{size.id}-5": "L"})
+    assert response.status_code == 422  # a slot for a plus-one she may not bring
+    response = client.submit(f"/r/{kari.token}", {
+        f"part_{race.id}": "yes", f"part_{dinner.id}": "yes",
+        f"question-{menu.id}-0": str(menu.choices[0].id), f"question-{size.id}-0": "X\x00L"})
+    assert response.status_code == 303
+    assert stored_answers(app, kari.id)[(size.id, 0)] == (None, None, "XL")
+    for url in (f"/events/{event.id}/questions/99999999999999999999",
+                f"/events/{event.id}/questions/0/remove"):
+        assert browser.get(url).status_code == 404

@@ -178,12 +178,17 @@ def answer_text(question: Question, answer: QuestionAnswer, language: str | None
 
 # --- the organiser's changes -------------------------------------------------------------
 
+def _plain(text: str | None) -> str:
+    """Text as typed, trimmed, without NUL characters (which PostgreSQL cannot store)."""
+    return (text or "").replace("\x00", "").strip()
+
+
 def _clean_translations(translations: Mapping[str, str], languages: Iterable[str],
                         default_language: str, limit: int) -> dict[str, str]:
     known = set(languages) - {default_language}
     cleaned = {}
     for language, text in translations.items():
-        text = (text or "").strip()
+        text = _plain(text)
         if not text:
             continue
         if language not in known:
@@ -196,7 +201,7 @@ def _clean_translations(translations: Mapping[str, str], languages: Iterable[str
 
 def _checked(event: Event, details: QuestionDetails,
              languages: Iterable[str]) -> tuple[str, dict[str, str]]:
-    text = details.text.strip()
+    text = _plain(details.text)
     if not text:
         raise InvalidInput(_l("Write the question."))
     if len(text) > QUESTION_MAX_LENGTH:
@@ -206,9 +211,10 @@ def _checked(event: Event, details: QuestionDetails,
             activity.id for activity in event.activities}:
         raise InvalidInput(_l("Choose one of this event's parts, or the whole event."))
     if details.kind is QuestionKind.CHOICE:
-        if not [c for c in details.choices if c.text.strip()]:
+        named = [choice for choice in details.choices if _plain(choice.text)]
+        if not named:
             raise InvalidInput(_l("Give a choice question at least one choice."))
-        if len([c for c in details.choices if c.text.strip()]) > MAX_CHOICES:
+        if len(named) > MAX_CHOICES:
             raise InvalidInput(_l("A question can offer at most %(num)d choices.",
                                   num=MAX_CHOICES))
     languages = list(languages)
@@ -281,13 +287,13 @@ def _set_choices(question: Question, wanted: Iterable[ChoiceDetails], languages:
     kept: set[int] = set()
     position = 0
     for details in wanted:
-        text = details.text.strip()
+        text = _plain(details.text)
         if not text:
             continue
         if len(text) > CHOICE_MAX_LENGTH:
             raise InvalidInput(_l("A choice can be at most %(num)d characters.",
                                   num=CHOICE_MAX_LENGTH))
-        mark = details.mark.strip()
+        mark = _plain(details.mark)
         if len(mark) > MARK_MAX_LENGTH:
             raise InvalidInput(_l("A mark can be at most %(num)d characters, such as V.",
                                   num=MARK_MAX_LENGTH))
@@ -373,7 +379,7 @@ def copy_questions(source: Event, copy: Event, parts: Mapping[int, int]) -> None
 def _parse(question: Question, value: str, previous: QuestionAnswer | None,
            ) -> tuple[int | None, bool | None, str] | None:
     """A submitted value as (choice id, yes, text); None when empty."""
-    value = (value or "").strip()
+    value = _plain(value)
     if not value:
         return None
     if question.kind is QuestionKind.CHOICE:
