@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from eventplanner.audit.services import record
@@ -194,3 +194,20 @@ def guests_by_host(event: Event) -> tuple[list[Organiser], dict[int | None, list
     for guest in sorted(_guests(event), key=lambda g: (g.contact.name.lower(), g.id)):
         grouped[host_id_of(guest, hosting)].append(guest)
     return hosts, grouped
+
+
+def host_of_guest(invitation: Invitation) -> Organiser | None:
+    """The guest's host (``host_id_of``) for their page, in one query: the member named on
+    the invitation, else the one who looks after them, if that member hosts the event."""
+    contact = invitation.contact
+    manager = contact.account_manager_id
+    if manager is None and contact.company_id is not None:
+        manager = select(Company.account_manager_id).where(
+            Company.id == contact.company_id).scalar_subquery()
+    hosting = select(EventHost.organiser_id).where(EventHost.event_id == invitation.event_id)
+    named = invitation.host_id if invitation.host_id is not None else -1
+    rows = db.session.execute(
+        select(Organiser, Organiser.id == named)
+        .where(or_(Organiser.id == named, Organiser.id == manager),
+               Organiser.id.in_(hosting))).all()
+    return max(rows, key=lambda row: bool(row[1]))[0] if rows else None
