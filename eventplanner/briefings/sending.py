@@ -83,6 +83,6 @@ def _queue_briefing(event: Event, host: Organiser, now: datetime) -> None:
                 subject=_l("Your guests at %(title)s", title=event.title),
                 event=event, briefing=briefing, now=now,
                 link=absolute_url("briefings.briefing", event_id=event.id,
-                                  organiser_id=host.id),
+                                  host_id=host.id),
                 pdf_link=absolute_url("briefings.briefing_pdf", event_id=event.id,
-                                      organiser_id=host.id))
+                                      host_id=host.id))

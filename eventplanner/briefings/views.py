@@ -132,34 +132,34 @@ def schedule_briefings(event_id: int):
 @bp.route("/events/<int:event_id>/my-guests")
 @requires(Action.READ)
 def my_guests(event_id: int):
-    """The reader's own briefing, if they host the event."""
+    """The reader's own briefing, if they host the event; else who does."""
     event = get_event_for(current_user, event_id)
     if hosting_row(event, current_user.id) is None:
-        flash(_("You do not host this event."), "info")
-        return _hosts_page(event.id)
-    return redirect(url_for("briefings.briefing", event_id=event.id,
-                            organiser_id=current_user.id))
+        return render_template("briefings/not_hosting.html", event=event,
+                               hosts=hosting.event_hosts(event))
+    return render_template("briefings/briefing.html", briefing=briefing_for(
+        event, current_user, current_user, utcnow()), now=utcnow())
 
 
-def _briefing_of(event_id: int, organiser_id: int):
+def _briefing_of(event_id: int, host_id: int):
     event = get_event_for(current_user, event_id)
-    row = hosting_row(event, organiser_id)
+    row = hosting_row(event, host_id)
     if row is None:
         abort(404)
     return briefing_for(event, row.organiser, current_user, utcnow())
 
 
-@bp.route("/events/<int:event_id>/hosts/<int:organiser_id>/briefing")
+@bp.route("/events/<int:event_id>/hosts/<int:host_id>/briefing")
 @requires(Action.READ)
-def briefing(event_id: int, organiser_id: int):
+def briefing(event_id: int, host_id: int):
     return render_template("briefings/briefing.html", briefing=_briefing_of(
-        event_id, organiser_id), now=utcnow())
+        event_id, host_id), now=utcnow())
 
 
-@bp.route("/events/<int:event_id>/hosts/<int:organiser_id>/briefing.pdf")
+@bp.route("/events/<int:event_id>/hosts/<int:host_id>/briefing.pdf")
 @requires(Action.READ)
-def briefing_pdf(event_id: int, organiser_id: int):
-    briefing = _briefing_of(event_id, organiser_id)
+def briefing_pdf(event_id: int, host_id: int):
+    briefing = _briefing_of(event_id, host_id)
     html = render_template("briefings/briefing_print.html", briefing=briefing, now=utcnow())
     db.session.rollback()  # nothing to save; end the read before the slow part
     filename = f"briefing-{briefing.event.id}-{briefing.host.id}.pdf"
