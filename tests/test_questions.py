@@ -487,7 +487,7 @@ def test_the_guest_page_reads_its_questions_in_two_queries_whatever_their_number
             page = client.get(link).get_data(as_text=True)
         assert page.count("<select") == number
         counts_of_queries = len(statements)
-        assert counts_of_queries == 6, counts_of_queries  # five, and the guest's answers
+        assert counts_of_queries == 7, counts_of_queries  # six, and the guest's answers
 
 
 def test_odd_input_is_cleaned_or_refused_never_a_server_error(

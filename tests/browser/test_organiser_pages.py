@@ -42,6 +42,7 @@ NOT_PAGES = {
     "invitations.export_answers": "a CSV file",
     "feedback.export_feedback": "a CSV file",
     "gifts.export": "a CSV file",
+    "briefings.briefing_pdf": "a PDF (test_hosts reads it back)",
     "privacy.export_contact": "a JSON download",
     "rsvp.privacy_download": "a JSON download",
     "rsvp.check_in_image": "an SVG image (test_guest_flow sees it drawn on the guest page)",
@@ -165,6 +166,7 @@ def _demo_ids() -> dict[str, int | str]:
     db.session.flush()
     ids = {"event_id": event.id, "activity_id": event.activities[0].id, "question_id": menu,
            "contact_id": kari.id, "company_id": kari.company_id,
+           "host_id": event.owner.id,
            "invitation_id": invitation.id, "token": invitation_token(invitation),
            "message_id": db.session.scalar(select(Message.id).where(
                Message.invitation_id == invitation.id).order_by(Message.id)),
