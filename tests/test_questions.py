@@ -516,3 +516,24 @@ def test_odd_input_is_cleaned_or_refused_never_a_server_error(
     for url in (f"/events/{event.id}/questions/99999999999999999999",
                 f"/events/{event.id}/questions/0/remove"):
         assert browser.get(url).status_code == 404
+
+
+def test_the_confirmation_email_tells_the_guest_their_answers_in_their_language(
+        app, client, make_organiser, make_event, make_activity, make_contact,
+        make_invitation, smtp_server, deliver_mail):
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    menu = ask(app, event, activity=dinner, ask_plus_ones=True,
+               translations={"nb": "Meny"})
+    kari = make_invitation(event, make_contact(event.owner, email="kari@client.example",
+                                               language="nb"), plus_ones_allowed=1)
+    fish, veggie = (c.id for c in menu.choices)
+    assert client.submit(f"/r/{kari.token}", {
+        f"part_{race.id}": "yes", f"part_{dinner.id}": "yes", "plus_one_names-0": "Per",
+        f"question-{menu.id}-0": str(fish), f"question-{menu.id}-1": str(veggie)}
+    ).status_code == 303
+    deliver_mail()
+    [email] = smtp_server.to("kari@client.example")
+    text = email.get_body(preferencelist=("plain",)).get_content()
+    html = email.get_body(preferencelist=("html",)).get_content()
+    assert "Meny: Fisk" in text and "Meny (Per): Vegetar" in text
+    assert "Meny (Per): <strong>Vegetar</strong>" in html

@@ -539,6 +539,28 @@ def answers_by_person(event: Event, invitation_ids: Iterable[int] | None = None,
     return dict(found)
 
 
+def answers_summary(invitation: Invitation, asked: list[Question] | None = None,
+                    answers: dict[tuple[int, int], QuestionAnswer] | None = None,
+                    ) -> list[tuple[str, str]]:
+    """The guest's answers as they read them, in their language: ("Menu", "Fish"),
+    ("Menu (Per)", "Vegetarian"); for their page (``asked`` and ``answers`` read already)
+    and their confirmation email (two queries)."""
+    asked = questions_of(invitation.event) if asked is None else asked
+    if answers is None:
+        answers = answers_of(invitation) if asked else {}
+    language = invitation.guest_language
+    lines = []
+    for question in asked:
+        text = in_language(question.text, question.translations, language)
+        choices = {choice.id: choice for choice in question.choices}
+        for person in range(invitation.plus_ones_allowed + 1):
+            answer = answers.get((question.id, person))
+            if answer is not None:
+                label = text if person == 0 else f"{text} ({person_label(invitation, person)})"
+                lines.append((label, answer_text(question, answer, language, choices)))
+    return lines
+
+
 def answers_of_guests(invitation_ids: Iterable[int],
                       ) -> dict[int, list[tuple[int, Question, str]]]:
     """The answers of these invitations (of any events), per invitation: ``[(person,

@@ -17,6 +17,13 @@ bp = organisers_only(Blueprint("questions", __name__,
                                url_prefix="/events/<int:event_id>/questions"))
 
 
+@bp.app_template_global("question_answers_of")
+def question_answers_of(invitation) -> list[tuple[str, str]]:
+    """For the guest's confirmation email (``emails/_answers``), written by the delivery
+    worker with no request: their answers to the questions, in their language."""
+    return services.answers_summary(invitation)
+
+
 def _languages() -> dict[str, str]:
     return current_app.config["LANGUAGES"]
 

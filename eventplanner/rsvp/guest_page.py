@@ -252,24 +252,7 @@ def _assemble(token: str, invitation: Invitation, version: int,
         question_values={question_field_name(question_id, person):
                          questions.answer_value(answer)
                          for (question_id, person), answer in answers.items()},
-        answers_summary=_answers_summary(invitation, asked, answers))
-
-
-def _answers_summary(invitation: Invitation, asked: list[Question],
-                     answers: dict[tuple[int, int], QuestionAnswer]) -> list[tuple[str, str]]:
-    language = invitation.guest_language
-    lines = []
-    for question in asked:
-        text = questions.in_language(question.text, question.translations, language)
-        choices = {choice.id: choice for choice in question.choices}
-        for person in range(invitation.plus_ones_allowed + 1):
-            answer = answers.get((question.id, person))
-            if answer is not None:
-                label = text if person == 0 else \
-                    f"{text} ({questions.person_label(invitation, person)})"
-                lines.append((label, questions.answer_text(question, answer, language,
-                                                           choices)))
-    return lines
+        answers_summary=questions.answers_summary(invitation, asked, answers))
 
 
 def _place_in_line():
