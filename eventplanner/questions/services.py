@@ -596,20 +596,23 @@ class QuestionCounts:
     not_answered: int
 
 
-def choice_counts(activity: Activity) -> list[QuestionCounts]:
+def choice_counts(activity: Activity, asked: list[Question] | None = None,
+                  ) -> list[QuestionCounts]:
     """The kitchen list of a part: for each of its choice and yes/no questions, how many
     of the people coming (the guests who said yes, and their named plus-ones where the
     question asks them too) chose each answer, and how many have not answered. Three
-    queries."""
-    questions = [q for q in questions_of(activity.event) if q.activity_id == activity.id]
-    return _counts(questions, Response.activity_id == activity.id)
+    queries; two when ``asked`` (``questions_of`` its event) is given."""
+    asked = questions_of(activity.event) if asked is None else asked
+    return _counts([q for q in asked if q.activity_id == activity.id],
+                   Response.activity_id == activity.id)
 
 
-def whole_event_counts(event: Event) -> list[QuestionCounts]:
+def whole_event_counts(event: Event, asked: list[Question] | None = None,
+                       ) -> list[QuestionCounts]:
     """As ``choice_counts``, for the questions of the whole event: people who said yes to
     at least one part."""
-    questions = [q for q in questions_of(event) if q.activity_id is None]
-    return _counts(questions, Response.activity_id.in_(
+    asked = questions_of(event) if asked is None else asked
+    return _counts([q for q in asked if q.activity_id is None], Response.activity_id.in_(
         [activity.id for activity in event.activities]))
 
 
@@ -617,10 +620,11 @@ def _counts(questions: list[Question], joins) -> list[QuestionCounts]:
     questions = [q for q in questions if q.kind is not QuestionKind.TEXT]
     if not questions:
         return []
+    saying_yes = select(Response.invitation_id).where(joins,
+                                                      Response.status == AnswerStatus.YES)
     coming = {invitation_id: len(names or []) for invitation_id, names in db.session.execute(
-        select(Invitation.id, Invitation.plus_one_names).distinct()
-        .join(Response, Response.invitation_id == Invitation.id)
-        .where(joins, Response.status == AnswerStatus.YES, Invitation.revoked_at.is_(None)))}
+        select(Invitation.id, Invitation.plus_one_names).where(
+            Invitation.id.in_(saying_yes), Invitation.revoked_at.is_(None)))}
     answers = db.session.scalars(select(QuestionAnswer).where(
         QuestionAnswer.question_id.in_([q.id for q in questions]),
         QuestionAnswer.invitation_id.in_(list(coming)))) if coming else []

@@ -107,7 +107,9 @@ def remove_question(event_id: int, question_id: int):
 def kitchen_list(event_id: int):
     """Per part, how many of the people coming chose each answer: printable."""
     event = get_event_for(current_user, event_id)
+    asked = services.questions_of(event)
     return render_template(
         "questions/kitchen.html", event=event,
-        whole_event=services.whole_event_counts(event),
-        parts=[(activity, services.choice_counts(activity)) for activity in event.activities])
+        whole_event=services.whole_event_counts(event, asked),
+        parts=[(activity, services.choice_counts(activity, asked))
+               for activity in event.activities])
