@@ -537,3 +537,34 @@ def test_the_confirmation_email_tells_the_guest_their_answers_in_their_language(
     html = email.get_body(preferencelist=("html",)).get_content()
     assert "Meny: Fisk" in text and "Meny (Per): Vegetar" in text
     assert "Meny (Per): <strong>Vegetar</strong>" in html
+
+
+def test_two_organisers_adding_the_twentieth_question_at_once_add_one(
+        app, make_organiser, make_event, make_activity):
+    from eventplanner.errors import InvalidState
+    from eventplanner.events.models import Event
+    from tests.conftest import held_while
+    event, *_ = dinner_event(make_organiser, make_event, make_activity)
+    for number in range(services.MAX_QUESTIONS - 1):
+        ask(app, event, f"Question {number}", "text")
+    refused = []
+
+    def add(text: str):
+        def change() -> None:
+            services.add_question(db.session.get(Event, event.id), services.QuestionDetails(
+                QuestionKind.TEXT, text), app.config["LANGUAGES"], None)
+        return change
+
+    def second() -> None:
+        with app.app_context():
+            try:
+                add("Second")()
+                db.session.commit()
+            except InvalidState:
+                db.session.rollback()
+                refused.append(True)
+
+    held_while(app, add("First"), second)
+    assert refused == [True]
+    with app.app_context():
+        assert db.session.query(Question).count() == services.MAX_QUESTIONS
