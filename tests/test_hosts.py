@@ -199,6 +199,8 @@ def test_a_viewer_reads_the_briefings_but_changes_no_host(
                                                account_manager_id=viewer.id))
     set_hosts(log_in(owner), event, viewer)
     browser = log_in(viewer)
+    dashboard = text_of(browser.get("/").get_data(as_text=True))
+    assert "You host Stoltzen 2027" in dashboard and "1 guest to look after" in dashboard
     page = browser.get(f"/events/{event.id}/hosts").get_data(as_text=True)
     assert "Kari Nordmann" in page and "Save the hosts" not in page
     assert "Briefing for Vera Viewer" in browser.get(f"/events/{event.id}/my-guests").get_data(
@@ -305,7 +307,7 @@ def test_the_briefing_tells_the_host_what_to_know_about_each_guest_on_page_and_i
         f"/events/{event.id}/hosts/{host.id}/briefing").get_data(as_text=True))
     for fact in ("Kari Nordmann", "Head of procurement, Nordlys Shipping",
                  "Stair race: Yes · Dinner: Yes", "Erik Nordmann", "Vegetarian; No nuts",
-                 "target 9:30", "best before: 9:50", "Beat my time from 2023",
+                 "target 9:30", "earlier best: 9:50", "Beat my time from 2023",
                  "Came once before", "3 years since last time", "Recommend score 9",
                  "The view from the top", "Has a dog called Bamse", "Nordlys is moving offices",
                  "owes me a coffee", "Bottle of Aquavit", "Also coming from Nordlys Shipping",
