@@ -53,6 +53,11 @@ class Person:
         return self.person > 0
 
     @property
+    def sort_name(self) -> str:
+        """The name a list sorts them by: a plus-one not named yet goes with their guest."""
+        return self.own_name or self.companion_of
+
+    @property
     def name(self) -> str:
         """Their name in the current language ("Guest of Kari Nordmann" when not named)."""
         if self.own_name:
@@ -127,7 +132,7 @@ def part_plan(activity: Activity) -> PartPlan:
          for table in tables],
         sorted((person for person in _coming(activity, marks)
                 if (person.invitation_id, person.person) not in seated),
-               key=lambda person: name_order(person.own_name or person.companion_of)))
+               key=lambda person: name_order(person.sort_name)))
 
 
 def _seats(count: int, people: list[tuple[int, Person]]) -> list[Seat]:
@@ -204,14 +209,15 @@ def menu_marks(activity: Activity) -> dict[tuple[int, int], str]:
 # --- sorting by name ----------------------------------------------------------------------
 
 #: Letters that Norwegian and Danish sort after z, in their order.
-_NORDIC_LAST = {"æ": "z\u0001", "ø": "z\u0002", "å": "z\u0003"}
-#: German dictionary order (DIN 5007-1): umlauts as their base letter, ß as ss.
-_GERMAN = {"ä": "a", "ö": "o", "ü": "u", "ß": "ss"}
+_NORDIC_LAST = {"æ": "{", "ø": "|", "å": "}"}  # the three characters after z
+#: Letters that stay themselves once accents are taken off, as other languages sort them
+#: (umlauts lose their dots and ß is ss already, as in German dictionaries).
+_AS_LATIN = {"æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
 
 
 def _letters(text: str, language: str) -> str:
     text = text.casefold()
-    table = _NORDIC_LAST if language in ("nb", "nn", "no", "da") else _GERMAN
+    table = _NORDIC_LAST if language in ("nb", "nn", "no", "da") else _AS_LATIN
     text = "".join(table.get(char, char) for char in text)
     return "".join(char for char in unicodedata.normalize("NFKD", text)
                    if not unicodedata.combining(char))
@@ -238,7 +244,8 @@ def door_list(plan: PartPlan, language: str) -> list[DoorListLine]:
     """Everyone seated at the part by surname, with their table; then those who said yes
     and have no table yet."""
     seated = sorted((DoorListLine(person, table.name) for person, table in plan.seated),
-                    key=lambda line: name_order(line.person.name, language))
+                    key=lambda line: (name_order(line.person.sort_name, language),
+                                      line.person.person))
     return seated + [DoorListLine(person, None) for person in plan.unseated]
 
 
