@@ -20,6 +20,7 @@ from eventplanner.seating.drawing import plan_svg
 from eventplanner.spreadsheets import csv_bytes, csv_delimiter, csv_download
 from eventplanner.transactions import commit_or_flash
 
+
 class GuestsSeeTableForm(Form):
     shown = BooleanField(_l("Guests see their table on their page on the day of the part"))
 

@@ -27,7 +27,6 @@ from eventplanner.questions.models import Question, QuestionAnswer, QuestionChoi
 from eventplanner.seating.models import DinnerTable, SeatPlace, TableShape
 from eventplanner.timezones import wall_clock, zone
 
-
 # --- the plan -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
