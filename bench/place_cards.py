@@ -8,22 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
+from bench.calendar import best_of
 from bench.support import Row, bench_environment, report, scratch_database
 
 TABLES = 25
-
-
-def timed(function, runs: int) -> tuple[float, object]:
-    """Median seconds of ``runs`` calls, and the last call's result."""
-    times, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def main() -> None:
@@ -88,7 +77,8 @@ def run(guest_count: int) -> list[Row]:
                                      invitation_id=invitation.id, seat=number // TABLES + 1))
         db.session.commit()
 
-        plan_seconds, plan = timed(lambda: printing.part_plan(dinner), 5)
+        plan_seconds = best_of(lambda: printing.part_plan(dinner), 5)
+        plan = printing.part_plan(dinner)
 
         def cards_pdf() -> bytes:
             cards = printing.place_cards(printing.part_plan(dinner))
@@ -96,9 +86,9 @@ def run(guest_count: int) -> list[Row]:
                                    sheets=[cards[at:at + 4] for at in range(0, len(cards), 4)])
             return HTML(string=html).write_pdf()
 
-        pdf_seconds, pdf = timed(cards_pdf, 3)
-        svg_seconds, _svg = timed(lambda: plan_svg(plan, "Dinner"), 5)
-        door_seconds, _lines = timed(lambda: printing.door_list(plan, "nb"), 5)
+        pdf_seconds, pdf = best_of(cards_pdf, 3), cards_pdf()
+        svg_seconds = best_of(lambda: plan_svg(plan, "Dinner"), 5)
+        door_seconds = best_of(lambda: printing.door_list(plan, "nb"), 5)
     return [
         Row(f"table plan read ({guest_count} guests, {TABLES} tables)", plan_seconds * 1000,
             "ms"),
