@@ -400,7 +400,7 @@ def test_the_guests_table_costs_one_query_and_only_on_the_day(app, dinner):
                 page = client.get(kari).get_data(as_text=True)
         counts[when] = len(statements)
         assert ("Your table: 7" in page) == (when == "on the day")
-    assert counts == {"before": 4, "on the day": 5}
+    assert counts["on the day"] == counts["before"] + 1
 
 
 def test_the_organiser_lets_guests_see_their_table_and_a_forged_form_changes_nothing(

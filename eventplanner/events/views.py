@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventplanner.access import Action, events_for, get_activity_for, get_event_for
+from eventplanner.briefings.services import hosted_events
 from eventplanner.calendar.services import (
     NoParts,
     event_download,
@@ -58,6 +59,7 @@ def dashboard():
     look_after = guests_to_look_after(next_event, current_user, now) if next_event else []
     return render_template("events/dashboard.html", upcoming=upcoming, past=past,
                            next_event=next_event, look_after=look_after, now=now,
+                           hosting=hosted_events(current_user, now),
                            feed_link=feed_link(current_user), confirm_form=ConfirmForm())
 
 

@@ -42,6 +42,7 @@ NOT_PAGES = {
     "invitations.export_answers": "a CSV file",
     "feedback.export_feedback": "a CSV file",
     "gifts.export": "a CSV file",
+    "briefings.briefing_pdf": "a PDF (test_hosts reads it back)",
     "seating_print.door_list_export": "a CSV file",
     "seating_print.plan_download": "an SVG download (its page, seating_print.print_page, shows it)",
     "seating_print.place_cards": "a PDF file",
@@ -143,6 +144,7 @@ def _demo_ids() -> dict[str, int | str]:
     db.session.flush()
     ids = {"event_id": event.id, "activity_id": event.activities[0].id,
            "contact_id": kari.id, "company_id": kari.company_id,
+           "host_id": event.owner.id,
            "invitation_id": invitation.id, "token": invitation_token(invitation),
            "message_id": db.session.scalar(select(Message.id).where(
                Message.invitation_id == invitation.id).order_by(Message.id)),
