@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
 from bench.calendar import best_of
 from bench.support import Row, bench_environment, report, scratch_database
@@ -86,14 +87,17 @@ def run(guest_count: int) -> list[Row]:
                                    sheets=[cards[at:at + 4] for at in range(0, len(cards), 4)])
             return HTML(string=html).write_pdf()
 
-        pdf_seconds, pdf = best_of(cards_pdf, 3), cards_pdf()
+        pdf_seconds = best_of(cards_pdf, 3)
+        cpu_started = time.process_time()
+        pdf = cards_pdf()
+        pdf_cpu_seconds = time.process_time() - cpu_started
         svg_seconds = best_of(lambda: plan_svg(plan, "Dinner"), 5)
         door_seconds = best_of(lambda: printing.door_list(plan, "nb"), 5)
     return [
         Row(f"table plan read ({guest_count} guests, {TABLES} tables)", plan_seconds * 1000,
             "ms"),
-        Row(f"{guest_count} place cards as PDF (read, render, WeasyPrint)", pdf_seconds,
-            "s", "< 10", pdf_seconds < 10),
+        Row(f"{guest_count} place cards as PDF (read, render, WeasyPrint)", pdf_seconds, "s"),
+        Row(f"{guest_count} place cards as PDF, processor time", pdf_cpu_seconds, "s"),
         Row(f"size of the {guest_count} cards' PDF", len(pdf) / 1024, "KiB"),
         Row(f"plan drawn as SVG ({TABLES} tables)", svg_seconds * 1000, "ms"),
         Row(f"door list sorted ({guest_count} people)", door_seconds * 1000, "ms"),
