@@ -23,6 +23,7 @@ from flask_babel import force_locale, gettext
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from eventplanner.audit.models import AuditEntry
 from eventplanner.auth.models import Organiser
 from eventplanner.auth.services import register_organiser
 from eventplanner.contacts.services import ContactDetails, create_contact
@@ -339,7 +340,8 @@ def test_the_check_in_page_shows_each_guests_table(app, dinner, log_in):
 
 def set_guests_see_table(app, dinner: Dinner, shown: bool) -> None:
     with app.app_context():
-        printing.show_tables_to_guests(db.session.get(Activity, dinner.activity_id), shown)
+        printing.show_tables_to_guests(db.session.get(Activity, dinner.activity_id), shown,
+                                       db.session.get(Organiser, dinner.owner_id))
         db.session.commit()
 
 
@@ -418,6 +420,10 @@ def test_the_organiser_lets_guests_see_their_table_and_a_forged_form_changes_not
     client.submit(page_url(dinner, "guests-see-table"), {})
     with app.app_context():
         assert not db.session.get(Activity, dinner.activity_id).guests_see_table
+        trail = db.session.scalars(select(AuditEntry.details).where(
+            AuditEntry.action == "part.changed").order_by(AuditEntry.id)).all()
+    assert [line["guests see their table"] for line in trail] == [[False, True],
+                                                                  [True, False]]
     forged = client.post(page_url(dinner, "guests-see-table"), data={"shown": "y"})
     assert forged.status_code == 400
     with app.app_context():

@@ -99,7 +99,8 @@ def guests_see_table(event_id: int, activity_id: int):
     form = GuestsSeeTableForm()
     if not form.validate_on_submit():
         flash(_("The form had expired. Try again."), "error")
-    elif commit_or_flash(lambda: printing.show_tables_to_guests(activity, form.shown.data)):
+    elif commit_or_flash(lambda: printing.show_tables_to_guests(
+            activity, form.shown.data, current_user)):
         flash(_("Guests now see their table on their page on the day.") if form.shown.data
               else _("Guests no longer see their table on their page."), "success")
     return redirect(url_for("seating_print.print_page", event_id=event_id,

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from eventplanner.audit.services import record
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Activity
@@ -324,11 +325,13 @@ def guest_sees_table(activity: Activity, now: datetime) -> bool:
     return activity.guests_see_table and table_shown_from(activity) <= now < activity.ends_at
 
 
-def show_tables_to_guests(activity: Activity, shown: bool) -> bool:
-    """Let the part's guests see their table on their page on the day, or stop. Returns
-    whether anything changed."""
+def show_tables_to_guests(activity: Activity, shown: bool, by: Organiser) -> bool:
+    """Let the part's guests see their table on their page on the day, or stop (noted in
+    the audit trail). Returns whether anything changed."""
     if activity.guests_see_table == shown:
         return False
+    record(activity.event.workspace_id, by, "part.changed", event_id=activity.event_id,
+           details={"part": activity.name, "guests see their table": [not shown, shown]})
     activity.guests_see_table = shown
     db.session.flush()
     return True
