@@ -165,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
     from .privacy.views import bp as privacy_bp
     from .questions.views import bp as questions_bp
     from .rsvp.views import bp as rsvp_bp
+    from .seating.card_views import bp as seating_print_bp
     from .team.views import bp as team_bp
     from .team.views import joining as joining_bp
     from .team.views import workspaces as workspaces_bp
@@ -174,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
                       privacy_bp, team_bp, joining_bp, workspaces_bp, inbox_bp, gifts_bp,
                       briefings_bp, questions_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(seating_print_bp)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)
 

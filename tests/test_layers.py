@@ -51,7 +51,7 @@ DOMAIN_LAYERS = [
     {"privacy", "briefings"},  # briefings: what each host knows of their guests
 ]
 
-WEB_MODULE_NAMES = {"views", "forms", "relationship_views"}
+WEB_MODULE_NAMES = {"views", "forms", "relationship_views", "card_views"}
 WEB_PACKAGES = {"rsvp", "cli", "demo", "error_pages", "permissions"}
 
 def component(module: str) -> str:

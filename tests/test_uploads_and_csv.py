@@ -24,6 +24,7 @@ from eventplanner.extensions import db, utcnow
 from eventplanner.gifts.models import GiftDirection
 from eventplanner.gifts.services import GiftDetails, record_gift
 from eventplanner.questions.models import Question, QuestionAnswer, QuestionKind
+from eventplanner.seating.models import DinnerTable, SeatPlace
 from eventplanner.spreadsheets import csv_bytes
 from eventplanner.uploads.models import Upload
 from tests.conftest import ROOT, activity_ids, not_installed
@@ -180,7 +181,8 @@ def test_no_text_cell_of_a_csv_starts_a_formula():
 @pytest.fixture
 def hostile_guest(app, make_organiser, make_event, make_activity, make_contact,
                   make_guest_who_came):
-    """A guest of last month's race whose every text is a formula."""
+    """A guest of last month's race whose every text is a formula, seated at a table
+    named like one."""
     from eventplanner.invitations.models import Invitation
 
     owner = make_organiser()
@@ -202,18 +204,30 @@ def hostile_guest(app, make_organiser, make_event, make_activity, make_contact,
         record_gift(live.event.workspace_id, GiftDetails(
             GiftDirection.RECEIVED, utcnow().date(), FORMULAS[3], occasion=FORMULAS[1]),
             live.event.owner, contact=live.contact)
+        table = DinnerTable(activity_id=live.event.activities[0].id, name=FORMULAS[3],
+                            seats=8)
+        db.session.add(table)
+        db.session.flush()
+        db.session.add(SeatPlace(activity_id=table.activity_id, table_id=table.id,
+                                 invitation_id=live.id, seat=1))
         db.session.commit()
+        event = live.event
+        assert event.owner and event.activities  # loaded, for the tests' addresses
     return event
 
 
 #: Every CSV the app serves; test_every_csv_export_is_checked_here keeps this complete.
-EXPORTS = ("invitations.export_answers", "feedback.export_feedback", "gifts.export")
+EXPORTS = ("invitations.export_answers", "feedback.export_feedback", "gifts.export",
+           "seating_print.door_list_export")
 
 
 def export_url(endpoint: str, event) -> str:
     return {"invitations.export_answers": f"/events/{event.id}/guests.csv",
             "feedback.export_feedback": f"/events/{event.id}/feedback.csv",
-            "gifts.export": f"/gifts/export.csv?year={utcnow().year}"}[endpoint]
+            "gifts.export": f"/gifts/export.csv?year={utcnow().year}",
+            "seating_print.door_list_export":
+                f"/events/{event.id}/activities/{event.activities[0].id}/table-plan/"
+                "door-list.csv"}[endpoint]
 
 
 def test_every_csv_export_is_checked_here(app):

@@ -18,6 +18,7 @@ from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db, utcnow
 from eventplanner.form_fields import ConfirmForm
 from eventplanner.permissions import organisers_only, requires
+from eventplanner.seating.printing import tables_by_invitation
 from eventplanner.security import private_link_pages
 from eventplanner.transactions import commit_or_flash
 
@@ -66,6 +67,7 @@ def _door_page(event: Event, activity: Activity, status: int = 200):
     listing = services.door_list(activity)
     return render_template("checkin/door.html", event=event, activity=activity,
                            listing=listing, lines=listing.matching(search), search=search,
+                           tables=tables_by_invitation(activity),
                            form=ConfirmForm(), door=g.door_blueprint, door_args=g.door_args,
                            helper=g.get("helper")), status
 

@@ -42,6 +42,7 @@ from eventplanner.invitations.links import invitation_link
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 from eventplanner.questions import services as questions
 from eventplanner.questions.models import Question, QuestionAnswer
+from eventplanner.seating.printing import guest_sees_table, guests_tables, table_shown_from
 from eventplanner.tokens import looks_like_token, token_digest
 
 
@@ -121,6 +122,8 @@ class PartOnPage:
     #: Links that add the part to Google Calendar and Outlook.com; None when the part is
     #: not in the guest's calendar (they said no).
     calendar_links: tuple[str, str] | None
+    #: The name of the guest's table, on the day of a part whose guests see their table.
+    table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,8 @@ def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> Gu
     its event, contact, parts and the guest's answers with their places in line; the
     event's questions; goals; results; their host. One more once results are published:
     the parts' participants; one more when the event asks questions: the guest's answers
-    to them."""
+    to them; one more on the day of a part whose guests see their table: the guest's
+    tables."""
     link = link or link_version(token)
     invitation, places_in_line = _programme(link.invitation_id)
     event = invitation.event
@@ -220,16 +224,18 @@ def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> Gu
     participants = _participants(published)
     records = race_records(invitation, published, sorted(
         {person.contact_id for people in participants.values() for person in people}))
+    tables = guests_tables(invitation.id, [activity.id for activity in event.activities
+                                           if guest_sees_table(activity, now)])
     with force_locale(invitation.guest_language):  # the links' texts: in their language
         return _assemble(token, invitation, link.version, places_in_line, participants,
-                         records, published, now, asked, answers)
+                         records, published, tables, now, asked, answers)
 
 
 def _assemble(token: str, invitation: Invitation, version: int,
               places_in_line: dict[int, int], participants: dict[int, list[Invitation]],
-              records: RaceRecords, published: list[Activity], now: datetime,
-              asked: list[Question], answers: dict[tuple[int, int], QuestionAnswer],
-              ) -> GuestPage:
+              records: RaceRecords, published: list[Activity], tables: dict[int, str],
+              now: datetime, asked: list[Question],
+              answers: dict[tuple[int, int], QuestionAnswer]) -> GuestPage:
     event = invitation.event
     link_text = invitation_link(invitation)
     calendar = guest_parts(invitation)
@@ -238,7 +244,7 @@ def _assemble(token: str, invitation: Invitation, version: int,
         parts=[PartOnPage(activity, invitation.answer_for(activity),
                           places_in_line.get(activity.id),
                           calendar_links(activity, link_text)
-                          if activity in calendar else None)
+                          if activity in calendar else None, tables.get(activity.id))
                for activity in event.activities],
         goal_cards=goal_cards(invitation, records),
         results=[(activity, results_for_guests(activity, participants[activity.id], records))
@@ -317,8 +323,11 @@ def _participants(published: list[Activity]) -> dict[int, list[Invitation]]:
 def next_change(event: Event, now: datetime) -> datetime | None:
     """The first moment from ``now`` on at which the event's guest pages may change with
     no row changing: the answer deadline, or a part starting or ending (the check-in code
-    shows until the part ends). None: never."""
+    shows until the part ends), or the day of a part whose guests see their table
+    beginning. None: never."""
     moments = [event.rsvp_deadline] + [moment for activity in event.activities
                                        for moment in (activity.starts_at, activity.ends_at)]
+    moments += [table_shown_from(activity) for activity in event.activities
+                if activity.guests_see_table]
     return min((moment for moment in moments if moment is not None and moment >= now),
                default=None)

@@ -8,6 +8,7 @@ What a guest page of event E shows, and so what moves E's counter:
 - E's questions with their choices, and the guests' answers to them;
 - the guest's host: E's hosts, the members who host it (name and phone), and the account
   managers of the contacts and companies invited (a guest's host by default);
+- the tables at E's parts and who sits at them (a guest sees their table on the day);
 - for "your best time so far", "last time you aimed for" and "personal best", the parts,
   results, goals and invitations of the other editions in E's series.
 
@@ -49,6 +50,7 @@ from eventplanner.events.models import Activity, Event, EventHost, GuestPageVers
 from eventplanner.goals.models import Goal, Result
 from eventplanner.invitations.models import Invitation, Response
 from eventplanner.questions.models import Question, QuestionAnswer, QuestionChoice
+from eventplanner.seating.models import DinnerTable, SeatPlace
 
 
 def _events_of_events(criterion) -> Select:
@@ -92,6 +94,13 @@ def _events_hosted_by(criterion) -> Select:
         .where(criterion)
 
 
+def _events_through_part(model):
+    def events_of(criterion) -> Select:
+        return select(Activity.event_id).join(model, model.activity_id == Activity.id) \
+            .where(criterion)
+    return events_of
+
+
 def _events_through_invitation(model):
     def events_of(criterion) -> Select:
         return select(Invitation.event_id).join(model, model.invitation_id == Invitation.id) \
@@ -115,6 +124,8 @@ WATCHED = {
     Question: _events_of_questions,
     QuestionChoice: _events_of_choices,
     QuestionAnswer: _events_through_invitation(QuestionAnswer),
+    DinnerTable: _events_through_part(DinnerTable),
+    SeatPlace: _events_through_part(SeatPlace),
 }
 _MODEL_OF_TABLE = {model.__table__: model for model in WATCHED}
 #: A new event, contact, company or account is on no page until a part, an invitation or a
@@ -127,9 +138,14 @@ _KEYED_BY_EVENT = (EventHost,)
 #: Columns no guest page shows: a change to these alone moves no counter. A guest's first
 #: visit notes ``opened_at``, and must not make every other guest's page render again; the
 #: answer lock on SQLite rewrites ``event.updated_at``; a results email notes ``emailed_at``.
+#: A guest sees only the name of their table: not its seats, shape or place in the room,
+#: nor their seat's number or pin.
 UNSHOWN = frozenset({Invitation.__table__.c.opened_at, Invitation.__table__.c.updated_at,
                      Event.__table__.c.updated_at, Result.__table__.c.emailed_at,
-                     EventHost.__table__.c.briefing_sent_at, EventHost.__table__.c.added_at}
+                     EventHost.__table__.c.briefing_sent_at, EventHost.__table__.c.added_at,
+                     DinnerTable.__table__.c.seats, DinnerTable.__table__.c.shape,
+                     DinnerTable.__table__.c.position, SeatPlace.__table__.c.seat,
+                     SeatPlace.__table__.c.pinned, SeatPlace.__table__.c.updated_at}
                     | {column for column in Organiser.__table__.c
                        if column.key not in ("name", "phone")}
                     | {column for column in Company.__table__.c
@@ -252,9 +268,10 @@ def _after_flush(session: Session, flush_context) -> None:
 def _event_id_in_session(session: Session, obj) -> int | None:
     """The event a row just written belongs to, when the session holds it without a
     query: an event's id, a part's, an invitation's or a question's own column, the
-    question (in the session) of a choice, or the invitation (in the session) of an
-    answer, a goal or a result. Else None (a contact; a row whose
-    invitation the session does not hold): it is looked up at commit."""
+    question (in the session) of a choice, the invitation (in the session) of an answer,
+    a goal or a result, or the part (in the session) of a table or a seat. Else None (a
+    contact; a row whose invitation the session does not hold): it is looked up at
+    commit."""
     if isinstance(obj, Event):
         return obj.id
     if isinstance(obj, Activity | Invitation | EventHost | Question):
@@ -264,6 +281,9 @@ def _event_id_in_session(session: Session, obj) -> int | None:
         return question.event_id if question is not None else None
     if isinstance(obj, Contact | Company | Organiser):  # every event they are guests of or host
         return None
+    if isinstance(obj, DinnerTable | SeatPlace):
+        part = session.identity_map.get(session.identity_key(Activity, obj.activity_id))
+        return part.event_id if part is not None else None
     invitation = session.identity_map.get(
         session.identity_key(Invitation, obj.invitation_id))
     return invitation.event_id if invitation is not None else None
@@ -309,14 +329,14 @@ def _set_columns(model: type, statement, rows: list[dict]) -> set:
 
 def _rows_referred_to(model: type, statement, rows: list[dict]):
     """A condition met by the rows a bulk INSERT writes: the rows of the same events (or
-    invitations). A new row that belongs to neither (a contact, an event) is on no page
+    parts, or invitations). A new row that belongs to neither (a contact, an event) is on no page
     until something that is (an invitation, a part) refers to it."""
     table = model.__table__
     values = [dict(row) for row in rows]
     for key, value in (getattr(statement, "_values", None) or {}).items():
         for row in values:
             row[getattr(key, "key", key)] = getattr(value, "value", value)
-    for name in ("event_id", "invitation_id"):
+    for name in ("event_id", "activity_id", "invitation_id"):
         if name in table.c and any(name in row for row in values):
             return table.c[name].in_(sorted({row[name] for row in values if name in row}))
     return None
