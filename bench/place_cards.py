@@ -30,7 +30,6 @@ def run(guest_count: int) -> list[Row]:
     from datetime import datetime, timedelta
 
     from flask import render_template
-    from weasyprint import HTML
 
     from eventplanner import create_app
     from eventplanner.auth.services import register_organiser
@@ -46,6 +45,7 @@ def run(guest_count: int) -> list[Row]:
     from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
     from eventplanner.invitations.inviting import invite_contacts
     from eventplanner.invitations.models import AnswerStatus
+    from eventplanner.pdf import html_to_pdf
     from eventplanner.seating import printing
     from eventplanner.seating.drawing import plan_svg
     from eventplanner.seating.models import DinnerTable, SeatPlace
@@ -85,7 +85,7 @@ def run(guest_count: int) -> list[Row]:
             cards = printing.place_cards(printing.part_plan(dinner))
             html = render_template("seating/print_place_cards.html", activity=dinner,
                                    sheets=[cards[at:at + 4] for at in range(0, len(cards), 4)])
-            return HTML(string=html).write_pdf()
+            return html_to_pdf(html)
 
         pdf_seconds = best_of(cards_pdf, 3)
         cpu_started = time.process_time()

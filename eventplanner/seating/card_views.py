@@ -7,13 +7,13 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from weasyprint import HTML
 from wtforms import BooleanField
 
 from eventplanner.access import Action, get_activity_for
 from eventplanner.audit.services import record_export
 from eventplanner.events.models import Activity
 from eventplanner.form_fields import Form
+from eventplanner.pdf import html_to_pdf
 from eventplanner.permissions import organisers_only, requires
 from eventplanner.seating import printing
 from eventplanner.seating.drawing import plan_svg
@@ -67,8 +67,9 @@ def place_cards(event_id: int, activity_id: int):
     html = render_template("seating/print_place_cards.html", activity=activity,
                            sheets=[cards[start:start + 4] for start in range(0, len(cards), 4)])
     record_export(current_user, activity.event, "place_cards.printed", len(cards))
-    return Response(HTML(string=html).write_pdf(), mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="place-cards-{activity.id}.pdf"'})
+    return Response(html_to_pdf(html), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="place-cards-{activity.id}.pdf"',
+        "Cache-Control": "private, no-store"})
 
 
 @bp.route("/door-list")
