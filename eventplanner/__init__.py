@@ -58,6 +58,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     from .invitations.event_changes import connect_event_changes
 
     connect_event_changes(app)  # guests hear about the edits of events.services
+    from .seating.following import connect_seating
+
+    connect_seating(app)  # table plans follow the answers and the parts
 
     from .cli import register_commands
     from .error_pages import register_error_handlers
