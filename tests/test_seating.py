@@ -361,3 +361,158 @@ def test_the_suggestion_says_what_keeps_people_unseated(app_ctx, dinner, guest):
         "Too few seats: 5 people to seat at 4 seats. Add tables or seats.",
         "Nordlys has 5 guests, but no table may be more than half one company: these tables "
         "take 2 of them. Add tables, or allow one company per table."]
+
+
+# --- the plan page -----------------------------------------------------------------------
+
+
+def plan_url(dinner: Dinner, tail: str = "") -> str:
+    return f"/events/{dinner.event_id}/parts/{dinner.activity_id}/tables{tail}"
+
+
+def seats_url(dinner: Dinner, tail: str = "") -> str:
+    return f"/events/{dinner.event_id}/parts/{dinner.activity_id}/seats{tail}"
+
+
+def test_the_organiser_builds_the_plan_with_forms_and_the_page_shows_it(
+        app, dinner, guest, log_in, make_organiser):
+    hanne = host(app, dinner, make_organiser, "Hanne Host")
+    kari = guest("Kari Nordmann", "Nordlys", plus_ones=("Ola Nordmann",))
+    browser = log_in(dinner.owner)
+    event_page = browser.get(f"/events/{dinner.event_id}").get_data(as_text=True)
+    assert plan_url(dinner) in event_page
+    response = browser.submit(plan_url(dinner), {"count": "3", "seats": "8",
+                                                 "shape": "round", "name": ""})
+    assert response.status_code == 303
+    with app.app_context():
+        first, second, _third = (t.id for t in services.tables_of(
+            db.session.get(Activity, dinner.activity_id)))
+    assert browser.submit(seats_url(dinner), {"person": f"g{kari}-0", "table_id": first}
+                          ).status_code == 303
+    browser.submit(seats_url(dinner), {"person": f"h{hanne}", "table_id": first})
+    browser.submit(seats_url(dinner, "/pin"), {"person": f"g{kari}-0", "pinned": "y"})
+    browser.submit(plan_url(dinner, f"/{second}"), {
+        f"t{second}-name": "Fjellet", f"t{second}-seats": "10", f"t{second}-shape": "long"})
+    page = browser.get(plan_url(dinner)).get_data(as_text=True)
+    assert "3 tables added." in page or "Table Fjellet" in page
+    assert "Table Fjellet" in page and "Kari Nordmann" in page and "Nordlys" in page
+    assert "Host" in page and "Pinned" in page and "Plus-one" in page
+    assert "Ola Nordmann" in page.split('id="unseated"')[1]  # not seated yet
+    assert "2 of 8 seats taken" in page
+    with app.app_context():
+        actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"seating.tables_added", "seating.table_changed"} <= actions
+
+
+def test_a_move_by_drag_and_drop_answers_json_and_a_full_table_is_a_409(
+        app, dinner, guest, log_in):
+    kari, per = guest("Kari Nordmann"), guest("Per Hansen")
+    browser = log_in(dinner.owner)
+    browser.submit(plan_url(dinner), {"count": "1", "seats": "1", "shape": "round"})
+    with app.app_context():
+        [table] = services.tables_of(db.session.get(Activity, dinner.activity_id))
+    json_headers = {"Accept": "application/json"}
+    answer = browser.submit(seats_url(dinner), {"person": f"g{kari}-0",
+                                                "table_id": table.id}, headers=json_headers)
+    assert (answer.status_code, answer.get_json()) == (
+        200, {"ok": True, "table_id": table.id, "seat": 1})
+    full = browser.submit(seats_url(dinner), {"person": f"g{per}-0", "table_id": table.id},
+                          headers=json_headers)
+    assert full.status_code == 409
+    assert full.get_json() == {"ok": False, "message": "Table 1 is full: 1 seats."}
+    other = browser.submit(seats_url(dinner), {"person": f"g{per}-0", "table_id": 999999},
+                           headers=json_headers)
+    assert other.status_code == 404 and other.get_json()["ok"] is False
+    bad = browser.submit(seats_url(dinner), {"person": "", "table_id": "x"},
+                         headers=json_headers)
+    assert bad.status_code == 422
+    unseat = browser.submit(seats_url(dinner), {"person": f"g{kari}-0", "table_id": "0"},
+                            headers=json_headers)
+    assert unseat.get_json() == {"ok": True, "table_id": 0}
+
+
+def test_suggesting_asks_before_replacing_unpinned_seats(app, dinner, guest, log_in):
+    kari, per = guest("Kari Nordmann", "Nordlys"), guest("Per Hansen", "Fjord AS")
+    browser = log_in(dinner.owner)
+    browser.submit(plan_url(dinner), {"count": "2", "seats": "4", "shape": "round"})
+    with app.app_context():
+        first, _second = services.tables_of(db.session.get(Activity, dinner.activity_id))
+    browser.submit(seats_url(dinner), {"person": f"g{kari}-0", "table_id": first.id})
+    browser.submit(plan_url(dinner, "/suggest"), {})
+    assert "tick" in browser.get(plan_url(dinner)).get_data(as_text=True)
+    browser.submit(plan_url(dinner, "/suggest"), {"replace": "y"})
+    page = browser.get(plan_url(dinner)).get_data(as_text=True)
+    assert "A plan is suggested: 2 people seated." in page
+    browser.submit(plan_url(dinner, "/clear"), {})
+    assert "2 people unseated." in browser.get(plan_url(dinner)).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(AuditEntry.action).where(
+            AuditEntry.action == "seating.suggested")).all() == ["seating.suggested"]
+    assert per
+
+
+def test_deleting_a_table_with_people_is_refused_unless_they_are_unseated(
+        app, dinner, guest, log_in):
+    kari = guest("Kari Nordmann")
+    browser = log_in(dinner.owner)
+    browser.submit(plan_url(dinner), {"count": "1", "seats": "4", "shape": "round"})
+    with app.app_context():
+        [table] = services.tables_of(db.session.get(Activity, dinner.activity_id))
+    browser.submit(seats_url(dinner), {"person": f"g{kari}-0", "table_id": table.id})
+    browser.submit(plan_url(dinner, f"/{table.id}/delete"), {})
+    assert "1 person sits at this table" in browser.get(plan_url(dinner)).get_data(
+        as_text=True)
+    browser.submit(plan_url(dinner, f"/{table.id}"), {
+        f"t{table.id}-name": "1", f"t{table.id}-seats": "0", f"t{table.id}-shape": "round"})
+    assert "from 1 to 200 seats" in browser.get(plan_url(dinner)).get_data(as_text=True)
+    browser.submit(plan_url(dinner, f"/{table.id}/delete"), {"unseat": "y"})
+    page = browser.get(plan_url(dinner)).get_data(as_text=True)
+    assert "The table is deleted; 1 person is unseated." in page and "No tables yet." in page
+
+
+def test_a_part_nobody_joined_shows_a_clear_empty_plan(app, dinner, log_in):
+    browser = log_in(dinner.owner)
+    page = browser.get(plan_url(dinner)).get_data(as_text=True)
+    assert "there is nobody to seat" in page
+    browser.submit(plan_url(dinner), {"count": "2", "seats": "8", "shape": "round"})
+    browser.submit(plan_url(dinner, "/suggest"), {})
+    assert "Nobody has said yes to this part yet: there is nobody to seat." in browser.get(
+        plan_url(dinner)).get_data(as_text=True)
+
+
+def test_the_plan_page_says_who_left_since_the_plan_was_made(app, dinner, guest, log_in):
+    kari = guest("Kari Nordmann")
+    browser = log_in(dinner.owner)
+    browser.submit(plan_url(dinner), {"count": "1", "seats": "4", "shape": "round"})
+    with app.app_context():
+        [table] = services.tables_of(db.session.get(Activity, dinner.activity_id))
+    browser.submit(seats_url(dinner), {"person": f"g{kari}-0", "table_id": table.id})
+    with app.app_context():
+        answer_as_guest(kari, dinner.activity_id, NO)
+    page = browser.get(plan_url(dinner)).get_data(as_text=True)
+    assert "Left since the plan was made:" in page
+    assert "Kari Nordmann (said no, table 1)" in page
+    browser.submit(plan_url(dinner, "/departures-noted"), {})
+    assert "Left since" not in browser.get(plan_url(dinner)).get_data(as_text=True)
+
+
+def test_a_viewer_sees_the_plan_read_only(app, dinner, guest, make_organiser, log_in):
+    from eventplanner.auth.models import Membership, Role
+    from eventplanner.auth.services import register_organiser
+    from tests.conftest import PASSWORD
+
+    guest("Kari Nordmann")
+    with app.app_context():  # Vera is a viewer in the owner's team, and in no other
+        viewer = register_organiser("Vera Viewer", "vera@example.com", PASSWORD,
+                                    own_workspace=False)
+        db.session.add(Membership(workspace_id=db.session.merge(dinner.owner).workspace_id,
+                                  organiser_id=viewer.id, role=Role.VIEWER))
+        db.session.commit()
+        db.session.refresh(viewer)
+    browser = log_in(viewer)
+    page = browser.get(plan_url(dinner))
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Kari Nordmann" in text and "Suggest a plan" not in text and "seating.js" not in text
+    assert browser.submit(plan_url(dinner), {"count": "1", "seats": "4",
+                                             "shape": "round"}).status_code == 403
