@@ -12,7 +12,7 @@ import sys
 from bench.support import ROOT, Row, print_table
 
 BENCHMARKS = ("bench.rsvp_page", "bench.import_invite", "bench.calendar", "bench.mail_worker",
-              "bench.mail_receive")
+              "bench.mail_receive", "bench.seating")
 
 
 def main() -> None:

@@ -25,14 +25,18 @@ more than a guest beside their host.
 
 The method (``suggest_plan``)
 -----------------------------
-Greedy, then local search. Pinned people are placed first; then the unpinned hosts, each at
-the table with the fewest hosts (the most seats first); then parties (a guest with their
-unpinned plus-ones), larger parties and those with a host first, each at the table where it
-adds most to the objective and fits whole, else split over the tables with room. Then a
-local search: for each party in turn, move it to another table, or swap it with a party at
-another table, when that raises the objective and keeps every hard constraint; rounds until
-nothing improves (or a bound on rounds). ``seat_order`` then orders each table's seats:
-each host followed by their guests, every plus-one beside their guest.
+Greedy, then local search, from ``STARTS`` placings of the hosts; the best plan is kept.
+Pinned people are placed first; then the unpinned hosts (each at the table with the fewest
+hosts; or where their pinned guests sit; or in a shuffled order); then parties (a guest with
+their unpinned plus-ones), those tied to pinned people first, then larger parties and those
+with a host, each at the table where it adds most to the objective and fits whole, else
+split over the tables with room. Then a local search over parties, single people and hosts:
+move one to the table where it adds most, or swap it with a party there, or move that
+party on to a third table, or (an ejection chain) send away the parties least tied to that
+table and fill the seats left with parties that gain there; each step is kept only when it
+raises the objective and keeps every hard constraint; rounds until nothing improves (or
+``MAX_ROUNDS``). ``seat_order`` then orders each table's seats: each host followed by their
+guests, every plus-one beside their guest.
 
 When not everybody can be seated (too few seats, a company larger than its share of the
 tables), the plan seats whom it can and ``Suggestion.problems`` says why the others are not.
@@ -42,6 +46,7 @@ from __future__ import annotations
 
 import enum
 import math
+import random
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -52,6 +57,8 @@ WITH_HOST = 10
 
 #: How many rounds of local search at most (each round tries every party once).
 MAX_ROUNDS = 30
+#: How many runs from different placings of the hosts; the best plan is kept.
+STARTS = 4
 
 
 @dataclass(frozen=True)
@@ -234,6 +241,28 @@ class _Plan:
                                  if self.at.get(g) == table_id)
         return value
 
+    def total(self) -> int:
+        """The objective of the plan as it is."""
+        return score(self.people.values(), self.at)
+
+    def ties_to(self, group: list[Person], table_id: Hashable) -> int:
+        """What ``group`` (seated at ``table_id``) adds there through people outside it:
+        what it loses by moving elsewhere together."""
+        ids = {person.id for person in group}
+        value = 0
+        for person in group:
+            partner = person.guest_of if person.guest_of is not None else person.host
+            if partner is not None and partner not in ids and self.at.get(partner) == table_id:
+                value += TOGETHER if person.guest_of is not None else WITH_HOST
+        return value
+
+    def restore(self, saved: dict[Hashable, Hashable]) -> None:
+        """Put everyone back where ``saved`` says."""
+        for person_id in list(self.at):
+            self.remove(self.people[person_id])
+        for person_id, table_id in saved.items():
+            self.place(self.people[person_id], table_id)
+
     def group_gain(self, group: list[Person], table_id: Hashable) -> int:
         """What seating all of ``group`` (none seated now) at ``table_id`` adds."""
         total = 0
@@ -249,36 +278,69 @@ class _Plan:
 
 def suggest_plan(people: list[Person], tables: list[Table],
                  allow_one_company: bool = False) -> Suggestion:
-    """A plan for ``people`` at ``tables`` (see the module docstring)."""
-    plan = _Plan(people, tables, allow_one_company)
+    """A plan for ``people`` at ``tables`` (see the module docstring): the best of
+    ``STARTS`` runs of greedy and local search, each from another placing of the hosts."""
     if not tables:
+        plan = _Plan(people, tables, allow_one_company)
         return Suggestion({}, [p.id for p in people], _problems(people, tables, plan))
-    pinned = [p for p in people if p.pinned_at is not None and p.pinned_at in plan.tables]
-    for person in pinned:
-        plan.place(person, person.pinned_at)
-        if person.company is not None:
-            plan.pinned_company[person.pinned_at, person.company] += 1
+    best = None
+    for start in range(STARTS):
+        plan = _plan_from(people, tables, allow_one_company, start)
+        if best is None or plan.total() > best.total():
+            best = plan
+    return Suggestion(dict(best.at), [p.id for p in people if p.id not in best.at],
+                      _problems(people, tables, best))
+
+
+def _plan_from(people: list[Person], tables: list[Table], allow_one_company: bool,
+               start: int) -> _Plan:
+    """One run: pinned people, then the hosts (``_host_tables``), then the parties,
+    then the local search."""
+    plan = _Plan(people, tables, allow_one_company)
+    for person in people:
+        if person.pinned_at is not None and person.pinned_at in plan.tables:
+            plan.place(person, person.pinned_at)
+            if person.company is not None:
+                plan.pinned_company[person.pinned_at, person.company] += 1
     for table_id in plan.tables:
         plan.host_limit[table_id] = max(plan.host_cap, plan.hosts_at[table_id])
     hosts = [p for p in people if p.is_host and p.id not in plan.at]
-    order = sorted(plan.tables.values(), key=lambda t: -t.seats)
-    for host in hosts:
-        choices = [t.id for t in order if plan.fits([host], t.id)]
-        if choices:
-            plan.place(host, min(choices, key=lambda t: (plan.hosts_at[t], -plan.free[t])))
+    _place_hosts(plan, hosts, start)
     parties = _parties(people, plan)
     for party in parties:
         _seat_party(plan, party)
     _improve(plan, parties + [[person] for party in parties if len(party) > 1
-                              for person in party])
-    return Suggestion(dict(plan.at), [p.id for p in people if p.id not in plan.at],
-                      _problems(people, tables, plan))
+                              for person in party] + [[host] for host in hosts])
+    return plan
+
+
+def _place_hosts(plan: _Plan, hosts: list[Person], start: int) -> None:
+    """Start 0: each host at the table with the fewest hosts, the largest first. Start 1:
+    the hosts with the most guests first, each where most of their pinned guests sit, else
+    at the largest table. Further starts: the fewest hosts, tables in a shuffled order."""
+    order = sorted(plan.tables.values(), key=lambda t: -t.seats)
+    if start == 1:
+        hosts = sorted(hosts, key=lambda h: -len(plan.guests_of_host.get(h.id, ())))
+    elif start > 1:
+        random.Random(start).shuffle(order)
+    for host in hosts:
+        choices = [t.id for t in order if plan.fits([host], t.id)]
+        if not choices:
+            continue
+        if start == 1:
+            guests = plan.guests_of_host.get(host.id, ())
+            plan.place(host, max(choices, key=lambda t: (
+                sum(1 for g in guests if plan.at.get(g) == t), -plan.hosts_at[t],
+                plan.free[t])))
+        else:
+            plan.place(host, min(choices, key=lambda t: (plan.hosts_at[t],
+                                                         -plan.free[t] * (start == 0))))
 
 
 def _parties(people: list[Person], plan: _Plan) -> list[list[Person]]:
     """Each unseated guest with their unseated plus-ones (a plus-one whose guest is not
-    among the people to seat is a party of one); larger parties and those with a host
-    first."""
+    among the people to seat is a party of one): those tied to pinned people first, then
+    larger parties, then those with a host."""
     parties: dict[Hashable, list[Person]] = {}
     for person in people:
         if person.id in plan.at or person.is_host:
@@ -292,7 +354,15 @@ def _parties(people: list[Person], plan: _Plan) -> list[list[Person]]:
         elif person.id not in plan.at and person.guest_of is not None and \
                 person.guest_of in plan.at:
             parties[person.id] = [person]  # their guest is pinned: join them if possible
-    return sorted(parties.values(), key=lambda party: (-len(party), party[0].host is None))
+    return sorted(parties.values(), key=lambda party: (
+        -_ties_to_seated(plan, party), -len(party), party[0].host is None))
+
+
+def _ties_to_seated(plan: _Plan, party: list[Person]) -> int:
+    """How much ``party`` is tied to the pinned: their plus-ones or guest seated already."""
+    return sum(TOGETHER for person in party
+               for other in (*plan.plus_ones.get(person.id, ()), person.guest_of)
+               if other is not None and other in plan.at)
 
 
 def _seat_party(plan: _Plan, party: list[Person]) -> None:
@@ -382,7 +452,7 @@ def _move_or_swap(plan: _Plan, group: list[Person], parties: list[list[Person]])
         if _swap_if_better(plan, group, home, other, there) or \
                 _make_room_if_better(plan, group, home, other, there):
             return True
-    return False
+    return _eject_if_better(plan, group, home, better[0][1], parties)
 
 
 def _swap_if_better(plan: _Plan, group: list[Person], home: Hashable,
@@ -428,6 +498,46 @@ def _make_room_if_better(plan: _Plan, group: list[Person], home: Hashable,
             _take_out(plan, group)
     _put(plan, group, home)
     _put(plan, other, there)
+    return False
+
+
+def _eject_if_better(plan: _Plan, group: list[Person], home: Hashable, there: Hashable,
+                     parties: list[list[Person]]) -> bool:
+    """An ejection chain: move ``group`` to ``there`` (the table where it adds most),
+    sending as many parties from there as it needs (those least tied to the table first)
+    to where each adds most, then fill the seats left at ``there`` with parties that add
+    more there than where they sit. Kept if that raises the objective, else undone."""
+    saved, value_before = dict(plan.at), plan.total()
+    taken = {p.id for p in group}
+    others = []
+    for other in (_movable(plan, party) for party in parties):
+        ids = {p.id for p in other}
+        if other and not taken & ids and all(plan.at[p.id] == there for p in other):
+            taken |= ids
+            others.append(other)
+    others.sort(key=lambda other: (plan.ties_to(other, there) / len(other), -len(other)))
+    _take_out(plan, group)
+    evicted = []
+    for other in others:
+        if plan.fits(group, there):
+            break
+        _take_out(plan, other)
+        evicted.append(other)
+    if plan.fits(group, there):
+        _put(plan, group, there)
+        for other in evicted:
+            _seat_party(plan, other)
+        for other in (_movable(plan, party) for party in parties):
+            ids = {p.id for p in other}
+            if not other or taken & ids or len({plan.at[p.id] for p in other}) != 1:
+                continue
+            if plan.at[other[0].id] != there and plan.fits(other, there):
+                where, value = _take_out(plan, other)
+                _put(plan, other, there if plan.group_gain(other, there) > value else where)
+                taken |= ids
+        if plan.total() > value_before:
+            return True
+    plan.restore(saved)
     return False
 
 
