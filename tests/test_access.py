@@ -30,7 +30,7 @@ visitors are sent to the login page.
 Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
 names route and role. New routes (the team pages too) are covered without editing this file.
 
-The matrix: 105 (route, method) pairs x 11 viewers = 1155 tests per backend. An allowed GET
+The matrix: 114 (route, method) pairs x 11 viewers = 1254 tests per backend. An allowed GET
 must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
 page), and the world is put back afterwards (the database restored, the client's cookies
 too; also after a download, which the audit trail notes). Every refusal must change
@@ -219,6 +219,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     from eventplanner.invitations.models import AnswerStatus
     from eventplanner.invitations.reply_address import reply_address
     from eventplanner.mail.models import Message
+    from eventplanner.seating.services import add_tables, guest_key, seat_person
 
     with app.app_context():
         people: dict[str, Organiser] = {}
@@ -264,6 +265,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
             goal = set_goal(invitation, race, "46:00", "", f"{title.split()[0]} aim")
             record_result(race, invitation, ResultStatus.FINISHED, time)
             helper = add_helper(event, "Door helper")
+            [table] = add_tables(race, owner, seats=8)
+            seat_person(race, guest_key(invitation.id, 0), table.id, owner)
             answer_from_elsewhere = IncomingMail(  # a calendar answer waiting to be confirmed
                 message_id=f"<{key}@mail.example>", recipient=reply_address(invitation),
                 workspace_id=w, event_id=event.id, invitation_id=invitation.id,
@@ -275,6 +278,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
             worlds[key] = {
                 "event_id": event.id, "activity_id": race.id, "invitation_id": invitation.id,
                 "goal_id": goal.id, "helper_id": helper.id, "mail_id": answer_from_elsewhere.id,
+                "table_id": table.id,
                 "organiser_id": people[partner].id,
                 "helper_token": helper_token(helper), "token": invitation_token(invitation),
                 "message_id": db.session.scalar(select(func.min(Message.id)).where(
@@ -333,7 +337,9 @@ def fingerprint(app: Flask) -> list:
             "(SELECT count(*) FROM membership), (SELECT min(role) FROM membership), "
             "(SELECT count(*) FROM workspace), (SELECT count(*) FROM login), "
             "(SELECT count(*) FROM join_invitation WHERE revoked_at IS NULL), "
-            "(SELECT count(*) FROM audit_entry)")).one()
+            "(SELECT count(*) FROM audit_entry), (SELECT count(*) FROM dinner_table), "
+            "(SELECT min(name) FROM dinner_table), (SELECT count(*) FROM seat_place), "
+            "(SELECT count(*) FROM seat_place WHERE pinned)")).one()
 
 
 def logged_in(app: Flask, email: str) -> FormClient:

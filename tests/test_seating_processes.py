@@ -23,8 +23,8 @@ from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 from eventplanner.seating import services
 from eventplanner.seating.models import DinnerTable, SeatPlace
-from tests.test_capacity_processes import process_app
 from tests.conftest import process_context, stop_processes
+from tests.test_capacity_processes import process_app
 
 ORGANISERS, ROUNDS, MOVES_PER_ROUND = 3, 15, 8
 GUESTS, TABLES, SEATS = 12, 3, 3
