@@ -152,6 +152,7 @@ def select_locale() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
+    from .briefings.views import bp as briefings_bp
     from .calendar.views import bp as calendar_bp
     from .checkin.views import bp as checkin_bp
     from .checkin.views import door as door_bp
@@ -174,7 +175,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
                       calendar_bp, goals_bp, feedback_bp, relationships_bp, checkin_bp, door_bp,
                       privacy_bp, team_bp, joining_bp, workspaces_bp, inbox_bp, gifts_bp,
-                      seating_bp):
+                      briefings_bp, seating_bp):
         app.register_blueprint(blueprint)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)

@@ -49,18 +49,20 @@ def deliver(loop: bool, interval: float, batch: int) -> None:
 
 @mail_cli.command("send-due")
 def send_due() -> None:
-    """Queue what is due now: scheduled reminders to answer, feedback requests and
-    feedback reminders. Run it from cron every few minutes; running it twice sends nothing
-    twice."""
+    """Queue what is due now: scheduled reminders to answer, the hosts' briefings,
+    feedback requests and feedback reminders. Run it from cron every few minutes; running
+    it twice sends nothing twice."""
+    from eventplanner.briefings.sending import send_due_briefings
     from eventplanner.feedback.services import send_due_feedback
     from eventplanner.invitations.reminders import send_due_reminders
 
     now = utcnow()
     reminders = send_due_reminders(now)
+    briefings = send_due_briefings(now)
     feedback_requests, feedback_reminders = send_due_feedback(now)
     db.session.commit()
-    click.echo(f"queued {reminders} reminders, {feedback_requests} feedback requests, "
-               f"{feedback_reminders} feedback reminders")
+    click.echo(f"queued {reminders} reminders, {briefings} briefings, "
+               f"{feedback_requests} feedback requests, {feedback_reminders} feedback reminders")
 
 
 @mail_cli.command("fetch")

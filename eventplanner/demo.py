@@ -24,6 +24,12 @@ from eventplanner.feedback.services import FeedbackAnswer, submit_feedback
 from eventplanner.goals.models import ResultStatus
 from eventplanner.goals.services import publish_results, record_result, set_goal
 from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
+from eventplanner.invitations.hosts import (
+    guests_by_host,
+    host_ids,
+    set_event_hosts,
+    share_unhosted_evenly,
+)
 from eventplanner.invitations.inviting import invite_contacts
 from eventplanner.invitations.models import AnswerStatus
 
@@ -124,6 +130,9 @@ def load_demo_data(today: date | None = None) -> DemoSummary:
     managed = _set_demo_account_managers(organiser)
     if managed:
         summary.created.append(f"account managers for {managed} clients")
+    hosted = _demo_hosts(event, organiser)
+    if hosted:
+        summary.created.append(f"hosts for {hosted} guests")
     db.session.flush()
     return summary
 
@@ -163,6 +172,27 @@ def _set_demo_account_managers(owner: Organiser) -> int:
         changed += 1
     db.session.flush()
     return changed
+
+
+#: The demo team's phones, shown to the guests they host.
+DEMO_PHONES = {DEMO_EMAIL: "+47 400 00 908", DEMO_ORGANISER_EMAIL: "+47 912 34 567"}
+
+
+def _demo_hosts(event: Event, owner: Organiser) -> int:
+    """Ingrid and Jonas host the demo event (briefings emailed two days before): each
+    looks after the clients they manage, and the rest are shared between them. Returns
+    how many guests got a host (none when the event has hosts already)."""
+    if host_ids(event):
+        return 0
+    hosts = [account for account in members_of(owner.workspace_id or 0)
+             if account.email in DEMO_PHONES]
+    for account in hosts:
+        account.phone = account.phone or DEMO_PHONES[account.email]
+    set_event_hosts(event, [account.id for account in hosts], owner)
+    event.briefing_days_before = 2
+    share_unhosted_evenly(event, owner)
+    _hosts, grouped = guests_by_host(event)
+    return sum(len(guests) for host, guests in grouped.items() if host is not None)
 
 
 def _demo_event(organiser: Organiser) -> Event | None:

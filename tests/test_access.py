@@ -30,7 +30,7 @@ visitors are sent to the login page.
 Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
 names route and role. New routes (the team pages too) are covered without editing this file.
 
-The matrix: 114 (route, method) pairs x 11 viewers = 1254 tests per backend. An allowed GET
+The matrix: 123 (route, method) pairs x 11 viewers = 1353 tests per backend. An allowed GET
 must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
 page), and the world is put back afterwards (the database restored, the client's cookies
 too; also after a download, which the audit trail notes). Every refusal must change
@@ -84,7 +84,7 @@ ADDRESS_BOOK_WORDS = ("Quentin Quiet", "Quiet Holdings", "A private note",
 #: A note private to W's owner: no one else may see it, W's members included.
 OWNERS_OWN_NOTE = "Memo for Olivia only"
 #: Ids that name something inside an event (a part, a guest...), not the event itself.
-CHILD_IDS = {"activity_id", "invitation_id", "goal_id", "helper_id", "mail_id"}
+CHILD_IDS = {"activity_id", "invitation_id", "goal_id", "helper_id", "mail_id", "host_id"}
 #: Ids of things of an event named without the event (an email in the outbox).
 EVENT_BOUND_IDS = {"message_id"}
 
@@ -214,6 +214,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     from eventplanner.goals.services import record_result, set_goal
     from eventplanner.inbox.models import IncomingKind, IncomingMail, IncomingOutcome
     from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
+    from eventplanner.invitations.hosts import assign_host, set_event_hosts
     from eventplanner.invitations.inviting import invite_contacts
     from eventplanner.invitations.links import invitation_token
     from eventplanner.invitations.models import AnswerStatus
@@ -246,11 +247,11 @@ def build_world(app: Flask) -> tuple[dict, dict]:
         quiet = create_contact(owner, ContactDetails(
             name="Quentin Quiet", email="quentin@quiet.example", company_name="Quiet Holdings"))
         worlds = {}
-        for key, title, start, partner, time in (
+        for key, title, start, partner, time, host in (
                 ("private", "Private dinner", datetime(utcnow().year - 1, 9, 5, 16), "partner",
-                 "47:11"),
+                 "47:11", "organiser"),
                 ("shared", "Shared race", datetime(utcnow().year + 1, 9, 5, 16), "outsider",
-                 "45:00")):
+                 "45:00", "admin")):
             event = create_event(owner, EventDetails(
                 title=title, timezone="Europe/Oslo", status=EventStatus.PUBLISHED,
                 series_name="Stoltzen"))
@@ -265,6 +266,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
             goal = set_goal(invitation, race, "46:00", "", f"{title.split()[0]} aim")
             record_result(race, invitation, ResultStatus.FINISHED, time)
             helper = add_helper(event, "Door helper")
+            set_event_hosts(event, [people[host].id], owner)
+            assign_host(event, [invitation.id], people[host].id, owner)  # Carl's host
             [table] = add_tables(race, owner, seats=8)
             seat_person(race, guest_key(invitation.id, 0), table.id, owner)
             answer_from_elsewhere = IncomingMail(  # a calendar answer waiting to be confirmed
@@ -278,8 +281,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
             worlds[key] = {
                 "event_id": event.id, "activity_id": race.id, "invitation_id": invitation.id,
                 "goal_id": goal.id, "helper_id": helper.id, "mail_id": answer_from_elsewhere.id,
+                "organiser_id": people[partner].id, "host_id": people[host].id,
                 "table_id": table.id,
-                "organiser_id": people[partner].id,
                 "helper_token": helper_token(helper), "token": invitation_token(invitation),
                 "message_id": db.session.scalar(select(func.min(Message.id)).where(
                     Message.event_id == event.id))}
@@ -429,6 +432,17 @@ def allowed_post(world: World, backend, viewer: str, route: Route):
 
 # --- the matrix -----------------------------------------------------------------------------
 
+def readable_text(response) -> str:
+    """What a person reads in the response: a PDF's text, else the body."""
+    if response.mimetype == "application/pdf":
+        import io
+
+        from pypdf import PdfReader
+        return " ".join(page.extract_text() for page in PdfReader(
+            io.BytesIO(response.get_data())).pages)
+    return response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("viewer, route, answer", MATRIX)
 def test_each_route_answers_each_viewer_as_the_policy_says(
         world, backend, viewer, route, answer):
@@ -438,7 +452,7 @@ def test_each_route_answers_each_viewer_as_the_policy_says(
     else:
         response = attempt(world, viewer, route, world.private)
     status, location = response.status_code, response.headers.get("Location", "")
-    body = response.get_data(as_text=True)
+    body = readable_text(response)
     changed = fingerprint(world.app) != before
     if changed:  # put back (an allowed download is noted in the audit trail)
         restore_database(world.app, backend, world.saved)

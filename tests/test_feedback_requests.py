@@ -76,7 +76,8 @@ def test_send_due_asks_those_who_came_the_morning_after_and_reminds_once(app, ev
     from eventplanner.invitations.models import Invitation
 
     with time_machine.travel(oslo(DINNER_ENDS + timedelta(minutes=5)), tick=False):
-        assert send_due(app) == "queued 0 reminders, 0 feedback requests, 0 feedback reminders"
+        assert send_due(app) == ("queued 0 reminders, 0 briefings, 0 feedback requests, "
+                                 "0 feedback reminders")
     morning = oslo(DINNER_ENDS.replace(hour=9) + timedelta(days=1))
     with time_machine.travel(morning - timedelta(minutes=1), tick=False):
         assert "0 feedback requests" in send_due(app)

@@ -31,7 +31,7 @@ PACKAGE = "eventplanner"
 INFRASTRUCTURE = {
     "extensions", "errors", "timezones", "formatting", "security", "urls", "form_fields",
     "form_messages", "tokens", "spreadsheets", "logs", "sessions", "transactions",
-    "template_translations",
+    "template_translations", "pdf",
 }
 
 #: Bottom to top; a package imports only those of lower layers.

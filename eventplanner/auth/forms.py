@@ -74,9 +74,12 @@ class PasswordResetRequestForm(Form):
 
 
 class ProfileForm(Form):
-    """The organiser's name and the language of their pages and exports."""
+    """The organiser's name, the phone their guests may call, and the language of their
+    pages and exports."""
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)], description=_l(
+        "Shown to the guests you host, on their page and in your briefing."))
     language = SelectField(_l("Language"), description=_l(
         "For your pages and your CSV downloads. Guests get their own language."))
 

@@ -217,8 +217,9 @@ def _dummy_hash() -> str:
     return cache[method]
 
 
-def update_profile(organiser: Organiser, name: str, language: str) -> None:
+def update_profile(organiser: Organiser, name: str, language: str, phone: str = "") -> None:
     organiser.name = " ".join(name.split())[:120]
+    organiser.phone = " ".join(phone.split())[:40]
     organiser.language = language
     db.session.flush()
 

@@ -362,7 +362,8 @@ def logout_everywhere():
 def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        update_profile(current_user, form.name.data, form.language.data)
+        update_profile(current_user, form.name.data, form.language.data,
+                       form.phone.data or "")
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))

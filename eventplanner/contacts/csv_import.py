@@ -42,6 +42,9 @@ HEADER_ALIASES = {
     "e-mail-adresse": "email", "email address": "email", "mail": "email",
     "phone": "phone", "telephone": "phone", "mobile": "phone", "telefon": "phone",
     "mobil": "phone", "telefonnummer": "phone", "handy": "phone",
+    "job title": "job_title", "title": "job_title", "role": "job_title",
+    "stilling": "job_title", "tittel": "job_title", "stillingsbetegnelse": "job_title",
+    "titel": "job_title", "position": "job_title", "funktion": "job_title",
     "company": "company", "organisation": "company", "organization": "company",
     "firma": "company", "selskap": "company", "virksomhed": "company",
     "unternehmen": "company", "bedrift": "company",
@@ -170,6 +173,7 @@ def preview_import(organiser: Organiser, data: bytes) -> ImportPreview:
             continue
         details = ContactDetails(
             name=name, email=email, phone=row.get("phone", "")[:40],
+            job_title=row.get("job_title", "")[:120],
             company_name=row.get("company", ""), language=language,
             dietary_notes=row.get("dietary", "")[:500], tags=parse_tags(row.get("tags", "")),
             notes=row.get("notes", ""),
@@ -205,6 +209,7 @@ def apply_import(organiser: Organiser, preview: ImportPreview) -> tuple[int, int
             merged = ContactDetails(
                 name=details.name or contact.name, email=contact.email,
                 phone=details.phone or contact.phone,
+                job_title=details.job_title or contact.job_title,
                 company_name=details.company_name or (
                     contact.company.name if contact.company else ""),
                 language=details.language or contact.language,

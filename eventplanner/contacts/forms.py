@@ -46,6 +46,7 @@ class ContactForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = email_address_field(_l("Email"))
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
+    job_title = StringField(_l("Job title"), validators=[Length(max=120)])
     company_name = StringField(_l("Company"), validators=[Length(max=200)],
                                description=_l("A new name adds the company."))
     language = SelectField(_l("Language"))
@@ -64,7 +65,8 @@ class ContactForm(Form):
     def details(self) -> ContactDetails:
         return ContactDetails(
             name=self.name.data, email=self.email.data, phone=self.phone.data or "",
-            company_name=self.company_name.data or "", language=self.language.data or "",
+            job_title=self.job_title.data or "", company_name=self.company_name.data or "",
+            language=self.language.data or "",
             dietary_notes=self.dietary_notes.data or "", tags=parse_tags(self.tags.data or ""),
             notes=self.notes.data or "", account_manager_id=self.account_manager.data,
         )

@@ -72,6 +72,8 @@ class Contact(db.Model):
     #: Stored lower-cased: unique per workspace whatever the spelling.
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(40), default="")
+    #: Their role at their company ("Head of procurement"), for the hosts' briefings.
+    job_title: Mapped[str] = mapped_column(String(120), default="")
     #: The guest's language (en, nb, da, de); empty means the event's default.
     language: Mapped[str] = mapped_column(String(8), default="")
     dietary_notes: Mapped[str] = mapped_column(String(500), default="")

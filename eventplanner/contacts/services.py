@@ -28,6 +28,7 @@ class ContactDetails:
     name: str
     email: str
     phone: str = ""
+    job_title: str = ""
     company_name: str = ""
     language: str = ""
     dietary_notes: str = ""
@@ -152,6 +153,7 @@ def update_contact(contact: Contact, details: ContactDetails,
 def audited_fields(contact: Contact) -> dict:
     """The fields of a contact whose changes the audit trail keeps, as plain values."""
     return {"name": contact.name, "email": contact.email, "phone": contact.phone,
+            "job_title": contact.job_title,
             "company": contact.company.name if contact.company else None,
             "language": contact.language, "dietary_notes": contact.dietary_notes,
             "tags": sorted(tag.name for tag in contact.tags), "notes": contact.notes}
@@ -200,6 +202,7 @@ def apply_contact_details(contact: Contact, details: ContactDetails,
         contact.email_bounced_at, contact.email_bounce_reason = None, ""
     contact.email = email
     contact.phone = details.phone.strip()
+    contact.job_title = " ".join(details.job_title.split())
     contact.language = details.language
     contact.dietary_notes = details.dietary_notes.strip()
     contact.notes = details.notes.strip()

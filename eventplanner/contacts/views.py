@@ -74,6 +74,7 @@ def edit_contact(contact_id: int):
         members.append(contact.account_manager)  # no longer a member: kept unless changed
     form = ContactForm(members, data={
         "name": contact.name, "email": contact.email, "phone": contact.phone,
+        "job_title": contact.job_title,
         "company_name": contact.company.name if contact.company else "",
         "language": contact.language, "dietary_notes": contact.dietary_notes,
         "tags": ", ".join(contact.tag_names), "notes": contact.notes,

@@ -78,6 +78,7 @@ def contact_data(contact: Contact, viewer: Organiser | None = None) -> dict:
     return {
         "contact": {
             "name": contact.name, "email": contact.email, "phone": contact.phone,
+            "job_title": contact.job_title,
             "company": contact.company.name if contact.company else None,
             "language": contact.language, "dietary_notes": contact.dietary_notes,
             "notes": contact.notes, "tags": contact.tag_names,
@@ -209,7 +210,8 @@ def _forget_audited_values(contact: Contact) -> None:
 def _erased_contact(name: str, email: str, now: datetime) -> dict:
     """What erasure leaves of a contact: a placeholder name and an address that reaches
     nobody, nothing else about the person, and when it happened."""
-    return {"name": name, "email": email, "phone": "", "language": "", "dietary_notes": "",
+    return {"name": name, "email": email, "phone": "", "job_title": "", "language": "",
+            "dietary_notes": "",
             "notes": "", "email_bounced_at": None, "email_bounce_reason": "",
             "erased_at": now}
 

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import aliased, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
+from eventplanner.auth.models import Organiser
 from eventplanner.calendar.services import calendar_links
 from eventplanner.checkin.services import check_in_code, guest_needs_check_in_code
 from eventplanner.contacts.models import Contact
@@ -36,6 +37,7 @@ from eventplanner.goals.services import (
 )
 from eventplanner.invitations.errors import LinkNotValid
 from eventplanner.invitations.guest_calendar import guest_parts
+from eventplanner.invitations.hosts import host_of_guest
 from eventplanner.invitations.links import invitation_link
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 from eventplanner.tokens import looks_like_token, token_digest
@@ -134,6 +136,8 @@ class GuestPage:
     #: The code to show at the door, while the guest is coming to a part not yet over.
     check_in_code: str | None
     open_for_answers: bool
+    #: The member of the team who looks after the guest at the event, or None.
+    host: Organiser | None
     #: From then on the page may show something else with no row changing: the answer
     #: deadline, or a part starting or ending. None: never.
     valid_until: datetime | None
@@ -158,9 +162,9 @@ def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> Gu
     """The guest page of the invitation behind ``token`` at ``now``; ``LinkNotValid`` for a
     wrong or revoked link. ``link``: its ``link_version``, when read already.
 
-    Four queries, whatever the number of parts: the link's version; the invitation with
+    Five queries, whatever the number of parts: the link's version; the invitation with
     its event, contact, parts and the guest's answers with their places in line; goals;
-    results. One more once results are published: the parts' participants."""
+    results; their host. One more once results are published: the parts' participants."""
     link = link or link_version(token)
     invitation, places_in_line = _programme(link.invitation_id)
     event = invitation.event
@@ -193,6 +197,7 @@ def _assemble(token: str, invitation: Invitation, version: int,
         check_in_code=check_in_code(invitation)
         if guest_needs_check_in_code(invitation, now) else None,
         open_for_answers=event.accepts_answers(now),
+        host=host_of_guest(invitation),
         valid_until=next_change(event, now))
 
 

@@ -5,6 +5,8 @@ What a guest page of event E shows, and so what moves E's counter:
 
 - E, its parts, every invitation to E with its answers, goals and results (the waiting
   line, the published results), and the contacts invited to E (their names);
+- the guest's host: E's hosts, the members who host it (name and phone), and the account
+  managers of the contacts and companies invited (a guest's host by default);
 - for "your best time so far", "last time you aimed for" and "personal best", the parts,
   results, goals and invitations of the other editions in E's series.
 
@@ -40,8 +42,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.interfaces import MANYTOONE
 
-from eventplanner.contacts.models import Contact
-from eventplanner.events.models import Activity, Event, GuestPageVersion
+from eventplanner.auth.models import Organiser
+from eventplanner.contacts.models import Company, Contact
+from eventplanner.events.models import Activity, Event, EventHost, GuestPageVersion
 from eventplanner.goals.models import Goal, Result
 from eventplanner.invitations.models import Invitation, Response
 
@@ -63,6 +66,20 @@ def _events_of_contacts(criterion) -> Select:
         .where(criterion)
 
 
+def _events_of_companies(criterion) -> Select:
+    return select(Invitation.event_id).join(Contact, Contact.id == Invitation.contact_id) \
+        .join(Company, Company.id == Contact.company_id).where(criterion)
+
+
+def _events_of_hosts(criterion) -> Select:
+    return select(EventHost.event_id).where(criterion)
+
+
+def _events_hosted_by(criterion) -> Select:
+    return select(EventHost.event_id).join(Organiser, Organiser.id == EventHost.organiser_id) \
+        .where(criterion)
+
+
 def _events_through_invitation(model):
     def events_of(criterion) -> Select:
         return select(Invitation.event_id).join(model, model.invitation_id == Invitation.id) \
@@ -77,20 +94,31 @@ WATCHED = {
     Activity: _events_of_parts,
     Invitation: _events_of_invitations,
     Contact: _events_of_contacts,
+    Company: _events_of_companies,
+    EventHost: _events_of_hosts,
+    Organiser: _events_hosted_by,
     Response: _events_through_invitation(Response),
     Goal: _events_through_invitation(Goal),
     Result: _events_through_invitation(Result),
 }
 _MODEL_OF_TABLE = {model.__table__: model for model in WATCHED}
-#: A new event or contact is on no page until a part or an invitation refers to it (and
-#: that row, new too, moves the counters); an import of 5,000 contacts moves none.
-_ROOTS = (Event, Contact)
+#: A new event, contact, company or account is on no page until a part, an invitation or a
+#: host refers to it (and that row, new too, moves the counters); an import of 5,000
+#: contacts moves none.
+_ROOTS = (Event, Contact, Company, Organiser)
+#: Rows that name their event in their primary key: never moved, found without a query.
+_KEYED_BY_EVENT = (EventHost,)
 
 #: Columns no guest page shows: a change to these alone moves no counter. A guest's first
 #: visit notes ``opened_at``, and must not make every other guest's page render again; the
 #: answer lock on SQLite rewrites ``event.updated_at``; a results email notes ``emailed_at``.
 UNSHOWN = frozenset({Invitation.__table__.c.opened_at, Invitation.__table__.c.updated_at,
-                     Event.__table__.c.updated_at, Result.__table__.c.emailed_at})
+                     Event.__table__.c.updated_at, Result.__table__.c.emailed_at,
+                     EventHost.__table__.c.briefing_sent_at, EventHost.__table__.c.added_at}
+                    | {column for column in Organiser.__table__.c
+                       if column.key not in ("name", "phone")}
+                    | {column for column in Company.__table__.c
+                       if column.key != "account_manager_id"})
 
 _EVENT_IDS = "guest_page_event_ids"  # session.info: events resolved so far
 _KEYS = "guest_page_keys"  # session.info: model -> primary keys, resolved at commit
@@ -183,6 +211,9 @@ def _moves(obj) -> bool:
 def _before_flush(session: Session, flush_context, instances) -> None:
     going = _watched(session.deleted) + [
         obj for obj in _watched(session.dirty) if _moves(obj)]
+    keyed = [obj for obj in going if isinstance(obj, _KEYED_BY_EVENT)]
+    session.info.setdefault(_EVENT_IDS, set()).update(obj.event_id for obj in keyed)
+    going = [obj for obj in going if not isinstance(obj, _KEYED_BY_EVENT)]
     _resolve_now(session, [(model, _by_id(model, objects))
                            for model, objects in _by_model(going).items()])
 
@@ -210,9 +241,9 @@ def _event_id_in_session(session: Session, obj) -> int | None:
     invitation the session does not hold): it is looked up at commit."""
     if isinstance(obj, Event):
         return obj.id
-    if isinstance(obj, Activity | Invitation):
+    if isinstance(obj, Activity | Invitation | EventHost):
         return obj.event_id
-    if isinstance(obj, Contact):  # on the pages of every event they are invited to
+    if isinstance(obj, Contact | Company | Organiser):  # every event they are guests of or host
         return None
     invitation = session.identity_map.get(
         session.identity_key(Invitation, obj.invitation_id))

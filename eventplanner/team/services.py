@@ -34,7 +34,7 @@ from eventplanner.auth.models import JoinInvitation, Membership, Organiser, Role
 from eventplanner.auth.services import find_organiser_by_email, normalise_email, start_workspace
 from eventplanner.contacts.models import Company, Contact
 from eventplanner.errors import Forbidden, InvalidInput, InvalidState, NotFound
-from eventplanner.events.models import Event, event_co_organiser
+from eventplanner.events.models import Event, EventHost, event_co_organiser
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail.outbox import queue_email
 from eventplanner.team.locking import lock_members
@@ -355,8 +355,12 @@ def leave_workspace(workspace_id: int, member: Organiser) -> Organiser:
 
 def _release_clients(workspace_id: int, member_id: int) -> int:
     """Someone who leaves the team looks after none of its clients any more: the contacts
-    and companies they managed have no account manager until one is chosen. Returns how
-    many."""
+    and companies they managed have no account manager until one is chosen, and they host
+    none of its events (their guests there have no host until one is chosen). Returns how
+    many clients."""
+    db.session.execute(delete(EventHost).where(
+        EventHost.organiser_id == member_id,
+        EventHost.event_id.in_(select(Event.id).where(Event.workspace_id == workspace_id))))
     released = 0
     for model in (Contact, Company):
         released += db.session.execute(

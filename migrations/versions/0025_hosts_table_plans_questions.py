@@ -1,6 +1,6 @@
 """hosts, table plans and the organiser's own questions: an event's hosts and each guest's
-host, a member's phone, the briefing setting; tables and seats at a part; questions, their
-choices and the answers
+host, a member's phone, a contact's job title, the briefing setting; tables and seats at a
+part; questions, their choices and the answers
 
 Revision ID: 0025
 Revises: 0024
@@ -137,6 +137,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_invitation_host_id'), ['host_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_invitation_host_id_organiser'), 'organiser', ['host_id'], ['id'], ondelete='SET NULL')
 
+    with op.batch_alter_table('contact', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('job_title', sa.String(length=120), nullable=False,
+                                      server_default=''))
+
     with op.batch_alter_table('organiser', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phone', sa.String(length=40), nullable=False,
                                       server_default=''))
@@ -146,6 +150,9 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('organiser', schema=None) as batch_op:
         batch_op.drop_column('phone')
+
+    with op.batch_alter_table('contact', schema=None) as batch_op:
+        batch_op.drop_column('job_title')
 
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_invitation_host_id_organiser'), type_='foreignkey')

@@ -43,6 +43,7 @@ NOT_PAGES = {
     "invitations.export_answers": "a CSV file",
     "feedback.export_feedback": "a CSV file",
     "gifts.export": "a CSV file",
+    "briefings.briefing_pdf": "a PDF (test_hosts reads it back)",
     "privacy.export_contact": "a JSON download",
     "rsvp.privacy_download": "a JSON download",
     "rsvp.check_in_image": "an SVG image (test_guest_flow sees it drawn on the guest page)",
@@ -141,6 +142,7 @@ def _demo_ids() -> dict[str, int | str]:
     db.session.flush()
     ids = {"event_id": event.id, "activity_id": event.activities[0].id,
            "contact_id": kari.id, "company_id": kari.company_id,
+           "host_id": event.owner.id,
            "invitation_id": invitation.id, "token": invitation_token(invitation),
            "message_id": db.session.scalar(select(Message.id).where(
                Message.invitation_id == invitation.id).order_by(Message.id)),
@@ -162,12 +164,10 @@ def _demo_ids() -> dict[str, int | str]:
 
 def _table_plan(event) -> int:
     """Tables at the race's part with a suggested plan (the guests who said yes, their
-    plus-ones, and the organiser as a host); returns a table's id."""
-    from eventplanner.events.models import EventHost
+    plus-ones, and the demo's hosts); returns a table's id."""
     from eventplanner.seating.services import add_tables, suggest_for
 
     race = event.activities[0]
-    db.session.add(EventHost(event_id=event.id, organiser_id=event.owner.id))
     tables = add_tables(race, event.owner, count=3, seats=6)
     add_tables(race, event.owner, name="Fjellet", seats=10, shape=TableShape.LONG)
     suggest_for(race, event.owner)
