@@ -51,10 +51,9 @@ class SeatForm(Form):
     """Seat a person at a table, or (table 0) take them off the plan."""
 
     person = HiddenField(validators=[DataRequired(), Length(max=30)])
-    table_id = IntegerField(_l("Table"), validators=[
+    table_id = IntegerField(validators=[
         InputRequired(_l("Choose a table.")), NumberRange(min=0, max=2**31 - 1)])
-    seat = IntegerField(_l("Seat"), validators=[Optional(),
-                                                NumberRange(min=1, max=MAX_SEATS)])
+    seat = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_SEATS)])
 
 
 class PinForm(Form):

@@ -122,7 +122,7 @@ def get_table(activity: Activity, table_id: int) -> DinnerTable:
 
 def _check_seats(seats: int) -> None:
     if not 1 <= seats <= MAX_SEATS:
-        raise InvalidInput(_l("A table has from 1 to %(most)d seats.", most=MAX_SEATS))
+        raise InvalidInput(_l("A table has from 1 to %(max)d seats.", max=MAX_SEATS))
 
 
 def _name_taken(activity: Activity, name: str, table_id: int | None = None) -> bool:
@@ -139,8 +139,8 @@ def add_tables(activity: Activity, by: Organiser, *, count: int = 1, seats: int 
     at once, numbered on from the part's highest numbered table ("10 tables of 8")."""
     _check_seats(seats)
     if not 1 <= count <= MAX_TABLES_AT_ONCE:
-        raise InvalidInput(_l("Add from 1 to %(most)d tables at a time.",
-                              most=MAX_TABLES_AT_ONCE))
+        raise InvalidInput(_l("Add from 1 to %(max)d tables at a time.",
+                              max=MAX_TABLES_AT_ONCE))
     lock_answers(activity.event)
     existing = tables_of(activity)
     if len(existing) + count > MAX_TABLES:
