@@ -426,6 +426,10 @@ def test_a_move_by_drag_and_drop_answers_json_and_a_full_table_is_a_409(
     bad = browser.submit(seats_url(dinner), {"person": "", "table_id": "x"},
                          headers=json_headers)
     assert bad.status_code == 422
+    for person in ("g99999999999999-0", "h99999999999", "g1-999", "x"):  # no such person
+        for url in (seats_url(dinner), seats_url(dinner, "/pin")):
+            assert browser.submit(url, {"person": person, "table_id": "0"},
+                                  headers=json_headers).status_code in (303, 404)
     unseat = browser.submit(seats_url(dinner), {"person": f"g{kari}-0", "table_id": "0"},
                             headers=json_headers)
     assert unseat.get_json() == {"ok": True, "table_id": 0}

@@ -84,7 +84,7 @@ def host_key(organiser_id: int) -> str:
     return f"h{organiser_id}"
 
 
-_KEY = re.compile(r"^(?:g(\d{1,12})-(\d{1,2})|h(\d{1,12}))$")
+_KEY = re.compile(r"^(?:g(\d{1,9})-(\d{1,2})|h(\d{1,9}))$")  # ids an INTEGER holds
 
 
 def parse_key(key: str) -> tuple[int | None, int, int | None]:
