@@ -166,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from .invitations.views import bp as invitations_bp
     from .mail.views import bp as mail_bp
     from .privacy.views import bp as privacy_bp
+    from .questions.views import bp as questions_bp
     from .rsvp.views import bp as rsvp_bp
     from .seating.views import bp as seating_bp
     from .team.views import bp as team_bp
@@ -175,7 +176,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
                       calendar_bp, goals_bp, feedback_bp, relationships_bp, checkin_bp, door_bp,
                       privacy_bp, team_bp, joining_bp, workspaces_bp, inbox_bp, gifts_bp,
-                      briefings_bp, seating_bp):
+                      briefings_bp, questions_bp, seating_bp):
         app.register_blueprint(blueprint)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)

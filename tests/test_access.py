@@ -30,7 +30,7 @@ visitors are sent to the login page.
 Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
 names route and role. New routes (the team pages too) are covered without editing this file.
 
-The matrix: 123 (route, method) pairs x 11 viewers = 1353 tests per backend. An allowed GET
+The matrix: 131 (route, method) pairs x 11 viewers = 1441 tests per backend. An allowed GET
 must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
 page), and the world is put back afterwards (the database restored, the client's cookies
 too; also after a download, which the audit trail notes). Every refusal must change
@@ -220,6 +220,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     from eventplanner.invitations.models import AnswerStatus
     from eventplanner.invitations.reply_address import reply_address
     from eventplanner.mail.models import Message
+    from eventplanner.questions.models import QuestionKind
+    from eventplanner.questions.services import ChoiceDetails, QuestionDetails, add_question
     from eventplanner.seating.services import add_tables, guest_key, seat_person
 
     with app.app_context():
@@ -277,8 +279,10 @@ def build_world(app: Flask) -> tuple[dict, dict]:
                 reason="other_address", uid=part_uid(race), partstat="DECLINED",
                 attendee="carl.private@example.org", sequence=race.sequence)
             db.session.add(answer_from_elsewhere)
+            question = add_question(event, QuestionDetails(
+                QuestionKind.CHOICE, "Menu", choices=(ChoiceDetails("Fish"),)), ["en"], owner)
             db.session.flush()
-            worlds[key] = {
+            worlds[key] = {"question_id": question.id,
                 "event_id": event.id, "activity_id": race.id, "invitation_id": invitation.id,
                 "goal_id": goal.id, "helper_id": helper.id, "mail_id": answer_from_elsewhere.id,
                 "organiser_id": people[partner].id, "host_id": people[host].id,

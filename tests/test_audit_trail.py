@@ -144,3 +144,21 @@ def test_the_trail_reads_in_the_readers_language(app, make_organiser, log_in, ma
         db.session.commit()
     page = browser.get("/team/audit").get_data(as_text=True)
     assert "Tittel: Client race" in page and "Rader: 0" in page
+
+
+def test_every_action_the_code_records_has_a_label_in_every_language():
+    """An action written by ``record(..., "area.action", ...)`` (or an export's
+    ``record_export``) is named on the trail page in the reader's words."""
+    import re
+    from pathlib import Path
+
+    from eventplanner.audit.labels import ACTION_LABELS
+
+    package = Path(__file__).resolve().parent.parent / "eventplanner"
+    written = set()
+    for source in package.rglob("*.py"):
+        text = source.read_text()
+        written |= set(re.findall(r'record(?:_export)?\([^)]*?"([a-z_]+\.[a-z_]+)"', text,
+                                  re.S))
+    assert written, "the search finds the actions"
+    assert sorted(written - set(ACTION_LABELS)) == []

@@ -60,6 +60,15 @@ from eventplanner.invitations.inviting import invite_contacts
 from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.privacy.services import erase_contact
+from eventplanner.questions.models import Question, QuestionKind
+from eventplanner.questions.services import (
+    ChoiceDetails,
+    QuestionDetails,
+    add_question,
+    change_question,
+    remove_question,
+    save_guest_answers,
+)
 from eventplanner.rsvp.page_cache import RenderedPages
 from eventplanner.rsvp.page_versions import WATCHED
 from tests.conftest import (
@@ -209,6 +218,43 @@ class GuestPagesStayFresh(RuleBasedStateMachine):
                        if parts[part.kind] is not None}
             respond_to_invitation(invitation, GuestAnswer(
                 answers, plus_one_names=("Friend",) if plus_one else ()), now)
+
+    def _menu(self) -> Question | None:
+        return db.session.scalar(select(Question).where(Question.event_id == self.current_id))
+
+    @rule(names=st.sampled_from([("Fish", "Vegetarian"), ("Salmon", "Vegetarian"),
+                                 ("Vegetarian",)]), nb=st.booleans())
+    def organiser_asks_or_changes_the_menu(self, names, nb):
+        with self.service():
+            event = db.session.get(Event, self.current_id)
+            menu = self._menu()
+            kept = {choice.position: choice.id for choice in menu.choices} if menu else {}
+            details = QuestionDetails(
+                QuestionKind.CHOICE, "Menu", {"nb": "Meny"} if nb else {},
+                choices=tuple(ChoiceDetails(name, id=kept.get(position))
+                              for position, name in enumerate(names, 1)))
+            if menu is None:
+                add_question(event, details, ["en", "nb"], None)
+            else:
+                change_question(menu, details, ["en", "nb"], None)
+
+    @rule(guest=GUEST, which=st.sampled_from([0, 1, None]))
+    def guest_chooses_from_the_menu(self, guest, which):
+        with self.service() as now:
+            invitation = self._invitation(self.current_id, guest)
+            menu = self._menu()
+            if invitation.token_digest is None or menu is None:
+                return
+            offered = [c.id for c in menu.choices if c.retired_at is None]
+            chosen = "" if which is None or which >= len(offered) else str(offered[which])
+            save_guest_answers(invitation, {(menu.id, 0): chosen}, now)
+
+    @rule()
+    def organiser_removes_the_menu(self):
+        with self.service():
+            menu = self._menu()
+            if menu is not None:
+                remove_question(menu, 1000, None)
 
     @rule(kind=st.sampled_from(ActivityKind), capacity=st.sampled_from([None, 1, 2, 3]),
           name=st.sampled_from(["Stair race", "Dinner", "Dinner at Bryggen"]),

@@ -28,7 +28,9 @@ from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
 from eventplanner.invitations.hosts import host_ids_by_invitation, set_event_hosts
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.mail.models import Message
+from eventplanner.questions.services import save_guest_answers
 from tests.conftest import PASSWORD, context_of, next_year_at
+from tests.test_questions import ask
 
 
 def text_of(page: str) -> str:
@@ -199,6 +201,8 @@ def test_a_viewer_reads_the_briefings_but_changes_no_host(
                                                account_manager_id=viewer.id))
     set_hosts(log_in(owner), event, viewer)
     browser = log_in(viewer)
+    dashboard = text_of(browser.get("/").get_data(as_text=True))
+    assert "You host Stoltzen 2027" in dashboard and "1 guest to look after" in dashboard
     page = browser.get(f"/events/{event.id}/hosts").get_data(as_text=True)
     assert "Kari Nordmann" in page and "Save the hosts" not in page
     assert "Briefing for Vera Viewer" in browser.get(f"/events/{event.id}/my-guests").get_data(
@@ -291,8 +295,14 @@ def test_the_briefing_tells_the_host_what_to_know_about_each_guest_on_page_and_i
     colleague = make_invitation(event, ola)
     make_invitation(event, make_contact(owner, name="Per Hansen",
                                     account_manager_id=host.id))
+    menu = ask(app, event, activity=dinner, ask_plus_ones=True)
     answer(app, invitation, {race.id: AnswerStatus.YES, dinner.id: AnswerStatus.YES},
            plus_one_names=("Erik Nordmann",), dietary_needs="Vegetarian")
+    with context_of(app):
+        save_guest_answers(db.session.get(Invitation, invitation.id), {
+            (menu.id, 0): str(menu.choices[1].id), (menu.id, 1): str(menu.choices[0].id)},
+            utcnow())
+        db.session.commit()
     answer(app, colleague, {race.id: AnswerStatus.NO, dinner.id: AnswerStatus.YES})
     with context_of(app):
         set_goal(db.session.get(Invitation, invitation.id), db.session.get(type(race), race.id),
@@ -305,11 +315,12 @@ def test_the_briefing_tells_the_host_what_to_know_about_each_guest_on_page_and_i
         f"/events/{event.id}/hosts/{host.id}/briefing").get_data(as_text=True))
     for fact in ("Kari Nordmann", "Head of procurement, Nordlys Shipping",
                  "Stair race: Yes · Dinner: Yes", "Erik Nordmann", "Vegetarian; No nuts",
-                 "target 9:30", "best before: 9:50", "Beat my time from 2023",
+                 "target 9:30", "earlier best: 9:50", "Beat my time from 2023",
                  "Came once before", "3 years since last time", "Recommend score 9",
                  "The view from the top", "Has a dog called Bamse", "Nordlys is moving offices",
                  "owes me a coffee", "Bottle of Aquavit", "Also coming from Nordlys Shipping",
-                 "Ola Nordmann", "Per Hansen", "First time with us"):
+                 "Ola Nordmann", "Per Hansen", "First time with us",
+                 "Answers to your questions Menu: Vegetarian", "Erik Nordmann Menu: Fish"):
         assert fact in page, fact
 
     as_host = text_of(log_in(host).get(

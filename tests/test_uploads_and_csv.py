@@ -23,6 +23,7 @@ from eventplanner.contacts.models import Contact
 from eventplanner.extensions import db, utcnow
 from eventplanner.gifts.models import GiftDirection
 from eventplanner.gifts.services import GiftDetails, record_gift
+from eventplanner.questions.models import Question, QuestionAnswer, QuestionKind
 from eventplanner.spreadsheets import csv_bytes
 from eventplanner.uploads.models import Upload
 from tests.conftest import ROOT, activity_ids, not_installed
@@ -193,6 +194,11 @@ def hostile_guest(app, make_organiser, make_event, make_activity, make_contact,
         live = db.session.get(Invitation, invitation.id)
         live.message_to_host, live.dietary_needs = FORMULAS[4], FORMULAS[1]
         live.plus_one_names = [FORMULAS[5].strip()]
+        question = Question(event_id=live.event_id, kind=QuestionKind.TEXT, text=FORMULAS[2])
+        db.session.add(question)
+        db.session.flush()
+        db.session.add(QuestionAnswer(invitation_id=live.id, question_id=question.id,
+                                      text=FORMULAS[1]))
         record_gift(live.event.workspace_id, GiftDetails(
             GiftDirection.RECEIVED, utcnow().date(), FORMULAS[3], occasion=FORMULAS[1]),
             live.event.owner, contact=live.contact)

@@ -26,6 +26,8 @@ from eventplanner.goals.models import Goal, Result
 from eventplanner.goals.services import earlier_bests
 from eventplanner.invitations.hosts import guests_by_host
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
+from eventplanner.questions.models import Question
+from eventplanner.questions.services import answers_by_person, person_label
 
 #: Answers that mean the guest is expected at a part (or may be).
 COMING = (AnswerStatus.YES, AnswerStatus.MAYBE)
@@ -65,6 +67,10 @@ class GuestBriefing:
     gifts: list[Gift]
     #: Others from their company invited to the event who come (yes or maybe).
     colleagues: list[Invitation]
+    #: Their answers to the organiser's questions, per person: (0 for the guest, k for
+    #: their k-th plus-one; the person's name; [(question, answer)]).
+    question_answers: list[tuple[int, str, list[tuple[Question, str]]]] = field(
+        default_factory=list)
 
     @property
     def contact(self) -> Contact:
@@ -132,6 +138,7 @@ def briefing_for(event: Event, host: Organiser, reader: Organiser,
     gifts = _gifts(event.workspace_id, contact_ids, company_ids) if member \
         else defaultdict(list)
     colleagues = _coming_by_company(event, company_ids)
+    answered = answers_by_person(event, ids)
     briefings = []
     for guest in guests:
         contact = guest.contact
@@ -157,7 +164,11 @@ def briefing_for(event: Event, host: Organiser, reader: Organiser,
             notes=notes[("contact", contact.id)] + notes[("company", company_id)],
             gifts=gifts[("contact", contact.id)] + gifts[("company", company_id)],
             colleagues=[c for c in colleagues[company_id] if c.id != guest.id]
-            if company_id else []))
+            if company_id else [],
+            question_answers=[(person, person_label(guest, person),
+                               answered[(guest.id, person)])
+                              for person in range(len(guest.plus_one_names or []) + 1)
+                              if (guest.id, person) in answered]))
     return Briefing(event, host, briefings)
 
 

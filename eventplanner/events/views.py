@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventplanner.access import Action, events_for, get_activity_for, get_event_for
+from eventplanner.briefings.services import hosted_events
 from eventplanner.calendar.services import (
     NoParts,
     event_download,
@@ -33,6 +34,7 @@ from eventplanner.invitations.event_changes import answers_count
 from eventplanner.invitations.inviting import reinvite_guests
 from eventplanner.invitations.waitlist import promotions_message
 from eventplanner.permissions import organisers_only, requires
+from eventplanner.questions.services import copy_questions
 from eventplanner.transactions import commit_or_form_error
 
 bp = organisers_only(Blueprint("events", __name__))
@@ -58,6 +60,7 @@ def dashboard():
     look_after = guests_to_look_after(next_event, current_user, now) if next_event else []
     return render_template("events/dashboard.html", upcoming=upcoming, past=past,
                            next_event=next_event, look_after=look_after, now=now,
+                           hosting=hosted_events(current_user, now),
                            feed_link=feed_link(current_user), confirm_form=ConfirmForm())
 
 
@@ -203,6 +206,11 @@ def next_edition(event_id: int):
         def copy():
             edition = services.copy_to_next_edition(event, form.title.data,
                                                     form.first_day.data)
+            copy_questions(event, edition, {  # the parts were copied in their order
+                old.id: new.id for old, new in zip(
+                    event.activities, sorted(edition.activities,
+                                             key=lambda part: (part.starts_at, part.id)),
+                    strict=True)})
             if form.reinvite.data:
                 reinvite_guests(event, edition, utcnow())
             return edition

@@ -55,6 +55,8 @@ def change_field_label(change) -> str:
     """ "Answer: Dinner", "Dietary needs", ..."""
     if change.field == "answer":
         return str(_l("Answer: %(part)s", part=change.activity_name))
+    if change.field in ("question", "question_text"):
+        return str(_l("Question: %(question)s", question=change.activity_name))
     if change.field == "part_removed":
         return str(_l("Part removed: %(part)s", part=change.activity_name))
     return str(FIELD_LABELS.get(change.field, change.field))

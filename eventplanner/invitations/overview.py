@@ -191,8 +191,11 @@ def messages_from_guests(event: Event, limit: int = 200) -> list[Invitation]:
         .order_by(Invitation.answered_at.desc(), Invitation.id.desc()).limit(limit)))
 
 
-def answers_csv(event: Event, invitations: list[Invitation], delimiter: str = ",") -> bytes:
-    """All answers as CSV, a row per guest and a column per part."""
+def answers_csv(event: Event, invitations: list[Invitation], delimiter: str = ",",
+                extra_columns: list[tuple[str, dict[int, str]]] = ()) -> bytes:
+    """All answers as CSV, a row per guest and a column per part; ``extra_columns``:
+    (heading, value per invitation id) after them (the answers to the organiser's
+    questions)."""
     by_invitation = defaultdict(dict)
     for invitation in invitations:
         for response in invitation.responses:
@@ -200,7 +203,7 @@ def answers_csv(event: Event, invitations: list[Invitation], delimiter: str = ",
     rows = [[_("Name"), _("Email"), _("Company"), _("Status")]
             + [activity.name for activity in event.activities]
             + [_("Plus-ones"), _("Plus-one names"), _("Dietary needs"), _("Message"),
-               _("Answered")]]
+               _("Answered")] + [heading for heading, _ in extra_columns]]
     for invitation in invitations:
         contact = invitation.contact
         answers = by_invitation[invitation.id]
@@ -211,5 +214,6 @@ def answers_csv(event: Event, invitations: list[Invitation], delimiter: str = ",
                for activity in event.activities]
             + [len(invitation.plus_one_names or []), "; ".join(invitation.plus_one_names or []),
                invitation.dietary_needs, invitation.message_to_host,
-               format_moment(invitation.answered_at, event.timezone)])
+               format_moment(invitation.answered_at, event.timezone)]
+            + [values.get(invitation.id, "") for _, values in extra_columns])
     return csv_bytes(rows, delimiter)

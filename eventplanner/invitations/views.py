@@ -19,6 +19,7 @@ from eventplanner.invitations.answers import answer_on_behalf
 from eventplanner.invitations.forms import AnswerOnBehalfForm, GuestSelectionForm, InviteForm
 from eventplanner.invitations.models import InvitationStage
 from eventplanner.permissions import organisers_only, requires
+from eventplanner.questions.services import answers_by_person, person_label, questions_of
 from eventplanner.spreadsheets import csv_delimiter, csv_download
 from eventplanner.transactions import commit_or_flash, commit_or_form_error
 
@@ -49,10 +50,44 @@ def _guests_page(event, status: int = 200):
         all_count=sum(stage_counts.values()),
         parts=overview.part_counts(event, invited=working_links),
         kitchen=overview.kitchen_lists(event), messages=overview.messages_from_guests(event),
+        question_answers=_answers_per_guest(event, page.items),
         selection_form=GuestSelectionForm(), confirm_form=ConfirmForm(),
         waiting_lines=overview.waiting_lines(event),
         waiting_answers=waiting_answers_count(event.id),
         reminder_due_at=reminders.next_reminder_at(event, utcnow())), status
+
+
+def _who(invitation, person: int) -> str:
+    """Nothing for the guest; "Per: " for their plus-one Per."""
+    return "" if person == 0 else person_label(invitation, person) + ": "
+
+
+def _answers_per_guest(event, invitations) -> dict[int, list[str]]:
+    """Each guest's answers to the organiser's questions, a line each: "Menu: Fish", and
+    for a plus-one "Per: Menu: Vegetarian"."""
+    by_invitation = {invitation.id: invitation for invitation in invitations}
+    lines: dict[int, list[str]] = {}
+    for (invitation_id, person), answers in answers_by_person(event, by_invitation).items():
+        who = _who(by_invitation[invitation_id], person)
+        lines.setdefault(invitation_id, []).extend(
+            f"{who}{question.text}: {text}" for question, text in answers)
+    return lines
+
+
+def _question_columns(event, invitations) -> list[tuple[str, dict[int, str]]]:
+    """A column per question: the guest's answer, then each plus-one's by name ("Fish;
+    Per: Vegetarian")."""
+    by_invitation = {invitation.id: invitation for invitation in invitations}
+    columns: dict[int, tuple[str, dict[int, list[str]]]] = {
+        question.id: (question.text, {}) for question in questions_of(event)}
+    for (invitation_id, person), answers in sorted(answers_by_person(event).items()):
+        if invitation_id not in by_invitation:
+            continue
+        who = _who(by_invitation[invitation_id], person)
+        for question, text in answers:
+            columns[question.id][1].setdefault(invitation_id, []).append(who + text)
+    return [(heading, {invitation_id: "; ".join(parts) for invitation_id, parts in
+                       values.items()}) for heading, values in columns.values()]
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -118,7 +153,8 @@ def remind(event_id: int):
 def export_answers(event_id: int):
     event = get_event_for(current_user, event_id)
     invitations = inviting.invitations_of(event)
-    body = overview.answers_csv(event, invitations, csv_delimiter(current_user.language))
+    body = overview.answers_csv(event, invitations, csv_delimiter(current_user.language),
+                                _question_columns(event, invitations))
     record_export(current_user, event, "guests.exported", len(invitations))
     return csv_download(body, f"answers-{event.id}.csv")
 

@@ -34,10 +34,16 @@ from eventplanner.invitations.signals import announce_places_changed
 from eventplanner.invitations.waitlist import withdraw_from_waitlists
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.mail.outbox import queue_email
+from eventplanner.questions.services import (
+    TEXT_CHANGE_FIELD,
+    answers_of_guests,
+    clear_text_answers,
+    person_label,
+)
 from eventplanner.urls import absolute_url
 
 #: History entries whose values are free text about the guest (answers stay).
-FREE_TEXT_CHANGES = ("plus_ones", "dietary_needs", "message")
+FREE_TEXT_CHANGES = ("plus_ones", "dietary_needs", "message", TEXT_CHANGE_FIELD)
 #: Written in the language of the organiser who erases (the row keeps no person).
 ERASED_NAME = _l("Erased contact")
 
@@ -72,6 +78,7 @@ def contact_data(contact: Contact, viewer: Organiser | None = None) -> dict:
     messages = list(db.session.scalars(
         select(Message).where(Message.invitation_id.in_(ids)).order_by(Message.id)))
     names = {a.id: a.name for i in invitations for a in i.event.activities}
+    question_answers = answers_of_guests(ids)
     came_back = list(db.session.scalars(
         select(IncomingMail).where(IncomingMail.invitation_id.in_(ids))
         .order_by(IncomingMail.id)))
@@ -99,6 +106,9 @@ def contact_data(contact: Contact, viewer: Organiser | None = None) -> dict:
                         for r in i.responses},
             "plus_one_names": list(i.plus_one_names or []),
             "dietary_needs": i.dietary_needs, "message_to_host": i.message_to_host,
+            "questions": [{"question": question.text, "answer": text,
+                           "for": person_label(i, person)}
+                          for person, question, text in question_answers.get(i.id, [])],
             "history": [{"at": _moment(c.changed_at), "what": c.field,
                          "part": c.activity_name, "from": c.old_value, "to": c.new_value,
                          "by": c.changed_by} for c in i.changes],
@@ -151,6 +161,7 @@ def anonymise_invitations(invitation_ids: list[int], now: datetime) -> int:
     db.session.execute(update(ResponseChange).where(
         ResponseChange.invitation_id.in_(invitation_ids),
         ResponseChange.field.in_(FREE_TEXT_CHANGES)).values(old_value="", new_value=""))
+    clear_text_answers(invitation_ids)  # a choice or a yes stays, for the counts
     # Their times stay as they were (not "updated" now): when a guest answered is a figure.
     db.session.execute(update(Feedback).where(Feedback.invitation_id.in_(invitation_ids))
                        .values(did_well="", do_better="", custom_answer="",

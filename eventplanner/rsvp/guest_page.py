@@ -40,6 +40,8 @@ from eventplanner.invitations.guest_calendar import guest_parts
 from eventplanner.invitations.hosts import host_of_guest
 from eventplanner.invitations.links import invitation_link
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
+from eventplanner.questions import services as questions
+from eventplanner.questions.models import Question, QuestionAnswer
 from eventplanner.tokens import looks_like_token, token_digest
 
 
@@ -122,6 +124,41 @@ class PartOnPage:
 
 
 @dataclass(frozen=True)
+class QuestionOnPage:
+    """One of the organiser's questions as this guest reads it: in their language, with
+    the choices offered (and a retired one they chose, which they keep)."""
+
+    question: Question
+    text: str
+    #: (choice id, text) in the guest's language.
+    choices: tuple[tuple[int, str], ...]
+
+    @property
+    def part(self) -> Activity | None:
+        return self.question.activity
+
+    def field_name(self, slot: int) -> str:
+        """The input of the guest (slot 0) or of their plus-one in name field ``slot``."""
+        return question_field_name(self.question.id, slot)
+
+
+def question_field_name(question_id: int, slot: int) -> str:
+    return f"question-{question_id}-{slot}"
+
+
+def questions_on_page(invitation: Invitation, asked: list[Question],
+                      answers: dict[tuple[int, int], QuestionAnswer]) -> list[QuestionOnPage]:
+    """The event's questions in the guest's language."""
+    language = invitation.guest_language
+    chosen = {answer.choice_id for answer in answers.values()}
+    return [QuestionOnPage(question, questions.in_language(
+        question.text, question.translations, language), tuple(
+        (choice.id, questions.in_language(choice.text, choice.translations, language))
+        for choice in question.choices
+        if choice.retired_at is None or choice.id in chosen)) for question in asked]
+
+
+@dataclass(frozen=True)
 class GuestPage:
     """Everything the guest page shows."""
 
@@ -141,6 +178,12 @@ class GuestPage:
     #: From then on the page may show something else with no row changing: the answer
     #: deadline, or a part starting or ending. None: never.
     valid_until: datetime | None
+    #: The organiser's questions, and the guest's saved answers as the form's inputs hold
+    #: them (input name: value).
+    questions: list[QuestionOnPage]
+    question_values: dict[str, str]
+    #: The saved answers as the guest reads them: ("Menu (Per)", "Fish").
+    answers_summary: list[tuple[str, str]]
 
     @property
     def event(self) -> Event:
@@ -162,12 +205,16 @@ def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> Gu
     """The guest page of the invitation behind ``token`` at ``now``; ``LinkNotValid`` for a
     wrong or revoked link. ``link``: its ``link_version``, when read already.
 
-    Five queries, whatever the number of parts: the link's version; the invitation with
-    its event, contact, parts and the guest's answers with their places in line; goals;
-    results; their host. One more once results are published: the parts' participants."""
+    Six queries, whatever the number of parts: the link's version; the invitation with
+    its event, contact, parts and the guest's answers with their places in line; the
+    event's questions; goals; results; their host. One more once results are published:
+    the parts' participants; one more when the event asks questions: the guest's answers
+    to them."""
     link = link or link_version(token)
     invitation, places_in_line = _programme(link.invitation_id)
     event = invitation.event
+    asked = questions.questions_of(event)
+    answers = questions.answers_of(invitation) if asked else {}
     published = [activity for activity in event.activities
                  if activity.kind is ActivityKind.TIMED and event.results_published_at]
     participants = _participants(published)
@@ -175,12 +222,14 @@ def guest_page(token: str, now: datetime, link: LinkVersion | None = None) -> Gu
         {person.contact_id for people in participants.values() for person in people}))
     with force_locale(invitation.guest_language):  # the links' texts: in their language
         return _assemble(token, invitation, link.version, places_in_line, participants,
-                         records, published, now)
+                         records, published, now, asked, answers)
 
 
 def _assemble(token: str, invitation: Invitation, version: int,
               places_in_line: dict[int, int], participants: dict[int, list[Invitation]],
-              records: RaceRecords, published: list[Activity], now: datetime) -> GuestPage:
+              records: RaceRecords, published: list[Activity], now: datetime,
+              asked: list[Question], answers: dict[tuple[int, int], QuestionAnswer],
+              ) -> GuestPage:
     event = invitation.event
     link_text = invitation_link(invitation)
     calendar = guest_parts(invitation)
@@ -198,7 +247,12 @@ def _assemble(token: str, invitation: Invitation, version: int,
         if guest_needs_check_in_code(invitation, now) else None,
         open_for_answers=event.accepts_answers(now),
         host=host_of_guest(invitation),
-        valid_until=next_change(event, now))
+        valid_until=next_change(event, now),
+        questions=questions_on_page(invitation, asked, answers),
+        question_values={question_field_name(question_id, person):
+                         questions.answer_value(answer)
+                         for (question_id, person), answer in answers.items()},
+        answers_summary=questions.answers_summary(invitation, asked, answers))
 
 
 def _place_in_line():

@@ -5,6 +5,7 @@ What a guest page of event E shows, and so what moves E's counter:
 
 - E, its parts, every invitation to E with its answers, goals and results (the waiting
   line, the published results), and the contacts invited to E (their names);
+- E's questions with their choices, and the guests' answers to them;
 - the guest's host: E's hosts, the members who host it (name and phone), and the account
   managers of the contacts and companies invited (a guest's host by default);
 - for "your best time so far", "last time you aimed for" and "personal best", the parts,
@@ -47,6 +48,7 @@ from eventplanner.contacts.models import Company, Contact
 from eventplanner.events.models import Activity, Event, EventHost, GuestPageVersion
 from eventplanner.goals.models import Goal, Result
 from eventplanner.invitations.models import Invitation, Response
+from eventplanner.questions.models import Question, QuestionAnswer, QuestionChoice
 
 
 def _events_of_events(criterion) -> Select:
@@ -63,6 +65,16 @@ def _events_of_invitations(criterion) -> Select:
 
 def _events_of_contacts(criterion) -> Select:
     return select(Invitation.event_id).join(Contact, Contact.id == Invitation.contact_id) \
+        .where(criterion)
+
+
+def _events_of_questions(criterion) -> Select:
+    return select(Question.event_id).where(criterion)
+
+
+def _events_of_choices(criterion) -> Select:
+    return select(Question.event_id).join(QuestionChoice,
+                                          QuestionChoice.question_id == Question.id) \
         .where(criterion)
 
 
@@ -100,6 +112,9 @@ WATCHED = {
     Response: _events_through_invitation(Response),
     Goal: _events_through_invitation(Goal),
     Result: _events_through_invitation(Result),
+    Question: _events_of_questions,
+    QuestionChoice: _events_of_choices,
+    QuestionAnswer: _events_through_invitation(QuestionAnswer),
 }
 _MODEL_OF_TABLE = {model.__table__: model for model in WATCHED}
 #: A new event, contact, company or account is on no page until a part, an invitation or a
@@ -236,13 +251,17 @@ def _after_flush(session: Session, flush_context) -> None:
 
 def _event_id_in_session(session: Session, obj) -> int | None:
     """The event a row just written belongs to, when the session holds it without a
-    query: an event's id, a part's or an invitation's own column, or the invitation (in
-    the session) of an answer, a goal or a result. Else None (a contact; a row whose
+    query: an event's id, a part's, an invitation's or a question's own column, the
+    question (in the session) of a choice, or the invitation (in the session) of an
+    answer, a goal or a result. Else None (a contact; a row whose
     invitation the session does not hold): it is looked up at commit."""
     if isinstance(obj, Event):
         return obj.id
-    if isinstance(obj, Activity | Invitation | EventHost):
+    if isinstance(obj, Activity | Invitation | EventHost | Question):
         return obj.event_id
+    if isinstance(obj, QuestionChoice):
+        question = session.identity_map.get(session.identity_key(Question, obj.question_id))
+        return question.event_id if question is not None else None
     if isinstance(obj, Contact | Company | Organiser):  # every event they are guests of or host
         return None
     invitation = session.identity_map.get(

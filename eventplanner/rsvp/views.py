@@ -37,6 +37,7 @@ from eventplanner.invitations import answers, errors, links
 from eventplanner.invitations.guest_calendar import guest_download, guest_part_download
 from eventplanner.privacy import services as privacy_services
 from eventplanner.privacy.views import data_download
+from eventplanner.questions import services as questions
 from eventplanner.rsvp.forms import (
     PART_FIELD_PREFIX,
     RATING_PREFIX,
@@ -54,6 +55,9 @@ bp = Blueprint("rsvp", __name__, url_prefix="/r")
 private_link_pages(bp)
 
 PART_FIELD = re.compile(rf"^{PART_FIELD_PREFIX}(\d+)$")
+#: A question's input: the question's id and the slot (0 the guest, k the k-th plus-one
+#: name field).
+QUESTION_FIELD = re.compile(r"^question-(\d{1,18})-(\d{1,3})$")
 
 
 class FormFromElsewhere(DomainError):
@@ -112,7 +116,8 @@ def choose_language(token: str):
 
 
 def _render(page: GuestPage, form=None, error: DomainError | None = None,
-            saved: bool = False, goal_forms: dict | None = None) -> str:
+            saved: bool = False, goal_forms: dict | None = None,
+            question_values: dict[str, str] | None = None) -> str:
     invitation = page.invitation
     goal_forms = goal_forms or {}
     for card in page.goal_cards:
@@ -120,7 +125,8 @@ def _render(page: GuestPage, form=None, error: DomainError | None = None,
     return render_template(
         "rsvp/guest_page.html", page=page, invitation=invitation, event=page.event,
         token=page.token, form=form if page.open_for_answers else None, error=error,
-        saved=saved, goal_forms=goal_forms)
+        saved=saved, goal_forms=goal_forms,
+        question_values=page.question_values if question_values is None else question_values)
 
 
 def _page(token: str, now: datetime, link: LinkVersion | None = None) -> GuestPage:
@@ -162,15 +168,36 @@ def answer(token: str):
     if foreign - set(form.part_ids):
         error = errors.UnknownPart()
         return _render(_page(token, utcnow()), form, error), status_for(error)
+    typed = {key: value for key, value in request.form.items() if QUESTION_FIELD.match(key)}
     if not form.validate():
-        return _render(_page(token, utcnow()), form), 422
+        return _render(_page(token, utcnow()), form, question_values=typed), 422
     try:
-        answers.respond_to_invitation(invitation, form.answer(), utcnow())
+        now = utcnow()
+        answers.respond_to_invitation(invitation, form.answer(), now)
+        questions.save_guest_answers(invitation, _question_answers(form, typed), now)
     except DomainError as error:
         db.session.rollback()
-        return _render(_page(token, utcnow()), form, error), status_for(error)
+        return _render(_page(token, utcnow()), form, error, question_values=typed), \
+            status_for(error)
     db.session.commit()
     return redirect(url_for("rsvp.guest_page", token=token, saved=1), code=303)
+
+
+def _question_answers(form, typed: dict[str, str]) -> dict[tuple[int, int], str]:
+    """The answers typed per (question id, person): slot 0 is the guest, slot k the k-th
+    plus-one name field, whose person is its place among the names given (a plus-one
+    left unnamed is not asked, and what was typed for them is dropped)."""
+    named = [index for index, entry in enumerate(form.plus_one_names.entries)
+             if (entry.data or "").strip()]
+    person_of_slot = {0: 0} | {index + 1: person for person, index in enumerate(named, 1)}
+    found = {}
+    for key, value in typed.items():
+        question_id, slot = (int(part) for part in QUESTION_FIELD.match(key).groups())
+        if slot > form.plus_ones_allowed:
+            raise questions.UnknownQuestion()
+        if slot in person_of_slot:
+            found[(question_id, person_of_slot[slot])] = value
+    return found
 
 
 @bp.route("/<token>/goals/<int:activity_id>", methods=["POST"])

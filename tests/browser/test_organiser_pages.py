@@ -111,6 +111,30 @@ def _client_visit_last_week(organiser, kari) -> str:
     return invitation_token(invitation)
 
 
+def _menu_question(event, invitation) -> int:
+    """The dinner's menu (translated, marked), asked of every guest and plus-one, which
+    Kari answers: the questions' pages, the kitchen list and her page show it."""
+    from eventplanner.extensions import utcnow
+    from eventplanner.questions.models import QuestionKind
+    from eventplanner.questions.services import (
+        ChoiceDetails,
+        QuestionDetails,
+        add_question,
+        save_guest_answers,
+    )
+
+    other = "en" if event.default_language == "nb" else "nb"
+    menu = add_question(event, QuestionDetails(
+        QuestionKind.CHOICE, "Menu", {other: "Meny"}, required=True, ask_plus_ones=True,
+        activity_id=event.activities[-1].id, choices=(
+            ChoiceDetails("Fish", {other: "Fisk"}),
+            ChoiceDetails("Vegetarian", {other: "Vegetar"}, "V"))), ["en", "nb"], event.owner)
+    save_guest_answers(invitation, {(menu.id, person): str(menu.choices[1].id) for person in
+                                    range(len(invitation.plus_one_names) + 1)}, utcnow(),
+                       "organiser")
+    return menu.id
+
+
 def _demo_ids() -> dict[str, int | str]:
     """An id for every argument a route takes: the demo event's race, Kari Nordmann (who
     answered), her company, her invitation and email, a helper's link at the door, her
@@ -137,10 +161,11 @@ def _demo_ids() -> dict[str, int | str]:
     invitation = db.session.scalar(select(Invitation).where(
         Invitation.event_id == event.id, Invitation.contact_id == kari.id))
     helper = add_helper(event, "Door helper")
+    menu = _menu_question(event, invitation)
     signed_up = sign_up("Nina Berg", "nina.berg@example.com", "fjord lantern sju øyne", "en",
                         utcnow())
     db.session.flush()
-    ids = {"event_id": event.id, "activity_id": event.activities[0].id,
+    ids = {"event_id": event.id, "activity_id": event.activities[0].id, "question_id": menu,
            "contact_id": kari.id, "company_id": kari.company_id,
            "host_id": event.owner.id,
            "invitation_id": invitation.id, "token": invitation_token(invitation),
