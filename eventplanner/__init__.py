@@ -58,6 +58,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     from .invitations.event_changes import connect_event_changes
 
     connect_event_changes(app)  # guests hear about the edits of events.services
+    from .seating.following import connect_seating
+
+    connect_seating(app)  # table plans follow the answers and the parts
 
     from .cli import register_commands
     from .error_pages import register_error_handlers
@@ -166,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
     from .questions.views import bp as questions_bp
     from .rsvp.views import bp as rsvp_bp
     from .seating.card_views import bp as seating_print_bp
+    from .seating.views import bp as seating_bp
     from .team.views import bp as team_bp
     from .team.views import joining as joining_bp
     from .team.views import workspaces as workspaces_bp
@@ -173,9 +177,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
                       calendar_bp, goals_bp, feedback_bp, relationships_bp, checkin_bp, door_bp,
                       privacy_bp, team_bp, joining_bp, workspaces_bp, inbox_bp, gifts_bp,
-                      briefings_bp, questions_bp):
+                      briefings_bp, questions_bp, seating_bp, seating_print_bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(seating_print_bp)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)
 

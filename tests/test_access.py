@@ -30,7 +30,7 @@ visitors are sent to the login page.
 Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
 names route and role. New routes (the team pages too) are covered without editing this file.
 
-The matrix: 128 (route, method) pairs x 11 viewers = 1408 tests per backend. An allowed GET
+The matrix: 137 (route, method) pairs x 11 viewers = 1507 tests per backend. An allowed GET
 must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
 page), and the world is put back afterwards (the database restored, the client's cookies
 too; also after a download, which the audit trail notes). Every refusal must change
@@ -222,6 +222,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     from eventplanner.mail.models import Message
     from eventplanner.questions.models import QuestionKind
     from eventplanner.questions.services import ChoiceDetails, QuestionDetails, add_question
+    from eventplanner.seating.services import add_tables, guest_key, seat_person
 
     with app.app_context():
         people: dict[str, Organiser] = {}
@@ -269,6 +270,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
             helper = add_helper(event, "Door helper")
             set_event_hosts(event, [people[host].id], owner)
             assign_host(event, [invitation.id], people[host].id, owner)  # Carl's host
+            [table] = add_tables(race, owner, seats=8)
+            seat_person(race, guest_key(invitation.id, 0), table.id, owner)
             answer_from_elsewhere = IncomingMail(  # a calendar answer waiting to be confirmed
                 message_id=f"<{key}@mail.example>", recipient=reply_address(invitation),
                 workspace_id=w, event_id=event.id, invitation_id=invitation.id,
@@ -283,6 +286,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
                 "event_id": event.id, "activity_id": race.id, "invitation_id": invitation.id,
                 "goal_id": goal.id, "helper_id": helper.id, "mail_id": answer_from_elsewhere.id,
                 "organiser_id": people[partner].id, "host_id": people[host].id,
+                "table_id": table.id,
                 "helper_token": helper_token(helper), "token": invitation_token(invitation),
                 "message_id": db.session.scalar(select(func.min(Message.id)).where(
                     Message.event_id == event.id))}
@@ -340,7 +344,9 @@ def fingerprint(app: Flask) -> list:
             "(SELECT count(*) FROM membership), (SELECT min(role) FROM membership), "
             "(SELECT count(*) FROM workspace), (SELECT count(*) FROM login), "
             "(SELECT count(*) FROM join_invitation WHERE revoked_at IS NULL), "
-            "(SELECT count(*) FROM audit_entry)")).one()
+            "(SELECT count(*) FROM audit_entry), (SELECT count(*) FROM dinner_table), "
+            "(SELECT min(name) FROM dinner_table), (SELECT count(*) FROM seat_place), "
+            "(SELECT count(*) FROM seat_place WHERE pinned)")).one()
 
 
 def logged_in(app: Flask, email: str) -> FormClient:

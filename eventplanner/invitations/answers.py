@@ -42,6 +42,7 @@ from eventplanner.invitations.models import (
     Invitation,
     Response,
 )
+from eventplanner.invitations.signals import announce_places_changed
 from eventplanner.invitations.waitlist import confirmed_places_at, promote_from_waitlist
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.tokens import looks_like_token, token_digest
@@ -192,6 +193,7 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
     if changed or invitation.answered_at is None:
         invitation.answered_at = invitation.updated_at = now
     db.session.flush()
+    announce_places_changed([invitation.id], "answer")
     for activity in freed:
         promote_from_waitlist(activity, now)
     if changed and changed_by in ANSWERS_THE_GUEST_CONFIRMS:

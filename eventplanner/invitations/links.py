@@ -16,6 +16,7 @@ from eventplanner.events.models import Event
 from eventplanner.extensions import db
 from eventplanner.invitations.errors import LinkNotValid
 from eventplanner.invitations.models import Invitation
+from eventplanner.invitations.signals import announce_places_changed
 from eventplanner.tokens import (
     looks_like_token,
     make_token,
@@ -63,6 +64,7 @@ def revoke_link(invitation: Invitation, now: datetime) -> None:
     lock_events([invitation.event_id])
     invitation.revoked_at = now
     db.session.flush()
+    announce_places_changed([invitation.id], "revoked")
 
 
 def refuse_if_erased(invitation: Invitation) -> None:

@@ -25,6 +25,7 @@ from eventplanner.invitations.models import (
     Invitation,
     Response,
 )
+from eventplanner.invitations.signals import announce_places_changed
 
 
 def confirmed_places(activity_id: int, excluding_invitation_id: int | None = None) -> int:
@@ -91,6 +92,7 @@ def promote_from_waitlist(activity: Activity, now: datetime) -> list[Invitation]
                            activity=activity)
         promoted.append(response.invitation)
     db.session.flush()
+    announce_places_changed([invitation.id for invitation in promoted], "waitlist")
     return promoted
 
 

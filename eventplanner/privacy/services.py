@@ -30,6 +30,7 @@ from eventplanner.gifts.services import gifts_about
 from eventplanner.goals.models import Goal, Result
 from eventplanner.inbox.models import IncomingMail
 from eventplanner.invitations.models import Invitation, ResponseChange
+from eventplanner.invitations.signals import announce_places_changed
 from eventplanner.invitations.waitlist import withdraw_from_waitlists
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.mail.outbox import queue_email
@@ -180,6 +181,7 @@ def anonymise_invitations(invitation_ids: list[int], now: datetime) -> int:
                        .values(recipient="erased@invalid", recipient_name="", body_text="",
                                body_html="", last_error=""))
     db.session.expire_all()
+    announce_places_changed(invitation_ids, "erased")
     return len(invitation_ids)
 
 

@@ -24,6 +24,7 @@ from werkzeug.routing import Rule
 from config import TestConfig
 from eventplanner import create_app
 from eventplanner.extensions import db
+from eventplanner.seating.models import TableShape
 from tests.browser.conftest import OUTPUT, page_problems, serve
 from tests.conftest import app_for
 
@@ -181,11 +182,24 @@ def _demo_ids() -> dict[str, int | str]:
            "unanswered_token": invitation_token(db.session.scalar(select(Invitation).where(
                Invitation.event_id == event.id, Invitation.answered_at.is_(None))))}
     _mail_came_back(invitation)
+    ids["table_id"] = _table_plan(event)
     record_gift(event.workspace_id, GiftDetails(
         GiftDirection.GIVEN, utcnow().date(), "Bottle of Aquavit", Decimal("600"), "NOK",
         "Stair race"), event.owner, contact=kari)
     db.session.commit()
     return ids
+
+
+def _table_plan(event) -> int:
+    """Tables at the race's part with a suggested plan (the guests who said yes, their
+    plus-ones, and the demo's hosts); returns a table's id."""
+    from eventplanner.seating.services import add_tables, suggest_for
+
+    race = event.activities[0]
+    tables = add_tables(race, event.owner, count=3, seats=6)
+    add_tables(race, event.owner, name="Fjellet", seats=10, shape=TableShape.LONG)
+    suggest_for(race, event.owner)
+    return tables[0].id
 
 
 def _mail_came_back(invitation) -> None:
