@@ -394,3 +394,30 @@ def test_no_briefing_mail_for_a_draft_event_or_one_that_has_started(
         assert "0 briefings" in send_due(app)
     with app.app_context():
         assert db.session.get(Event, draft.id).status is EventStatus.DRAFT
+
+
+@pytest.mark.parametrize("how", ["taken off the hosts", "out of the team"])
+def test_a_host_who_stops_hosting_leaves_the_table_plan(
+        app, dinner_event, make_member, make_contact, make_invitation, log_in, how):
+    from eventplanner.events.models import Activity
+    from eventplanner.seating.models import SeatPlace
+    from eventplanner.seating.services import add_tables, host_key, seat_person
+
+    owner, event = dinner_event
+    jonas = make_member(owner, name="Jonas Eide")
+    browser = log_in(owner)
+    set_hosts(browser, event, jonas, owner)
+    with context_of(app):
+        dinner = db.session.scalars(select(Activity).where(
+            Activity.event_id == event.id, Activity.name == "Dinner")).one()
+        by = db.session.get(Organiser, owner.id)
+        [table] = add_tables(dinner, by, count=1, seats=8)
+        for host in (jonas, owner):
+            seat_person(dinner, host_key(host.id), table.id, by)
+        db.session.commit()
+    if how == "taken off the hosts":
+        set_hosts(browser, event, owner)
+    else:
+        assert browser.submit(f"/team/members/{jonas.id}/remove", {}).status_code == 303
+    with app.app_context():
+        assert [p.organiser_id for p in db.session.scalars(select(SeatPlace))] == [owner.id]

@@ -26,3 +26,6 @@ part_removing = _signals.signal("part-removing")
 #: every part's SEQUENCE is already one higher.
 event_cancelled = _signals.signal("event-cancelled")
 event_reinstated = _signals.signal("event-reinstated")
+#: ``event_ids``, ``organiser_ids``: these members stopped hosting these events (taken off
+#: the hosts, or out of the team); sent by ``invitations.hosts`` and ``team``.
+hosts_removed = _signals.signal("hosts-removed")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -22,6 +23,7 @@ from eventplanner.contacts.services import members_of
 from eventplanner.errors import InvalidInput, NotFound
 from eventplanner.events.locking import lock_events
 from eventplanner.events.models import Event, EventHost
+from eventplanner.events.signals import hosts_removed
 from eventplanner.extensions import db
 from eventplanner.invitations.models import Invitation
 
@@ -88,6 +90,9 @@ def set_event_hosts(event: Event, member_ids: Iterable[int], actor: Organiser) -
     for organiser_id in removed:
         db.session.delete(rows[organiser_id])
     db.session.flush()
+    if removed:
+        hosts_removed.send(current_app._get_current_object(), event_ids=[event.id],
+                           organiser_ids=removed)
     if added or removed:
         record(event.workspace_id, actor, "event.hosts_changed", event_id=event.id, details={
             "added": [members[i].name for i in added],

@@ -555,6 +555,14 @@ def _why_not_seated(invitation: Invitation, response: Response | None, person: i
     return None
 
 
+def release_host_seats(event_ids: list[int], organiser_ids: list[int]) -> None:
+    """Members who no longer host these events leave their parts' plans."""
+    db.session.execute(delete(SeatPlace).where(
+        SeatPlace.organiser_id.in_(organiser_ids),
+        SeatPlace.activity_id.in_(select(Activity.id).where(Activity.event_id.in_(event_ids)))))
+    db.session.flush()
+
+
 def remove_part_plan(activity: Activity) -> None:
     """A part is removed: its places and tables go with it."""
     db.session.execute(delete(SeatPlace).where(SeatPlace.activity_id == activity.id))

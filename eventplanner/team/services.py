@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
@@ -35,6 +36,7 @@ from eventplanner.auth.services import find_organiser_by_email, normalise_email,
 from eventplanner.contacts.models import Company, Contact
 from eventplanner.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from eventplanner.events.models import Event, EventHost, event_co_organiser
+from eventplanner.events.signals import hosts_removed
 from eventplanner.extensions import db, utcnow
 from eventplanner.mail.outbox import queue_email
 from eventplanner.team.locking import lock_members
@@ -358,9 +360,14 @@ def _release_clients(workspace_id: int, member_id: int) -> int:
     and companies they managed have no account manager until one is chosen, and they host
     none of its events (their guests there have no host until one is chosen). Returns how
     many clients."""
-    db.session.execute(delete(EventHost).where(
-        EventHost.organiser_id == member_id,
-        EventHost.event_id.in_(select(Event.id).where(Event.workspace_id == workspace_id))))
+    hosted = list(db.session.scalars(select(EventHost.event_id).join(
+        Event, Event.id == EventHost.event_id).where(
+        EventHost.organiser_id == member_id, Event.workspace_id == workspace_id)))
+    if hosted:
+        db.session.execute(delete(EventHost).where(EventHost.organiser_id == member_id,
+                                                   EventHost.event_id.in_(hosted)))
+        hosts_removed.send(current_app._get_current_object(), event_ids=hosted,
+                           organiser_ids=[member_id])
     released = 0
     for model in (Contact, Company):
         released += db.session.execute(
