@@ -29,6 +29,7 @@ from eventplanner.invitations.hosts import host_ids_by_invitation, set_event_hos
 from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.mail.models import Message
 from eventplanner.questions.services import save_guest_answers
+from eventplanner.seating.services import add_tables, guest_key, seat_person
 from tests.conftest import PASSWORD, context_of, next_year_at
 from tests.test_questions import ask
 
@@ -309,6 +310,10 @@ def test_the_briefing_tells_the_host_what_to_know_about_each_guest_on_page_and_i
                  "9:30", "", "Beat my time from 2023")
         set_event_hosts(db.session.get(Event, event.id), [host.id], db.session.get(
             Organiser, owner.id))
+        live_dinner, by = db.session.get(type(dinner), dinner.id), db.session.get(
+            Organiser, owner.id)
+        [table] = add_tables(live_dinner, by, count=1, seats=8, name="Fjellet")
+        seat_person(live_dinner, guest_key(invitation.id, 0), table.id, by)
         db.session.commit()
 
     page = text_of(log_in(owner).get(
@@ -320,7 +325,8 @@ def test_the_briefing_tells_the_host_what_to_know_about_each_guest_on_page_and_i
                  "The view from the top", "Has a dog called Bamse", "Nordlys is moving offices",
                  "owes me a coffee", "Bottle of Aquavit", "Also coming from Nordlys Shipping",
                  "Ola Nordmann", "Per Hansen", "First time with us",
-                 "Answers to your questions Menu: Vegetarian", "Erik Nordmann Menu: Fish"):
+                 "Answers to your questions Menu: Vegetarian", "Erik Nordmann Menu: Fish",
+                 "Table at Dinner Fjellet"):
         assert fact in page, fact
 
     as_host = text_of(log_in(host).get(

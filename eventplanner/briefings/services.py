@@ -28,6 +28,7 @@ from eventplanner.invitations.hosts import guests_by_host
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
 from eventplanner.questions.models import Question
 from eventplanner.questions.services import answers_by_person, person_label
+from eventplanner.seating.models import DinnerTable, SeatPlace
 
 #: Answers that mean the guest is expected at a part (or may be).
 COMING = (AnswerStatus.YES, AnswerStatus.MAYBE)
@@ -71,6 +72,8 @@ class GuestBriefing:
     #: their k-th plus-one; the person's name; [(question, answer)]).
     question_answers: list[tuple[int, str, list[tuple[Question, str]]]] = field(
         default_factory=list)
+    #: Where they sit: (part, table name) for each part with a table plan that seats them.
+    tables: list[tuple[Activity, str]] = field(default_factory=list)
 
     @property
     def contact(self) -> Contact:
@@ -139,6 +142,7 @@ def briefing_for(event: Event, host: Organiser, reader: Organiser,
         else defaultdict(list)
     colleagues = _coming_by_company(event, company_ids)
     answered = answers_by_person(event, ids)
+    seated = _tables_of(ids)
     briefings = []
     for guest in guests:
         contact = guest.contact
@@ -168,7 +172,9 @@ def briefing_for(event: Event, host: Organiser, reader: Organiser,
             question_answers=[(person, person_label(guest, person),
                                answered[(guest.id, person)])
                               for person in range(len(guest.plus_one_names or []) + 1)
-                              if (guest.id, person) in answered]))
+                              if (guest.id, person) in answered],
+            tables=[(a, seated[(guest.id, a.id)]) for a in event.activities
+                    if (guest.id, a.id) in seated]))
     return Briefing(event, host, briefings)
 
 
@@ -181,6 +187,15 @@ def _by_invitation(rows) -> defaultdict[int, list]:
 
 def _of_part(rows: list, activity: Activity):
     return next((row for row in rows if row.activity_id == activity.id), None)
+
+
+def _tables_of(invitation_ids: list[int]) -> dict[tuple[int, int], str]:
+    """(invitation id, part id) -> the name of the table the guest sits at."""
+    return {(invitation_id, activity_id): name for invitation_id, activity_id, name in
+            db.session.execute(
+                select(SeatPlace.invitation_id, SeatPlace.activity_id, DinnerTable.name)
+                .join(DinnerTable, DinnerTable.id == SeatPlace.table_id)
+                .where(SeatPlace.invitation_id.in_(invitation_ids), SeatPlace.person == 0))}
 
 
 def _notes(reader: Organiser, contact_ids: list[int],
