@@ -30,7 +30,7 @@ from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.mail.models import Message
 from eventplanner.questions.services import save_guest_answers
 from eventplanner.seating.services import add_tables, guest_key, seat_person
-from tests.conftest import PASSWORD, context_of, next_year_at
+from tests.conftest import PASSWORD, ROOT, context_of, next_year_at
 from tests.test_questions import ask
 
 
@@ -282,7 +282,7 @@ def answer(app, invitation, answers: dict, **rest):
 
 
 def test_the_briefing_tells_the_host_what_to_know_about_each_guest_on_page_and_in_pdf(
-        app, make_organiser, make_member, make_event, make_activity, make_contact,
+        app, backend, make_organiser, make_member, make_event, make_activity, make_contact,
         make_invitation, make_guest_who_came, log_in):
     owner = make_organiser(name="Ingrid Haugen")
     host = make_member(owner, name="Jonas Eide")
@@ -341,6 +341,21 @@ def test_the_briefing_tells_the_host_what_to_know_about_each_guest_on_page_and_i
     assert "Kari Nordmann" in text and "Bottle of Aquavit" in text and "Per Hansen" in text
     width, height = PdfReader(io.BytesIO(pdf.data)).pages[0].mediabox.upper_right
     assert (round(float(width) / 72 * 25.4), round(float(height) / 72 * 25.4)) == (210, 297)
+    if backend.name == "sqlite":
+        keep_for_the_eye("briefing", pdf.data)
+
+
+def keep_for_the_eye(name: str, pdf: bytes) -> None:
+    """test-output/<name>.pdf, and a PNG of its first page when pdftoppm is there."""
+    import shutil
+    import subprocess
+
+    output = ROOT / "test-output"
+    output.mkdir(exist_ok=True)
+    (output / f"{name}.pdf").write_bytes(pdf)
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "70", "-singlefile", "-f", "1", "-l", "1",
+                        str(output / f"{name}.pdf"), str(output / name)], check=True)
 
 
 def test_each_host_gets_their_briefing_once_on_the_chosen_morning(
