@@ -45,7 +45,7 @@ from sqlalchemy.engine import Engine
 
 from config import TestConfig
 from eventplanner import create_app
-from eventplanner.auth.models import Organiser
+from eventplanner.auth.models import Membership, Organiser, Role
 from eventplanner.auth.services import register_organiser
 from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import ContactDetails, create_contact
@@ -497,6 +497,30 @@ def make_organiser(app: Flask) -> Callable[..., Organiser]:
             db.session.commit()
             db.session.refresh(organiser)
         return organiser
+
+    return make
+
+
+@pytest.fixture
+def make_member(app: Flask) -> Callable[..., Organiser]:
+    """An account that belongs to ``owner``'s workspace only, with ``role`` (and a phone,
+    shown to the guests it hosts)."""
+    counter = iter(range(1, 1000))
+
+    def make(owner: Organiser, role: Role = Role.ORGANISER, name: str | None = None,
+             phone: str = "") -> Organiser:
+        number = next(counter)
+        with context_of(app):
+            workspace_id = db.session.scalar(select(Membership.workspace_id).where(
+                Membership.organiser_id == owner.id).order_by(Membership.id))
+            member = register_organiser(name or f"Member {number}",
+                                        f"member{number}@example.com", PASSWORD,
+                                        own_workspace=False)
+            member.phone = phone
+            db.session.add(Membership(workspace_id=workspace_id, organiser=member, role=role))
+            db.session.commit()
+            db.session.refresh(member)
+        return member
 
     return make
 

@@ -6,45 +6,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import date
 
 import pytest
 from sqlalchemy import delete, select
 
 from eventplanner.audit.models import AuditEntry
-from eventplanner.auth.models import Membership, Organiser, Role
-from eventplanner.auth.services import register_organiser
+from eventplanner.auth.models import Membership, Role
 from eventplanner.contacts.models import Company, Contact
 from eventplanner.extensions import db
 from eventplanner.feedback.models import Note
-from tests.conftest import PASSWORD, context_of, statements_run
+from tests.conftest import statements_run
 from tests.test_uploads_and_csv import confirm_contacts, key_in, preview_contacts
 
 
 def text_of(page: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", page).split())
-
-
-@pytest.fixture
-def make_member(app) -> Callable[..., Organiser]:
-    """An account that belongs to ``owner``'s workspace only, with ``role``."""
-    counter = iter(range(1, 1000))
-
-    def make(owner: Organiser, role: Role, name: str | None = None) -> Organiser:
-        number = next(counter)
-        with context_of(app):
-            workspace_id = db.session.scalar(select(Membership.workspace_id).where(
-                Membership.organiser_id == owner.id).order_by(Membership.id))
-            member = register_organiser(name or f"Member {number}",
-                                        f"member{number}@example.com", PASSWORD,
-                                        own_workspace=False)
-            db.session.add(Membership(workspace_id=workspace_id, organiser=member, role=role))
-            db.session.commit()
-            db.session.refresh(member)
-        return member
-
-    return make
 
 
 @pytest.fixture

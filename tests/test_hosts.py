@@ -14,8 +14,7 @@ import time_machine
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from eventplanner.auth.models import Membership, Organiser, Role
-from eventplanner.auth.services import register_organiser
+from eventplanner.auth.models import Organiser, Role
 from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Event, EventHost, EventStatus
 from eventplanner.extensions import db, utcnow
@@ -30,34 +29,12 @@ from eventplanner.invitations.models import AnswerStatus, Invitation
 from eventplanner.mail.models import Message
 from eventplanner.questions.services import save_guest_answers
 from eventplanner.seating.services import add_tables, guest_key, seat_person
-from tests.conftest import PASSWORD, ROOT, context_of, next_year_at
+from tests.conftest import ROOT, context_of, next_year_at
 from tests.test_questions import ask
 
 
 def text_of(page: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", page).split())
-
-
-@pytest.fixture
-def make_member(app):
-    """An account in ``owner``'s workspace only, with ``role`` and a phone."""
-    counter = iter(range(1, 1000))
-
-    def make(owner: Organiser, role: Role = Role.ORGANISER, name: str | None = None,
-             phone: str = "") -> Organiser:
-        number = next(counter)
-        with context_of(app):
-            workspace_id = db.session.scalar(select(Membership.workspace_id).where(
-                Membership.organiser_id == owner.id).order_by(Membership.id))
-            member = register_organiser(name or f"Host {number}", f"host{number}@example.com",
-                                        PASSWORD, own_workspace=False)
-            member.phone = phone
-            db.session.add(Membership(workspace_id=workspace_id, organiser=member, role=role))
-            db.session.commit()
-            db.session.refresh(member)
-        return member
-
-    return make
 
 
 @pytest.fixture
