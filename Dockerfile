@@ -12,6 +12,11 @@ RUN python -m venv /venv \
  && /venv/bin/pybabel compile -d eventplanner/translations
 
 FROM python:3.11-slim
+# WeasyPrint (briefings and place cards as PDF) draws text with Pango; DejaVu covers æøåäöüß.
+RUN apt-get update \
+ && apt-get install --yes --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 eventplanner
 WORKDIR /app
 COPY --from=build /venv /venv
