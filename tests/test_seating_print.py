@@ -350,27 +350,27 @@ def test_a_guest_sees_their_table_on_the_day_only_when_the_organiser_allows_it(a
     kari = f"/r/{dinner.tokens['Kari Nordmann']}"
     day_before = datetime(utcnow().year + 1, 9, 4, 21, 59)  # 23:59 in Oslo
     with time_machine.travel(day_before, tick=False) as clock:
-        assert "Your table" not in client.get(kari).get_data(as_text=True)
+        assert "Ditt bord" not in client.get(kari).get_data(as_text=True)
         set_guests_see_table(app, dinner, True)
-        assert "Your table" not in client.get(kari).get_data(as_text=True), \
+        assert "Ditt bord" not in client.get(kari).get_data(as_text=True), \
             "not the day before"
         clock.shift(timedelta(minutes=2))  # 00:01 on the day in Oslo: the cached page goes
-        assert "Your table: 7" in client.get(kari).get_data(as_text=True)
+        assert "Ditt bord: 7" in client.get(kari).get_data(as_text=True)
         set_guests_see_table(app, dinner, False)
-        assert "Your table" not in client.get(kari).get_data(as_text=True)
+        assert "Ditt bord" not in client.get(kari).get_data(as_text=True)
         set_guests_see_table(app, dinner, True)
-        assert "Your table" not in client.get(f"/r/{dinner.tokens['Åse Zahl']}") \
+        assert "Ditt bord" not in client.get(f"/r/{dinner.tokens['Åse Zahl']}") \
             .get_data(as_text=True), "no table yet: nothing to say"
         clock.shift(timedelta(hours=24))  # the dinner is over
-        assert "Your table" not in client.get(kari).get_data(as_text=True)
+        assert "Ditt bord" not in client.get(kari).get_data(as_text=True)
 
 
 def test_a_guest_moved_to_another_table_sees_it_at_once(app, dinner, client):
     kari = f"/r/{dinner.tokens['Kari Nordmann']}"
     set_guests_see_table(app, dinner, True)
     with time_machine.travel(datetime(utcnow().year + 1, 9, 5, 10), tick=False):
-        assert "Your table: 7" in client.get(kari).get_data(as_text=True)
-        assert "Your table: 7" in client.get(kari).get_data(as_text=True)  # from the cache
+        assert "Ditt bord: 7" in client.get(kari).get_data(as_text=True)
+        assert "Ditt bord: 7" in client.get(kari).get_data(as_text=True)  # from the cache
         with app.app_context():
             place = db.session.scalar(select(SeatPlace).where(
                 SeatPlace.invitation_id == dinner.invitations["Kari Nordmann"],
@@ -378,15 +378,15 @@ def test_a_guest_moved_to_another_table_sees_it_at_once(app, dinner, client):
             place.table_id = dinner.tables["Fjellet"]
             db.session.commit()
             place_id = place.id
-        assert "Your table: Fjellet" in client.get(kari).get_data(as_text=True)
+        assert "Ditt bord: Fjellet" in client.get(kari).get_data(as_text=True)
         with app.app_context():
             db.session.get(DinnerTable, dinner.tables["Fjellet"]).name = "Fjellet & Fjorden"
             db.session.commit()
-        assert "Your table: Fjellet &amp; Fjorden" in client.get(kari).get_data(as_text=True)
+        assert "Ditt bord: Fjellet &amp; Fjorden" in client.get(kari).get_data(as_text=True)
         with app.app_context():
             db.session.delete(db.session.get(SeatPlace, place_id))
             db.session.commit()
-        assert "Your table" not in client.get(kari).get_data(as_text=True)
+        assert "Ditt bord" not in client.get(kari).get_data(as_text=True)
 
 
 @pytest.mark.settings(GUEST_PAGE_CACHE_SIZE=0)
@@ -401,7 +401,7 @@ def test_the_guests_table_costs_one_query_and_only_on_the_day(app, dinner):
             with statements_run(app) as statements:
                 page = client.get(kari).get_data(as_text=True)
         counts[when] = len(statements)
-        assert ("Your table: 7" in page) == (when == "on the day")
+        assert ("Ditt bord: 7" in page) == (when == "on the day")
     assert counts["on the day"] == counts["before"] + 1
 
 
