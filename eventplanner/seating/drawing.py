@@ -10,7 +10,7 @@ Every text goes through ``xml.sax.saxutils`` escaping: a name is text, never mar
 from __future__ import annotations
 
 import math
-from xml.sax.saxutils import escape
+from html import escape  # &lt; &gt; &amp; &quot; &#x27;: valid in XML text and attributes
 
 from flask_babel import gettext as _
 from flask_babel import ngettext

@@ -322,7 +322,7 @@ def _place_hosts(plan: _Plan, hosts: list[Person], start: int) -> None:
     if start == 1:
         hosts = sorted(hosts, key=lambda h: -len(plan.guests_of_host.get(h.id, ())))
     elif start > 1:
-        random.Random(start).shuffle(order)
+        random.Random(start).shuffle(order)  # nosec B311: a repeatable start, not a secret
     for host in hosts:
         choices = [t.id for t in order if plan.fits([host], t.id)]
         if not choices:
