@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -568,3 +569,39 @@ def test_two_organisers_adding_the_twentieth_question_at_once_add_one(
     assert refused == [True]
     with app.app_context():
         assert db.session.query(Question).count() == services.MAX_QUESTIONS
+
+
+def test_the_kitchen_list_counts_each_tables_menus(
+        app, make_organiser, make_event, make_activity, make_contact, make_invitation,
+        log_in):
+    from eventplanner.extensions import utcnow
+    from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
+    from eventplanner.invitations.models import AnswerStatus, Invitation
+    from eventplanner.seating.services import add_tables, guest_key, seat_person
+
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    menu = ask(app, event, activity=dinner, ask_plus_ones=True)
+    fish, vegetarian = (str(choice.id) for choice in menu.choices)
+    kari = make_invitation(event, make_contact(event.owner, name="Kari"), plus_ones_allowed=1)
+    ola = make_invitation(event, make_contact(event.owner, name="Ola"))
+    with app.app_context():
+        live_dinner = db.session.get(type(dinner), dinner.id)
+        first, second = add_tables(live_dinner, live_dinner.event.owner, count=2, seats=4)
+        for invitation, plus_ones, chosen in ((kari, ("Per",), {(menu.id, 0): vegetarian,
+                                                                 (menu.id, 1): fish}),
+                                              (ola, (), {(menu.id, 0): fish})):
+            live = db.session.get(Invitation, invitation.id)
+            respond_to_invitation(live, GuestAnswer({dinner.id: AnswerStatus.YES},
+                                                    plus_one_names=plus_ones), utcnow())
+            services.save_guest_answers(live, chosen, utcnow())
+        owner = live_dinner.event.owner
+        seat_person(live_dinner, guest_key(kari.id, 0), first.id, owner)
+        seat_person(live_dinner, guest_key(kari.id, 1), first.id, owner)
+        seat_person(live_dinner, guest_key(ola.id, 0), second.id, owner)
+        db.session.commit()
+    page = log_in(event.owner).get(f"/events/{event.id}/questions/kitchen").get_data(
+        as_text=True)
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td></tr>',
+                      page)
+    assert rows == [("1", "1", "1"), ("2", "1", "0")], "Fish, Vegetarian per table"
+    assert "Menu per table" in page

@@ -11,6 +11,8 @@ from eventplanner.form_fields import ConfirmForm
 from eventplanner.permissions import organisers_only, requires
 from eventplanner.questions import services
 from eventplanner.questions.forms import KIND_LABELS, RemoveQuestionForm, question_form_for
+from eventplanner.questions.models import QuestionKind
+from eventplanner.seating.printing import menus_by_table
 from eventplanner.transactions import commit_or_flash, commit_or_form_error
 
 bp = organisers_only(Blueprint("questions", __name__,
@@ -108,8 +110,15 @@ def kitchen_list(event_id: int):
     """Per part, how many of the people coming chose each answer: printable."""
     event = get_event_for(current_user, event_id)
     asked = services.questions_of(event)
+    per_table = {}
+    for activity in event.activities:
+        menus = [q for q in asked if q.kind is QuestionKind.CHOICE
+                 and q.activity_id in (None, activity.id)]
+        tables = menus_by_table(activity, menus)
+        if tables:
+            per_table[activity.id] = (menus, tables)
     return render_template(
         "questions/kitchen.html", event=event,
         whole_event=services.whole_event_counts(event, asked),
         parts=[(activity, services.choice_counts(activity, asked))
-               for activity in event.activities])
+               for activity in event.activities], per_table=per_table)
