@@ -419,3 +419,44 @@ def test_a_host_who_stops_hosting_leaves_the_table_plan(
         assert browser.submit(f"/team/members/{jonas.id}/remove", {}).status_code == 303
     with app.app_context():
         assert [p.organiser_id for p in db.session.scalars(select(SeatPlace))] == [owner.id]
+
+
+def test_the_briefing_and_the_hosts_page_read_as_many_queries_for_two_guests_as_for_six(
+        app, dinner_event, make_member, make_contact, make_invitation, log_in):
+    """Each guest has a company, an account manager, answers, a note and a gift: none of it
+    is read one guest at a time."""
+    from tests.conftest import statements_run
+
+    owner, event = dinner_event
+    jonas = make_member(owner, name="Jonas Eide")
+    browser = log_in(owner)
+    set_hosts(browser, event, jonas)
+    counts = []
+    for number in range(6):
+        contact = make_contact(owner, name=f"Guest {number}", company_name=f"Client {number}",
+                               account_manager_id=jonas.id)
+        invitation = make_invitation(event, contact)
+        answer(app, invitation, {event_activity: AnswerStatus.YES
+                                 for event_activity in activity_ids_of(app, event)},
+               plus_one_names=())
+        with context_of(app):
+            live = db.session.get(Contact, contact.id)
+            add_note(f"Note {number}", date(2026, 5, 1), contact=live,
+                     author=db.session.get(Organiser, owner.id))
+            record_gift(live.workspace_id, GiftDetails(GiftDirection.GIVEN, date(2026, 6, 1),
+                                                       "Aquavit"),
+                        db.session.get(Organiser, owner.id), contact=live)
+            db.session.commit()
+        if number in (1, 5):
+            for url in (f"/events/{event.id}/hosts/{jonas.id}/briefing",
+                        f"/events/{event.id}/hosts"):
+                browser.get(url)  # warm
+                with statements_run(app) as statements:
+                    assert browser.get(url).status_code == 200
+                counts.append((url, len(statements)))
+    assert counts[:2] == counts[2:], counts
+
+
+def activity_ids_of(app, event) -> list[int]:
+    from tests.conftest import activity_ids
+    return activity_ids(app, event)
