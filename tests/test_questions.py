@@ -605,3 +605,25 @@ def test_the_kitchen_list_counts_each_tables_menus(
                       page)
     assert rows == [("1", "1", "1"), ("2", "1", "0")], "Fish, Vegetarian per table"
     assert "Menu per table" in page
+
+
+def test_a_choice_written_in_superscript_digits_is_refused_not_a_crash(
+        app, make_organiser, make_event, make_activity, make_contact, make_invitation):
+    from eventplanner.invitations.answers import GuestAnswer, respond_to_invitation
+    from eventplanner.invitations.models import AnswerStatus
+    from eventplanner.seating.services import add_tables
+
+    event, race, dinner = dinner_event(make_organiser, make_event, make_activity)
+    menu = ask(app, event)
+    kari = make_invitation(event, make_contact(event.owner))
+    with app.app_context():
+        live = db.session.get(Invitation, kari.id)
+        respond_to_invitation(live, GuestAnswer({dinner.id: AnswerStatus.YES}), utcnow())
+        for value in ("²", "١٢", "x" * 50):
+            with pytest.raises(services.UnknownChoice):
+                services.save_guest_answers(live, {(menu.id, 0): value}, utcnow())
+        live_dinner = db.session.get(type(dinner), dinner.id)
+        add_tables(live_dinner, live_dinner.event.owner, name="²")
+        [numbered] = add_tables(live_dinner, live_dinner.event.owner)
+        assert numbered.name == "1", "a table named in superscript is not a number"
+        db.session.rollback()

@@ -59,7 +59,7 @@ class ChoiceSubForm(SubForm):
         raw_id = self.id.data or ""
         return ChoiceDetails(
             text=self.text.data or "", mark=self.mark.data or "",
-            id=int(raw_id) if raw_id.isdigit() and len(raw_id) < 12 else None,
+            id=int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 12 else None,
             translations={code: self[TRANSLATION_PREFIX + code].data or ""
                           for code, _ in self.languages})
 

@@ -383,7 +383,8 @@ def _parse(question: Question, value: str, previous: QuestionAnswer | None,
     if not value:
         return None
     if question.kind is QuestionKind.CHOICE:
-        choice_id = int(value) if value.isdigit() and len(value) < 12 else None
+        choice_id = int(value) if value.isascii() and value.isdigit() and len(value) < 12 \
+            else None
         allowed = {choice.id for choice in offered(question)}
         if previous is not None and previous.choice_id is not None:
             allowed.add(previous.choice_id)  # a retired choice the guest keeps

@@ -182,7 +182,7 @@ def _coming(activity: Activity, marks: dict) -> list[Person]:
     answers = db.session.scalars(
         select(Response).join(Response.invitation)
         .where(Response.activity_id == activity.id, Response.status == AnswerStatus.YES,
-               Invitation.revoked_at.is_(None))
+               Invitation.revoked_at.is_(None), Invitation.anonymised_at.is_(None))
         .options(joinedload(Response.invitation).joinedload(Invitation.contact)
                  .joinedload(Contact.company)))
     return [_guest(answer.invitation, person, marks)
@@ -246,7 +246,9 @@ def door_list(plan: PartPlan, language: str) -> list[DoorListLine]:
     seated = sorted((DoorListLine(person, table.name) for person, table in plan.seated),
                     key=lambda line: (name_order(line.person.sort_name, language),
                                       line.person.person))
-    return seated + [DoorListLine(person, None) for person in plan.unseated]
+    unseated = sorted(plan.unseated,
+                      key=lambda person: (name_order(person.sort_name, language), person.person))
+    return seated + [DoorListLine(person, None) for person in unseated]
 
 
 def door_list_rows(lines: list[DoorListLine]) -> list[list[str]]:

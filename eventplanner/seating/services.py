@@ -150,16 +150,18 @@ def add_tables(activity: Activity, by: Organiser, *, count: int = 1, seats: int 
         raise InvalidInput(_l("Name one table at a time; several tables are numbered."))
     if name and _name_taken(activity, name):
         raise TableNameTaken()
-    numbers = [int(t.name) for t in existing if t.name.isdigit() and len(t.name) < 9]
+    numbers = [int(t.name) for t in existing
+               if t.name.isascii() and t.name.isdigit() and len(t.name) < 9]
     next_number = max(numbers, default=0) + 1
     position = max((t.position for t in existing), default=0)
     added = []
+    taken = {t.name.lower() for t in existing}
     for _ in range(count):
         label = name
         while not label:
             candidate = str(next_number)
             next_number += 1
-            if not _name_taken(activity, candidate):
+            if candidate not in taken:
                 label = candidate
         position += 1
         table = DinnerTable(activity_id=activity.id, name=label, seats=seats, shape=shape,
@@ -429,9 +431,12 @@ class SuggestionReport:
     problems: list[str]
 
 
-def suggest_for(activity: Activity, by: Organiser) -> SuggestionReport:
+def suggest_for(activity: Activity, by: Organiser, *, replace: bool = True
+                ) -> SuggestionReport:
     """Replace the unpinned places with a suggested plan (``suggest.suggest_plan``); pinned
-    people stay where they are. What keeps people unseated is said in ``problems``."""
+    people stay where they are. What keeps people unseated is said in ``problems``.
+    Without ``replace``, ``InvalidState`` if anyone sits unpinned (the organiser has not
+    agreed to move them), as read under the lock."""
     lock_answers(activity.event)
     diners = people_to_seat(activity)
     if not diners:
@@ -442,6 +447,9 @@ def suggest_for(activity: Activity, by: Organiser) -> SuggestionReport:
         raise InvalidState(_l("Add tables first."))
     keys = {diner.key for diner in diners}
     places = {place_key(place): place for place in places_at(activity, fresh=True)}
+    if not replace and any(not place.pinned for place in places.values()):
+        raise InvalidState(_l("Some people are seated and not pinned: tick \"Replace the "
+                              "seats that are not pinned\" to let the suggestion move them."))
     pinned = {key: place.table_id for key, place in places.items()
               if place.pinned and key in keys}
     people = [suggest.Person(d.key, company=d.company_id, is_host=d.is_host,

@@ -44,6 +44,10 @@ def _flash_form_errors(form) -> None:
         flash(" ".join(str(error) for error in errors), "error")
 
 
+def _flash_expired() -> None:
+    flash(_("The form had expired. Try again."), "error")
+
+
 @bp.route("/tables")
 @requires(Action.READ)
 def plan(event_id: int, activity_id: int):
@@ -106,6 +110,8 @@ def delete_table(event_id: int, activity_id: int, table_id: int):
             flash(ngettext("The table is deleted; %(num)d person is unseated.",
                            "The table is deleted; %(num)d people are unseated.", unseated)
                   if unseated else _("The table is deleted."), "success")
+    else:
+        _flash_form_errors(form)
     return redirect(_plan_url(event_id, activity_id), code=303)
 
 
@@ -155,6 +161,8 @@ def pin_person(event_id: int, activity_id: int):
     if form.validate_on_submit():
         commit_or_flash(lambda: services.pin_person(activity, form.person.data,
                                                     form.pinned.data))
+    else:
+        _flash_form_errors(form)
     return redirect(_plan_url(event_id, activity_id), code=303)
 
 
@@ -166,13 +174,10 @@ def suggest_plan(event_id: int, activity_id: int):
     activity = get_activity_for(current_user, event_id, activity_id)
     form = SuggestForm()
     if not form.validate_on_submit():
+        _flash_form_errors(form)
         return redirect(_plan_url(event_id, activity_id), code=303)
-    if not form.replace.data and any(not place.pinned
-                                     for place in services.places_at(activity)):
-        flash(_("Some people are seated and not pinned: tick \"Replace the seats that are "
-                "not pinned\" to let the suggestion move them."), "error")
-        return redirect(_plan_url(event_id, activity_id), code=303)
-    report = commit_or_flash(lambda: services.suggest_for(activity, current_user))
+    report = commit_or_flash(lambda: services.suggest_for(
+        activity, current_user, replace=form.replace.data))
     if report is not None:
         flash(ngettext("A plan is suggested: %(num)d person seated.",
                        "A plan is suggested: %(num)d people seated.", report.seated),
@@ -193,6 +198,8 @@ def clear_unpinned(event_id: int, activity_id: int):
         if count is not None:
             flash(ngettext("%(num)d person unseated.", "%(num)d people unseated.", count),
                   "success")
+    else:
+        _flash_expired()
     return redirect(_plan_url(event_id, activity_id), code=303)
 
 
@@ -202,4 +209,6 @@ def note_departures(event_id: int, activity_id: int):
     activity = get_activity_for(current_user, event_id, activity_id)
     if ConfirmForm().validate_on_submit():
         commit_or_flash(lambda: services.note_departures(activity, current_user))
+    else:
+        _flash_expired()
     return redirect(_plan_url(event_id, activity_id), code=303)
