@@ -92,11 +92,13 @@ def _add_health_check(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     # Import the models so that the metadata knows every table (migrations, create_all).
+    from .api import models as _api_models  # noqa: F401
     from .audit import models as _audit_models  # noqa: F401
     from .auth import models as _auth_models  # noqa: F401
     from .calendar import models as _calendar_models  # noqa: F401
     from .checkin import models as _checkin_models  # noqa: F401
     from .contacts import models as _contact_models  # noqa: F401
+    from .deletions import models as _deletion_models  # noqa: F401
     from .events import models as _event_models  # noqa: F401
     from .feedback import models as _feedback_models  # noqa: F401
     from .gifts import models as _gift_models  # noqa: F401
@@ -107,6 +109,7 @@ def _init_extensions(app: Flask) -> None:
     from .questions import models as _question_models  # noqa: F401
     from .seating import models as _seating_models  # noqa: F401
     from .uploads import models as _upload_models  # noqa: F401
+    from .webhooks import models as _webhook_models  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
@@ -192,6 +195,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.extensions["guest_pages"] = RenderedPages(app.config["GUEST_PAGE_CACHE_SIZE"])
     watch_guest_page_rows(db.session)  # the pages' key moves with every change they show
+    from .deletions.recording import record_tombstones
+
+    record_tombstones(db.session)  # deletions and erasures leave tombstones for the API
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -46,6 +46,8 @@ class Action(enum.StrEnum):
     ERASE = "erase"
     #: Invite members, change their roles, remove them; read the audit trail.
     MANAGE_MEMBERS = "manage members"
+    #: Connect other systems: API tokens and webhook subscriptions.
+    MANAGE_INTEGRATIONS = "manage integrations"
     #: Hand the workspace to another member; require two-factor sign-in.
     OWN = "own"
 
@@ -54,7 +56,7 @@ class Action(enum.StrEnum):
 ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
     Role.OWNER: frozenset(Action),
     Role.ADMIN: frozenset({Action.READ, Action.ORGANISE, Action.SHARE, Action.ERASE,
-                           Action.MANAGE_MEMBERS}),
+                           Action.MANAGE_MEMBERS, Action.MANAGE_INTEGRATIONS}),
     Role.ORGANISER: frozenset({Action.READ, Action.ORGANISE, Action.SHARE}),
     Role.VIEWER: frozenset({Action.READ}),
 }

@@ -37,7 +37,7 @@ INFRASTRUCTURE = {
 #: Bottom to top; a package imports only those of lower layers.
 DOMAIN_LAYERS = [
     {"auth"},  # organisers' accounts and logins
-    {"audit", "uploads"},
+    {"audit", "uploads", "deletions"},  # deletions: tombstones of what was deleted or erased
     {"events", "contacts"},
     {"access"},
     {"calendar"},
@@ -49,10 +49,11 @@ DOMAIN_LAYERS = [
     {"checkin", "goals", "inbox", "gifts"},  # inbox: calendar answers and mail coming back
     {"feedback"},
     {"privacy", "briefings"},  # briefings: what each host knows of their guests
+    {"webhooks"},  # tells other systems what happened, from the signals of all the above
 ]
 
 WEB_MODULE_NAMES = {"views", "forms", "relationship_views", "card_views"}
-WEB_PACKAGES = {"rsvp", "cli", "demo", "error_pages", "permissions"}
+WEB_PACKAGES = {"rsvp", "cli", "demo", "error_pages", "permissions", "api"}
 
 def component(module: str) -> str:
     """``eventplanner.events.services`` -> ``events``; the app factory is ``(app)``."""

@@ -222,3 +222,38 @@ class JoinInvitation(db.Model):
 
     def __repr__(self) -> str:
         return f"<JoinInvitation {self.id} {self.email} to {self.workspace_id}>"
+
+
+class ApiToken(db.Model):
+    """A key another system (a CRM) uses to call the workspace's API. Only the SHA-256
+    digest of the token is kept: it is shown once, when made. It works while it is not
+    revoked or expired and while the member who made it may still manage the workspace
+    (``team.api_tokens``)."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    #: What it is for ("HubSpot sync").
+    name: Mapped[str] = mapped_column(String(80))
+    #: What it may do, space-separated (``access.API_SCOPES``): "contacts:read guests:write".
+    scopes: Mapped[str] = mapped_column(String(300))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The token's first characters, to tell tokens apart in lists ("ep_7Hq2").
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[Organiser | None] = relationship()
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} {self.name!r}>"

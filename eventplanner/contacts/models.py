@@ -15,13 +15,18 @@ LANGUAGE_CODES = ("en", "nb", "da", "de")
 
 class Company(db.Model):
     __tablename__ = "company"
-    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    __tombstone_kind__ = "company"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),
+                      UniqueConstraint("workspace_id", "external_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: The company's id in the team's CRM, kept so the CRM can update it through the API.
+    external_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: The team member who looks after this client ("our person"), or None.
     account_manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
@@ -48,6 +53,7 @@ class Tag(db.Model):
     """A label an organiser puts on contacts ("vip", "runner"), to invite them together."""
 
     __tablename__ = "tag"
+    __tombstone_kind__ = "tag"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +67,9 @@ class Tag(db.Model):
 
 class Contact(db.Model):
     __tablename__ = "contact"
-    __table_args__ = (UniqueConstraint("workspace_id", "email"),)
+    __tombstone_kind__ = "contact"
+    __table_args__ = (UniqueConstraint("workspace_id", "email"),
+                      UniqueConstraint("workspace_id", "external_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
@@ -78,6 +86,8 @@ class Contact(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="")
     dietary_notes: Mapped[str] = mapped_column(String(500), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: The person's id in the team's CRM (the API upserts by it), or None.
+    external_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: The guest asked (from their link) to be forgotten; the organiser erases.

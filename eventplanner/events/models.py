@@ -50,6 +50,7 @@ class EventSeries(db.Model):
 
 class Event(db.Model):
     __tablename__ = "event"
+    __tombstone_kind__ = "event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The team the event belongs to: its members see it, as their roles allow.
@@ -186,6 +187,7 @@ class Activity(db.Model):
     """One part of an event with its own time, place and capacity."""
 
     __tablename__ = "activity"
+    __tombstone_kind__ = "part"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
@@ -216,6 +218,7 @@ class Activity(db.Model):
     tables_allow_one_company: Mapped[bool] = mapped_column(default=False)
     #: Guests see their table on their page on the day of the part.
     guests_see_table: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="activities")
 

@@ -58,6 +58,7 @@ STAGE_BY_MOMENT = (
 
 class Invitation(db.Model):
     __tablename__ = "invitation"
+    __tombstone_kind__ = "invitation"
     __table_args__ = (
         UniqueConstraint("event_id", "contact_id"),
         CheckConstraint("plus_ones_allowed >= 0 AND plus_ones_allowed <= 20",
