@@ -61,6 +61,9 @@ ACTION_LABELS: Mapping[str, object] = {
     "workspace.renamed": _l("Renamed the workspace"),
     "workspace.gift_limit_changed": _l("Changed the yearly gift limit"),
     "workspace.started": _l("Started the workspace"),
+    "api_token.created": _l("Made an API token"),
+    "api_token.revoked": _l("Revoked an API token"),
+    "api.called": _l("Called the API"),
 }
 
 
