@@ -28,6 +28,9 @@ def _place(instance) -> tuple[int | None, int | None]:
     workspace_id = getattr(instance, "workspace_id", None)
     if workspace_id is None:
         event = getattr(instance, "event", None)
+        if event is None and "event" in inspect(instance).attrs.keys():
+            # Taken out of its event's collection (a part removed): the event it had.
+            event = next(iter(inspect(instance).attrs.event.history.deleted or ()), None)
         workspace_id = event.workspace_id if event is not None else None
     return workspace_id, event_id
 
