@@ -22,7 +22,7 @@ from eventplanner.checkin.models import CheckInHelper
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import InvalidInput, InvalidState, NotFound
 from eventplanner.events.models import Activity, Event
-from eventplanner.extensions import db
+from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.errors import EventCancelled, LinkNotValid
 from eventplanner.invitations.models import AnswerStatus, CheckIn, Invitation, Response
 from eventplanner.tokens import looks_like_token, make_token, new_nonce, token_digest
@@ -162,6 +162,7 @@ def check_in(activity: Activity, invitation: Invitation, by: str, now: datetime)
     except IntegrityError:  # the other helper was quicker: theirs stands
         return _check_in_of(activity, invitation)
     event.check_in_used = True
+    invitation.updated_at = now  # a sync of the guests sees who came
     db.session.flush()
     return entry
 
@@ -171,6 +172,7 @@ def undo_check_in(activity: Activity, invitation: Invitation) -> None:
     entry = _check_in_of(activity, invitation)
     if entry is not None:
         db.session.delete(entry)
+        invitation.updated_at = utcnow()
         db.session.flush()
 
 

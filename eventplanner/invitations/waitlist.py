@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from eventplanner.calendar.ics import Method
 from eventplanner.contacts.models import Contact
 from eventplanner.contacts.services import delete_contact
+from eventplanner.deletions.models import Gone
 from eventplanner.events.locking import lock_events
 from eventplanner.events.models import Activity
 from eventplanner.extensions import db
@@ -26,6 +27,7 @@ from eventplanner.invitations.models import (
     Response,
 )
 from eventplanner.invitations.signals import announce_places_changed
+from eventplanner.invitations.tombstones import bury_invitations
 
 
 def confirmed_places(activity_id: int, excluding_invitation_id: int | None = None) -> int:
@@ -130,6 +132,8 @@ def delete_contact_and_free_places(contact: Contact, now: datetime) -> list[Invi
         .join(Invitation, Invitation.id == Response.invitation_id)
         .where(Invitation.contact_id == contact.id, Response.status == AnswerStatus.YES)
         .order_by(Activity.id)).unique().all()
+    bury_invitations(db.session.scalars(
+        select(Invitation.id).where(Invitation.contact_id == contact.id)), Gone.DELETED)
     delete_contact(contact)
     return [invitation for activity in held
             for invitation in promote_from_waitlist(activity, now)]

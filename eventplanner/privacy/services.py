@@ -21,6 +21,7 @@ from eventplanner.audit.models import AuditEntry
 from eventplanner.audit.services import record
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Contact
+from eventplanner.deletions.models import Gone
 from eventplanner.errors import InvalidState
 from eventplanner.events.models import Activity, Event
 from eventplanner.extensions import db
@@ -31,6 +32,7 @@ from eventplanner.goals.models import Goal, Result
 from eventplanner.inbox.models import IncomingMail
 from eventplanner.invitations.models import Invitation, ResponseChange
 from eventplanner.invitations.signals import announce_places_changed
+from eventplanner.invitations.tombstones import bury_invitations
 from eventplanner.invitations.waitlist import withdraw_from_waitlists
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.mail.outbox import queue_email
@@ -155,6 +157,7 @@ def anonymise_invitations(invitation_ids: list[int], now: datetime) -> int:
     answers, check-ins, scores, ratings and times. Returns how many were anonymised."""
     if not invitation_ids:
         return 0
+    bury_invitations(invitation_ids, Gone.ERASED)
     db.session.execute(update(Invitation).where(Invitation.id.in_(invitation_ids)).values(
         plus_one_names=[], dietary_needs="", message_to_host="", anonymised_at=now,
         token_digest=None))  # the link stops working; the guest stays in every count
