@@ -66,7 +66,7 @@ def test_an_event_and_its_parts_are_made_read_and_listed(app, client, token, own
     assert read.status_code == 200 and read.get_json() == event
     assert read.headers["ETag"]
 
-    part = add_part(client, token, event["id"], kind="timed", capacity=40,
+    part = add_part(client, token, event["id"], kind="timed", capacity=40.0,
                     latitude=60.39, longitude=5.32, map_url="https://example.com/map")
     assert part["kind"] == "timed" and part["capacity"] == 40
     assert part["starts_at"] == moment(40, 16)
@@ -240,6 +240,7 @@ def test_a_read_only_token_may_not_change_events(client, token, make_api_token, 
     ({"title": "Race", "rsvp_deadline": "next friday"}, {"rsvp_deadline"}),
     ({"title": "Race", "rsvp_deadline": "0001-01-01T00:00:00Z"}, {"rsvp_deadline"}),
     ({"title": "Race", "reminder_days_before": "3"}, {"reminder_days_before"}),
+    ({"title": "Race", "reminder_days_before": 2.5}, {"reminder_days_before"}),
     ({"title": "Race", "reminder_days_before": 3}, {"reminder_days_before"}),
     ({"title": "Race", "alarm_minutes_before": 45}, {"alarm_minutes_before"}),
     ({"title": "Race", "feedback_question_is_rating": 1}, {"feedback_question_is_rating"}),

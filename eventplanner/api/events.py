@@ -17,10 +17,11 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from config import LANGUAGES
 from eventplanner.access import event_visible_to, get_event_for
 from eventplanner.api.calls import api_blueprint, caller, needs_scope
 from eventplanner.api.conditional import check_if_match
-from eventplanner.api.json_fields import Flag, Instant, Number, row_id, whole
+from eventplanner.api.json_fields import LARGEST_ID, Flag, Instant, Number, whole, whole_of
 from eventplanner.api.paging import list_page
 from eventplanner.api.problems import RefusedInput
 from eventplanner.api.schemas import AwareDateTime, ListArgs, StrictSchema, page_of
@@ -29,7 +30,7 @@ from eventplanner.events import services
 from eventplanner.events.locking import lock_answers
 from eventplanner.events.models import Activity, ActivityKind, Event, EventStatus
 from eventplanner.extensions import db, utcnow
-from eventplanner.timezones import is_known_zone, wall_clock
+from eventplanner.timezones import is_known_zone, wall_clock, zone_names
 
 bp = api_blueprint("events", __name__, "/api/v1/events",
                    "Events and their parts (a dinner, a race): times, places, capacity.")
@@ -87,15 +88,13 @@ def _known_language(code: str) -> None:
                                      codes=", ".join(current_app.config["LANGUAGES"]))))
 
 
-def _email_or_empty(value: str) -> None:
-    if value:
-        validate.Email(error=str(_l("Enter a valid email address.")))(value)
-
-
-def _web_address_or_empty(value: str) -> None:
-    if value:
-        validate.URL(schemes={"http", "https"},
-                     error=str(_l("Enter a full web address (https://...)")))(value)
+#: An address to write to, or nothing: plain ASCII, one address (no commas or names).
+EMAIL_OR_EMPTY = validate.Regexp(
+    r"^$|^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+    error=_l("Enter one email address, e.g. host@example.com, or nothing."))
+#: A web address (http or https), or nothing.
+WEB_ADDRESS_OR_EMPTY = validate.Regexp(
+    r"^$|^https?://[!-~]+$", error=_l("Enter a full web address (https://...), or nothing."))
 
 
 class SeriesName(fields.String):
@@ -113,6 +112,7 @@ class EventSchema(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(validate=validate.Length(max=20000))
     timezone = fields.String(validate=[validate.Length(max=64), _known_zone], metadata={
+        "enum": list(zone_names()),
         "description": "IANA zone (Europe/Oslo). The default is the site's. Changing it "
                        "keeps the parts at the same time on the local clock."})
     status = fields.Enum(EventStatus, by_value=True, metadata={
@@ -122,13 +122,14 @@ class EventSchema(StrictSchema):
     reminder_days_before = whole(1, 60, allow_none=True, metadata={
         "description": "Remind those who have not answered this many days before the "
                        "deadline (needs a deadline). Null: no reminder."})
-    alarm_minutes_before = fields.Integer(
-        strict=True, allow_none=True, validate=validate.OneOf(ALARM_MINUTES),
+    alarm_minutes_before = whole_of(
+        ALARM_MINUTES, allow_none=True,
         metadata={"description": "Calendar files carry an alarm this long before each "
                                  "part. Null: no alarm."})
-    default_language = fields.String(validate=[validate.Length(max=8), _known_language])
+    default_language = fields.String(validate=[validate.Length(max=8), _known_language],
+                                     metadata={"enum": list(LANGUAGES)})
     host_name = fields.String(validate=validate.Length(max=120))
-    host_email = fields.String(validate=[validate.Length(max=254), _email_or_empty])
+    host_email = fields.String(validate=[validate.Length(max=254), EMAIL_OR_EMPTY])
     host_phone = fields.String(validate=validate.Length(max=40))
     series = SeriesName(validate=validate.Length(max=120), metadata={
         "description": "The series this event is an edition of (\"Stoltzen\"): personal "
@@ -136,8 +137,8 @@ class EventSchema(StrictSchema):
     series_id = fields.Integer(dump_only=True, allow_none=True)
     feedback_question = fields.String(validate=validate.Length(max=300))
     feedback_question_is_rating = Flag()
-    feedback_request_days_after = fields.Integer(
-        strict=True, allow_none=True, validate=validate.OneOf(FEEDBACK_REQUEST_DAYS),
+    feedback_request_days_after = whole_of(
+        FEEDBACK_REQUEST_DAYS, allow_none=True,
         metadata={"description": "Ask those who came for feedback: 0 when the event ends, "
                                  "N at 09:00 on the Nth morning after. Null: by hand."})
     feedback_reminder_days = whole(1, 13, allow_none=True)
@@ -164,7 +165,7 @@ class EventChangeSchema(EventSchema):
 
 class EventListArgs(ListArgs):
     status = fields.Enum(EventStatus, by_value=True)
-    series_id = row_id()
+    series_id = fields.Integer(validate=validate.Range(min=1, max=LARGEST_ID))
 
 
 def _event_details(data: dict, before: services.EventDetails | None
@@ -259,7 +260,7 @@ class PartSchema(StrictSchema):
     ends_at = Instant(required=True)
     place_name = fields.String(validate=validate.Length(max=200))
     address = fields.String(validate=validate.Length(max=300))
-    map_url = fields.String(validate=[validate.Length(max=500), _web_address_or_empty])
+    map_url = fields.String(validate=[validate.Length(max=500), WEB_ADDRESS_OR_EMPTY])
     capacity = whole(1, 100000, allow_none=True, metadata={
         "description": "Places (guests and their plus-ones); null: no limit. It cannot go "
                        "below the places confirmed; places it frees go to the waitlist."})

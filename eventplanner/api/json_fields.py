@@ -18,15 +18,31 @@ LARGEST_ID = 2**31 - 1
 YEARS = range(1900, 2201)
 
 
+class WholeNumber(fields.Integer):
+    """A JSON number without a fraction (``5``, or ``5.0`` as JSON Schema allows), not a
+    string of digits and not ``true``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return int(value)
+
+
 def row_id(**kwargs) -> fields.Integer:
     """The id of a row: a whole number from 1."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=LARGEST_ID),
-                          **kwargs)
+    return WholeNumber(validate=validate.Range(min=1, max=LARGEST_ID), **kwargs)
 
 
 def whole(low: int, high: int, **kwargs) -> fields.Integer:
     """A whole number from ``low`` to ``high``."""
-    return fields.Integer(strict=True, validate=validate.Range(min=low, max=high), **kwargs)
+    return WholeNumber(validate=validate.Range(min=low, max=high), **kwargs)
+
+
+def whole_of(choices, **kwargs) -> fields.Integer:
+    """One of the whole numbers ``choices``."""
+    return WholeNumber(validate=validate.OneOf(choices), **kwargs)
 
 
 class Number(fields.Float):
