@@ -337,8 +337,8 @@ def remove_part(activity: Activity, now: datetime, *, by: Organiser | None = Non
     signals.part_removing.send(current_app._get_current_object(), activity=activity, now=now)
     db.session.flush()
     activity.event.touch()
-    db.session.delete(activity)  # seen as deleted before the flush: it leaves a tombstone
     activity.event.activities.remove(activity)
+    db.session.delete(activity)  # seen as deleted before the flush: it leaves a tombstone
     db.session.flush()
 
 
