@@ -266,3 +266,13 @@ def test_a_token_needs_a_name_and_a_scope(client, make_organiser, log_in):
     page = browser.submit("/team/api-tokens", {"name": "", "expires_on": "2020-01-01"})
     assert page.status_code == 422
     assert "ep_" not in page.get_data(as_text=True)
+
+
+def test_text_with_nul_and_numbers_past_any_column_are_refused_not_a_server_error(
+        client, make_api_token):
+    secret = make_api_token()
+    problem = _problem(client.post(TAGS, json={"name": "v\u0000ip"}, headers=bearer(secret)),
+                       422)
+    assert list(problem["errors"]) == ["name"]
+    problem = _problem(client.get(f"{TAGS}?limit=99999999999", headers=bearer(secret)), 422)
+    assert "limit" in problem["errors"]
