@@ -61,6 +61,14 @@ ACTION_LABELS: Mapping[str, object] = {
     "workspace.renamed": _l("Renamed the workspace"),
     "workspace.gift_limit_changed": _l("Changed the yearly gift limit"),
     "workspace.started": _l("Started the workspace"),
+    "webhook.created": _l("Added a webhook"),
+    "webhook.changed": _l("Changed a webhook"),
+    "webhook.secret_rotated": _l("Gave a webhook a new secret"),
+    "webhook.disabled": _l("Turned a webhook off"),
+    "webhook.enabled": _l("Turned a webhook on again"),
+    "webhook.deleted": _l("Deleted a webhook"),
+    "webhook.test_sent": _l("Sent a test event to a webhook"),
+    "webhook.sent_again": _l("Sent a webhook delivery again"),
 }
 
 
@@ -79,6 +87,9 @@ DETAIL_LABELS: Mapping[str, object] = {
     "capacity": _l("Capacity"),
     "clients released": _l("Clients without an account manager now"),
     "days before": _l("Days before"),
+    "description": _l("Description"),
+    "event type": _l("Event"),
+    "event types": _l("Events"),
     "guests": _l("Guests"),
     "guests see their table": _l("Guests see their table on the day"),
     "host": _l("Host"),
@@ -95,10 +106,13 @@ DETAIL_LABELS: Mapping[str, object] = {
     "requires two-factor": _l("Two-factor sign-in required"),
     "role": _l("Role"),
     "required": _l("Required"),
+    "reason": _l("Reason"),
     "rows": _l("Rows"),
     "saved": _l("Saved"),
     "title": _l("Title"),
     "updated": _l("Updated"),
+    "url": _l("URL"),
+    "webhook": _l("Webhook"),
     "with": _l("With"),
     "year": _l("Year"),
 }
