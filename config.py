@@ -120,6 +120,9 @@ class Config:
     #: Webhooks may be sent to loopback, private, link-local and other internal addresses
     #: (SSRF). Off by default and in production; on for development and the tests.
     WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = _env_flag("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+    #: Internal networks webhooks may go to all the same, comma-separated
+    #: ("10.20.0.0/16, fd12::/64"): a CRM on the company's own network.
+    WEBHOOKS_ALLOWED_NETWORKS = os.environ.get("WEBHOOKS_ALLOWED_NETWORKS", "")
 
     #: Rendered guest pages kept per worker process (0 turns the cache off).
     GUEST_PAGE_CACHE_SIZE = int(os.environ.get("GUEST_PAGE_CACHE_SIZE", "1000"))

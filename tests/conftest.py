@@ -57,8 +57,8 @@ from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import Invitation
 from tests.caldav_server import caldav_server  # noqa: F401  (a fixture: Radicale)
 
-#: More fixtures: a real IMAP server (Dovecot).
-pytest_plugins = ["tests.imap_server"]
+#: More fixtures: a real IMAP server (Dovecot), webhook receivers (http.server).
+pytest_plugins = ["tests.imap_server", "tests.webhook_receiver"]
 
 PASSWORD = "correct horse battery staple"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -9,7 +9,9 @@ NAT, nor an IPv6 form carrying such an IPv4 address (IPv4-mapped, 6to4, Teredo),
 cloud metadata address. The request then goes to the address that was checked (``posting``
 connects to it, not to the name again), so a DNS answer that changes between the check
 and the connection (DNS rebinding) cannot slip through; each redirect is checked the same
-way. ``WEBHOOKS_ALLOW_PRIVATE_ADDRESSES`` lifts the address rule (development, tests).
+way. ``WEBHOOKS_ALLOW_PRIVATE_ADDRESSES`` lifts the address rule (development, tests);
+``WEBHOOKS_ALLOWED_NETWORKS`` lets through named internal networks only (a CRM on the
+company's own network), never the metadata addresses.
 """
 
 from __future__ import annotations
@@ -116,11 +118,34 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return addresses
 
 
-def checked_target(url: str, allow_private: bool) -> Target:
+@dataclass(frozen=True)
+class AddressRule:
+    """Which addresses webhooks may go to: public ones, and ``networks`` besides (or any,
+    with ``allow_private``)."""
+
+    allow_private: bool = False
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def from_config(cls, config) -> AddressRule:
+        return cls(bool(config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"]), tuple(
+            ipaddress.ip_network(text.strip(), strict=False)
+            for text in str(config.get("WEBHOOKS_ALLOWED_NETWORKS") or "").split(",")
+            if text.strip()))
+
+    def allows(self, address: IPAddress) -> bool:
+        if self.allow_private or is_public(address):
+            return True
+        return address not in METADATA_ADDRESSES and any(
+            address.version == network.version and address in network
+            for network in self.networks)
+
+
+def checked_target(url: str, rule: AddressRule) -> Target:
     """``url`` with the address to connect to, after the checks above: ``RefusedAddress``
-    if ANY address of the host is not public (unless ``allow_private``)."""
+    if ANY address of the host is not allowed by ``rule``."""
     scheme, host, port, path = split_url(url)
     addresses = resolve(host, port)
-    if not allow_private and not all(is_public(address) for address in addresses):
+    if not all(rule.allows(address) for address in addresses):
         raise RefusedAddress()
     return Target(url.strip(), scheme, host, port, path, str(addresses[0]))

@@ -32,6 +32,7 @@ from eventplanner.webhooks.posting import PostOutcome, post_json
 from eventplanner.webhooks.services import (
     FAILED_DELIVERIES,
     FAILED_FOR_A_DAY,
+    address_rule,
     disable_subscription,
     disabled_reason_label,
 )
@@ -133,8 +134,11 @@ def _still_ours(delivery_id: int, token: str):
 
 
 def _worker_clock(now: datetime | None) -> Callable[[], datetime]:
-    start, started = now or utcnow(), time.monotonic()
-    return lambda: start + timedelta(seconds=time.monotonic() - started)
+    """The time as this run sees it: the clock, or from ``now`` on (a test's future)."""
+    if now is None:
+        return utcnow
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
 
 
 def deliver_due(now: datetime | None = None, limit: int = 50) -> DeliveryReport:
@@ -143,7 +147,7 @@ def deliver_due(now: datetime | None = None, limit: int = 50) -> DeliveryReport:
     report = DeliveryReport()
     token, claimed = claim_deliveries(clock(), limit)
     timeout = float(current_app.config["WEBHOOK_TIMEOUT"])
-    allow_private = bool(current_app.config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"])
+    rule = address_rule()
     for delivery in claimed:
         renewed = db.session.execute(
             update(WebhookDelivery).where(_still_ours(delivery.id, token))
@@ -161,7 +165,7 @@ def deliver_due(now: datetime | None = None, limit: int = 50) -> DeliveryReport:
                 delivery.url, delivery.payload,
                 signed_headers(delivery.secret, delivery.message_id, timestamp,
                                delivery.payload),
-                timeout=timeout, allow_private=allow_private)
+                timeout=timeout, rule=rule)
         _save_outcome(delivery, token, outcome, clock(), report)
         db.session.commit()
     return report

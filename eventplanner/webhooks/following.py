@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import Flask
 
 from eventplanner.checkin import signals as checkin_signals
-from eventplanner.checkin.models import CheckIn
 from eventplanner.contacts.models import Contact
 from eventplanner.events import signals as event_signals
 from eventplanner.events.models import Activity, Event
@@ -15,7 +14,7 @@ from eventplanner.feedback import signals as feedback_signals
 from eventplanner.feedback.models import Feedback
 from eventplanner.goals import signals as goal_signals
 from eventplanner.invitations import signals as invitation_signals
-from eventplanner.invitations.models import Invitation
+from eventplanner.invitations.models import CheckIn, Invitation
 from eventplanner.privacy import signals as privacy_signals
 from eventplanner.webhooks import payloads
 from eventplanner.webhooks.services import queue_event

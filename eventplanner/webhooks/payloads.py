@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from eventplanner.checkin.models import CheckIn
 from eventplanner.contacts.models import Contact
 from eventplanner.events.models import Activity, Event
 from eventplanner.feedback.models import Feedback
-from eventplanner.invitations.models import Invitation
+from eventplanner.invitations.models import CheckIn, Invitation
 
 
 def moment(value: datetime | None) -> str | None:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from eventplanner.webhooks.addresses import RefusedUrl, Target, checked_target
+from eventplanner.webhooks.addresses import AddressRule, RefusedUrl, Target, checked_target
 
 MAX_REDIRECTS = 3
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -61,13 +61,13 @@ class _PinnedTlsConnection(_PinnedConnection):
 
 
 def post_json(url: str, body: str, headers: dict[str, str], *, timeout: float,
-              allow_private: bool, tls_context: ssl.SSLContext | None = None) -> PostOutcome:
+              rule: AddressRule, tls_context: ssl.SSLContext | None = None) -> PostOutcome:
     """POST ``body`` (JSON) with ``headers`` to ``url``. Never raises for what the network
     or the receiver does: the outcome says it. ``timeout`` bounds the whole attempt,
     redirects included (each connection gets what is left)."""
     deadline = time.monotonic() + timeout
     try:
-        target = checked_target(url, allow_private)
+        target = checked_target(url, rule)
     except RefusedUrl as error:
         return PostOutcome(None, error=f"refused: {error}")
     for _ in range(MAX_REDIRECTS + 1):
@@ -86,7 +86,7 @@ def post_json(url: str, body: str, headers: dict[str, str], *, timeout: float,
             return PostOutcome(status, excerpt)
         next_url = urljoin(target.url, location)
         try:
-            following = checked_target(next_url, allow_private)
+            following = checked_target(next_url, rule)
         except RefusedUrl as error:
             return PostOutcome(status, excerpt,
                                f"redirect to {next_url[:200]} refused: {error}"[:300])

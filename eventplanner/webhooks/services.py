@@ -18,7 +18,7 @@ from eventplanner.auth.models import Organiser
 from eventplanner.errors import InvalidInput, InvalidState, NotFound
 from eventplanner.extensions import db, utcnow
 from eventplanner.webhooks import payloads
-from eventplanner.webhooks.addresses import checked_target
+from eventplanner.webhooks.addresses import AddressRule, checked_target
 from eventplanner.webhooks.event_types import EVENT_TYPES, TEST_EVENT
 from eventplanner.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from eventplanner.webhooks.signing import new_message_id, new_secret
@@ -55,8 +55,8 @@ class WebhookDisabled(InvalidState):
     default_message = _l("Turn the webhook on first.")
 
 
-def allow_private_addresses() -> bool:
-    return bool(current_app.config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"])
+def address_rule() -> AddressRule:
+    return AddressRule.from_config(current_app.config)
 
 
 # --- subscriptions -----------------------------------------------------------------------
@@ -83,7 +83,7 @@ def _checked(url: str, event_types: Iterable[str]) -> tuple[str, str]:
     chosen = [name for name in EVENT_TYPES if name in set(event_types)]
     if not chosen:
         raise NoEventTypes()
-    return checked_target(url, allow_private_addresses()).url, " ".join(chosen)
+    return checked_target(url, address_rule()).url, " ".join(chosen)
 
 
 def create_subscription(workspace_id: int, actor: Organiser, url: str, description: str,
