@@ -446,3 +446,78 @@ def test_the_payload_is_json_with_type_timestamp_and_data(app, client, hooked):
     assert set(body) == {"type", "timestamp", "data"}
     with app.app_context():
         assert db.session.get(Invitation, hooked.invitation_id).contact.external_id == "crm-42"
+
+
+# --- connecting to the address checked -----------------------------------------------------
+
+def test_the_request_goes_to_the_address_checked_without_a_second_dns_lookup(
+        receiver, monkeypatch):
+    """DNS rebinding: the name answers 127.0.0.1 when checked and an internal address
+    after that; the one lookup's address is the one connected to."""
+    import ipaddress
+    import socket
+
+    from eventplanner.webhooks.addresses import AddressRule
+    from eventplanner.webhooks.posting import post_json
+
+    real, lookups = socket.getaddrinfo, []
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.example.com":
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        address = "127.0.0.1" if len(lookups) == 1 else "10.255.255.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    rule = AddressRule(networks=(ipaddress.ip_network("127.0.0.1/32"),))
+    outcome = post_json(f"http://rebind.example.com:{receiver.port}/hooks", "{}", {},
+                        timeout=5, rule=rule)
+    assert outcome.delivered and lookups == ["rebind.example.com"]
+    assert receiver.received[0].headers["Host"] == f"rebind.example.com:{receiver.port}"
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """An HTTPS receiver on 127.0.0.1 with a certificate for ``localhost`` only, and a
+    context that trusts it; notes the server name each client asked for (SNI)."""
+    import ssl
+    import subprocess
+    from http.server import ThreadingHTTPServer
+
+    from tests.webhook_receiver import Receiver, _handler
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    found = Receiver("127.0.0.1")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(found))
+    names: list[str | None] = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    found.port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield found, ssl.create_default_context(cafile=str(cert)), names
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_checks_the_certificate_against_the_host_name(tls_receiver):
+    from eventplanner.webhooks.addresses import AddressRule
+    from eventplanner.webhooks.posting import post_json
+
+    found, trusting, names = tls_receiver
+    rule = AddressRule(allow_private=True)
+    outcome = post_json(f"https://localhost:{found.port}/hooks", "{}", {}, timeout=5,
+                        rule=rule, tls_context=trusting)
+    assert outcome.delivered and names == ["localhost"]
+    by_address = post_json(f"https://127.0.0.1:{found.port}/hooks", "{}", {}, timeout=5,
+                           rule=rule, tls_context=trusting)
+    assert not by_address.delivered and by_address.error.startswith("TLS error")
+    untrusted = post_json(f"https://localhost:{found.port}/hooks", "{}", {}, timeout=5,
+                          rule=rule)
+    assert untrusted.error.startswith("TLS error")
+    assert len(found.received) == 1

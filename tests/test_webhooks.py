@@ -401,3 +401,27 @@ def test_the_delivery_log_is_newest_first_in_pages_with_the_payload(
     older = re.search(r'href="([^"]+before=\d+)"', page).group(1).replace("&amp;", "&")
     rest = browser.get(older).get_data(as_text=True)
     assert rest.count("&#34;number&#34;:") == 5 and "&#34;number&#34;:0}" in rest
+
+
+def test_contacts_added_and_changed_are_announced(app, world, make_contact, log_in):
+    from eventplanner.contacts.models import Contact
+    from eventplanner.contacts.services import ContactDetails, update_contact
+
+    contact = make_contact(world.owner, name="Kari", email="kari@client.example")
+    with app.app_context():
+        live = db.session.get(Contact, contact.id)
+        update_contact(live, ContactDetails(name="Kari Nordmann", email=live.email,
+                                            phone="+47 999"), None)
+        db.session.commit()
+    from tests.test_uploads_and_csv import confirm_contacts, key_in, preview_contacts
+
+    browser = log_in(world.owner)
+    csv = b"name,email\nKari Nordmann,kari@client.example\nPer,per@client.example\n"
+    assert confirm_contacts(browser, key_in(preview_contacts(browser, csv))).status_code == 200
+    created, updated = sent(app, "contact.created"), sent(app, "contact.updated")
+    assert created[0] == {"contact_id": contact.id, "external_id": None,
+                          "company_id": None}
+    assert updated[0]["fields"] == ["name", "phone"]
+    assert len(created) == 2 and created[1]["contact_id"] != contact.id, "Per, imported"
+    assert updated[1] == {"contact_id": contact.id, "external_id": None, "company_id": None,
+                          "fields": []}

@@ -37,6 +37,11 @@ EVENT_TYPES: Mapping[str, EventType] = {kind.name: kind for kind in (
               "A contact's personal data was erased (or that of their invitations to old "
               "events, by the retention purge).",
               _l("A contact's personal data is erased")),
+    EventType("contact.created", "A contact was added (on a page, by a CSV import or the API).",
+              _l("A contact is added")),
+    EventType("contact.updated",
+              "A contact's details changed (``fields`` names them; empty after an import).",
+              _l("A contact's details change")),
     EventType("event.changed",
               "An event or one of its parts changed: details, cancelled, published again, a "
               "part added, changed or removed.",

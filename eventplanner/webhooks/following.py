@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Flask
 
 from eventplanner.checkin import signals as checkin_signals
+from eventplanner.contacts import signals as contact_signals
 from eventplanner.contacts.models import Contact
 from eventplanner.events import signals as event_signals
 from eventplanner.events.models import Activity, Event
@@ -30,6 +31,8 @@ def connect_webhooks(app: Flask) -> None:
     goal_signals.results_published.connect(results_published, sender=app)
     privacy_signals.contact_erased.connect(contact_erased, sender=app)
     event_signals.event_changed.connect(event_changed, sender=app)
+    contact_signals.contacts_created.connect(contacts_created, sender=app)
+    contact_signals.contacts_updated.connect(contacts_updated, sender=app)
 
 
 def invitations_created(_app, *, event: Event, invitations: list[Invitation]) -> None:
@@ -67,6 +70,16 @@ def contact_erased(_app, *, contact: Contact, invitation_ids: list[int],
                    whole_contact: bool) -> None:
     queue_event(contact.workspace_id, "contact.erased",
                 lambda: [payloads.contact_erased(contact, invitation_ids, whole_contact)])
+
+
+def contacts_created(_app, *, contacts: list[Contact]) -> None:
+    queue_event(contacts[0].workspace_id, "contact.created",
+                lambda: [payloads.contact_saved(contact) for contact in contacts])
+
+
+def contacts_updated(_app, *, contacts: list[Contact], fields: list[str]) -> None:
+    queue_event(contacts[0].workspace_id, "contact.updated",
+                lambda: [payloads.contact_saved(contact, fields) for contact in contacts])
 
 
 def event_changed(_app, *, event: Event, change: str, activity: Activity | None,

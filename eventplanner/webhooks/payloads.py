@@ -70,6 +70,12 @@ def results_published(event: Event) -> dict:
             "names_shown": event.results_show_names}
 
 
+def contact_saved(contact: Contact, fields: list[str] | None = None) -> dict:
+    data = {"contact_id": contact.id, "external_id": contact.external_id,
+            "company_id": contact.company_id}
+    return data if fields is None else {**data, "fields": fields}
+
+
 def contact_erased(contact: Contact, invitation_ids: list[int], whole_contact: bool) -> dict:
     return {"contact_id": contact.id, "external_id": contact.external_id,
             "whole_contact": whole_contact, "invitation_ids": sorted(invitation_ids)}
