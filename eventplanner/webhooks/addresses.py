@@ -17,6 +17,7 @@ company's own network), never the metadata addresses.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -24,6 +25,8 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 
 from eventplanner.errors import InvalidInput
+
+log = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -128,10 +131,16 @@ class AddressRule:
 
     @classmethod
     def from_config(cls, config) -> AddressRule:
-        return cls(bool(config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"]), tuple(
-            ipaddress.ip_network(text.strip(), strict=False)
-            for text in str(config.get("WEBHOOKS_ALLOWED_NETWORKS") or "").split(",")
-            if text.strip()))
+        """From the settings; a network written wrong is left out (and logged): the rule
+        is then stricter, never looser."""
+        networks = []
+        for text in str(config.get("WEBHOOKS_ALLOWED_NETWORKS") or "").split(","):
+            if text.strip():
+                try:
+                    networks.append(ipaddress.ip_network(text.strip(), strict=False))
+                except ValueError:
+                    log.error("WEBHOOKS_ALLOWED_NETWORKS: %r is not a network", text.strip())
+        return cls(bool(config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"]), tuple(networks))
 
     def allows(self, address: IPAddress) -> bool:
         if self.allow_private or is_public(address):
