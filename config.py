@@ -146,6 +146,8 @@ class Config:
     RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour")
     #: Links that do not exist (guests', helpers', calendar feeds), per address.
     RATELIMIT_BAD_TOKENS = os.environ.get("RATELIMIT_BAD_TOKENS", "30 per 10 minutes")
+    #: Calls of the API per token (shared by every worker when REDIS_URL is set).
+    RATELIMIT_API = os.environ.get("RATELIMIT_API", "600 per minute; 20000 per hour")
     #: How many proxies in front of the app set X-Forwarded-For/-Proto (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 

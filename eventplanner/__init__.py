@@ -189,6 +189,10 @@ def _register_blueprints(app: Flask) -> None:
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)
 
+    from .api.app import init_api
+
+    init_api(app)
+
     from .invitations.queued_mail import write_queued_guest_messages
     from .mail.rendering import set_message_renderer
     from .rsvp.page_cache import RenderedPages

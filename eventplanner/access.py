@@ -63,6 +63,26 @@ ROLE_ACTIONS: Mapping[Role, frozenset[Action]] = {
 #: What an outside person may do to the one event shared with them.
 OUTSIDE_ACTIONS = frozenset({Action.READ, Action.ORGANISE})
 
+#: What an API token may be allowed, by area, and the action each needs of the member who
+#: made the token (their role still decides: an API call is never more than they may do).
+#: ``events``: events and their parts; ``contacts``: contacts, companies, tags, account
+#: managers; ``guests``: invitations, answers, check-ins, goals, results, feedback.
+API_SCOPES: Mapping[str, Action] = {
+    "events:read": Action.READ,
+    "events:write": Action.ORGANISE,
+    "contacts:read": Action.READ,
+    "contacts:write": Action.ORGANISE,
+    "contacts:erase": Action.ERASE,
+    "guests:read": Action.READ,
+    "guests:write": Action.ORGANISE,
+}
+
+
+def token_may(organiser: Organiser, scopes: frozenset[str], scope: str) -> bool:
+    """Whether a call with a token of ``scopes``, made by ``organiser`` (working in the
+    token's workspace), may use ``scope``."""
+    return scope in scopes and may(organiser, API_SCOPES[scope])
+
 
 def role_of(organiser: Organiser) -> Role | None:
     """The account's role in the workspace it works in now (None: in no workspace)."""

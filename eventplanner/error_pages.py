@@ -9,6 +9,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from eventplanner.access import InAnotherWorkspace
+from eventplanner.api.problems import (
+    is_api_request,
+    problem_for_domain_error,
+    problem_for_http_error,
+    problem_for_server_error,
+)
 from eventplanner.errors import (
     DeadlinePassed,
     DomainError,
@@ -53,8 +59,12 @@ def render_error_page(status: int, message: str | None = None):
 
 
 def register_error_handlers(app: Flask) -> None:
+    """Pages for people; problem documents (RFC 9457) for the API's paths."""
+
     @app.errorhandler(DomainError)
     def show_domain_error(error: DomainError):
+        if is_api_request():
+            return problem_for_domain_error(error, status_for(error))
         return render_error_page(status_for(error), str(error.message))
 
     @app.errorhandler(InAnotherWorkspace)
@@ -75,10 +85,14 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def show_http_error(error: HTTPException):
+        if is_api_request():
+            return problem_for_http_error(error)
         page, status = render_error_page(error.code or 500)
         retry = [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
         return page, status, retry
 
     @app.errorhandler(500)
     def show_server_error(error):
+        if is_api_request():
+            return problem_for_server_error()
         return render_error_page(500)

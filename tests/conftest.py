@@ -45,6 +45,7 @@ from sqlalchemy.engine import Engine
 
 from config import TestConfig
 from eventplanner import create_app
+from eventplanner.access import API_SCOPES
 from eventplanner.auth.models import Membership, Organiser, Role
 from eventplanner.auth.services import register_organiser
 from eventplanner.contacts.models import Contact
@@ -55,6 +56,7 @@ from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.inviting import invite_contacts
 from eventplanner.invitations.links import invitation_token
 from eventplanner.invitations.models import Invitation
+from eventplanner.team.api_tokens import create_token
 from tests.caldav_server import caldav_server  # noqa: F401  (a fixture: Radicale)
 
 #: More fixtures: a real IMAP server (Dovecot), webhook receivers (http.server).
@@ -523,6 +525,28 @@ def make_member(app: Flask) -> Callable[..., Organiser]:
         return member
 
     return make
+
+
+@pytest.fixture
+def make_api_token(app: Flask, make_organiser) -> Callable[..., str]:
+    """The secret of a new API token made by ``owner`` (an owner of their workspace; a new
+    account if None) with ``scopes`` (all by default)."""
+
+    def make(owner: Organiser | None = None, scopes: tuple[str, ...] = tuple(API_SCOPES),
+             expires_at: datetime | None = None, name: str = "CRM sync") -> str:
+        owner = owner or make_organiser()
+        with context_of(app):
+            maker = db.session.get(Organiser, owner.id)
+            made = create_token(maker, name, list(scopes), expires_at, utcnow())
+            db.session.commit()
+        return made.secret
+
+    return make
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The header an API call carries its token in."""
+    return {"Authorization": f"Bearer {secret}"}
 
 
 @pytest.fixture

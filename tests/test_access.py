@@ -30,7 +30,7 @@ visitors are sent to the login page.
 Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
 names route and role. New routes (the team pages too) are covered without editing this file.
 
-The matrix: 149 (route, method) pairs x 11 viewers = 1639 tests per backend. An allowed GET
+The matrix: 152 (route, method) pairs x 11 viewers = 1672 tests per backend. An allowed GET
 must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
 page), and the world is put back afterwards (the database restored, the client's cookies
 too; also after a download, which the audit trail notes). Every refusal must change
@@ -66,11 +66,12 @@ from tests.conftest import (
 
 #: Pages anyone may open.
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.register", "auth.check_your_email",
-                    "auth.forgot_password", "auth.second_factor", "health"}
+                    "auth.forgot_password", "auth.second_factor", "health",
+                    "api-docs.openapi_json", "api_reference.reference"}
 #: Guest pages, the calendar feed, door helpers' and account links, join links: the token
 #: in the address is the key.
 TOKEN_ENDPOINTS = ("rsvp.", "calendar.feed", "door.", "auth.confirm_address",
-                   "auth.choose_new_password", "joining.")
+                   "auth.choose_new_password", "joining.", "api_")
 #: Pages of the logged-in account itself, whatever workspace it is in (no declared action).
 ACCOUNT_ENDPOINTS = ("auth.", "calendar.", "workspaces.")
 
@@ -223,6 +224,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     from eventplanner.questions.models import QuestionKind
     from eventplanner.questions.services import ChoiceDetails, QuestionDetails, add_question
     from eventplanner.seating.services import add_tables, guest_key, seat_person
+    from eventplanner.team.api_tokens import create_token
 
     with app.app_context():
         people: dict[str, Organiser] = {}
@@ -304,6 +306,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
                               token_digest="d" * 64, invited_by_id=owner.id,
                               expires_at=utcnow() + timedelta(days=7))
         db.session.add(join)
+        api_token = create_token(owner, "World token", ["contacts:read"], None,
+                                 utcnow()).token
 
         # The other workspace: its own client, event and email.
         stranger = people["other-workspace"]
@@ -329,8 +333,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
                         "note_id": note.id, "company_note_id": company_note.id,
                         "login_id": owners_login, "member_id": people["organiser"].id,
                         "join_id": join.id, "workspace_id": w,
-                        "gift_id": gift.id, "subscription_id": webhook.id,
-                        "delivery_id": webhook_delivery.id}
+                        "gift_id": gift.id, "token_id": api_token.id,
+                        "subscription_id": webhook.id, "delivery_id": webhook_delivery.id}
         return {**worlds["private"], **address_book}, {**worlds["shared"], **address_book}
 
 
@@ -547,8 +551,8 @@ def test_every_post_refuses_a_missing_csrf_token(world, untouched):
     owner = world.clients["owner"]
     checked = 0
     for rule in world.app.url_map.iter_rules():
-        if "POST" not in rule.methods:
-            continue
+        if "POST" not in rule.methods or rule.endpoint.startswith("api_"):
+            continue  # the API's calls carry a token, not cookies (tests/test_api_access.py)
         ids = {**world.private, "token": world.private["helper_token"]} \
             if rule.endpoint.startswith("door.") else world.private
         url = rule.build({name: ids.get(name, 1) for name in rule.arguments},

@@ -60,6 +60,7 @@ class Tag(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     #: Stored lower-case, without surrounding spaces.
     name: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def __repr__(self) -> str:
         return f"<Tag {self.name!r}>"

@@ -1,6 +1,6 @@
 """the API and webhooks: API tokens, idempotent requests, tombstones of what was deleted or
 erased, webhook subscriptions and deliveries; a CRM id on contacts and companies; when a
-company and a part last changed
+company, a tag and a part last changed
 
 Revision ID: 0026
 Revises: 0025
@@ -131,6 +131,13 @@ def upgrade():
                               nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_company_workspace_id_external_id'), ['workspace_id', 'external_id'])
 
+    with op.batch_alter_table('tag', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE tag SET updated_at = CURRENT_TIMESTAMP")
+    with op.batch_alter_table('tag', schema=None) as batch_op:
+        batch_op.alter_column('updated_at', existing_type=sa.DateTime(timezone=True),
+                              nullable=False)
+
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.add_column(sa.Column('external_id', sa.String(length=200), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_contact_workspace_id_external_id'), ['workspace_id', 'external_id'])
@@ -138,6 +145,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('tag', schema=None) as batch_op:
+        batch_op.drop_column('updated_at')
+
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_contact_workspace_id_external_id'), type_='unique')
         batch_op.drop_column('external_id')

@@ -1,0 +1,83 @@
+"""The shapes the API shares: strict input (an unknown field is refused), the list
+envelope with its cursor and tombstones, and the problem document."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+#: The most items a list returns at once, and the default.
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+
+
+class StrictSchema(ma.Schema):
+    """Input with a field the API does not know is refused (422), not ignored: a typo in a
+    field name must not pass for a change that was made."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """An ISO 8601 instant; one written without an offset is taken as UTC. Always written
+    in UTC with ``Z``."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="iso", default_timezone=timezone.utc, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class ListArgs(StrictSchema):
+    limit = fields.Integer(load_default=DEFAULT_LIMIT,
+                           validate=validate.Range(min=1, max=MAX_LIMIT),
+                           metadata={"description": "Items per page (1-1000)."})
+    cursor = fields.String(validate=validate.Length(max=500),
+                           metadata={"description": "The `next_cursor` of the page before."})
+    updated_since = AwareDateTime(metadata={
+        "description": "Only what changed after this instant (ISO 8601), oldest change "
+                       "first, with what was deleted or erased since in `deleted`."})
+
+
+class TombstoneSchema(ma.Schema):
+    id = fields.Integer(required=True, metadata={"description": "The id it had."})
+    gone_at = AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(["deleted", "erased"]))
+
+
+_page_schemas: dict[str, type[ma.Schema]] = {}
+
+
+def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The list envelope of ``item_schema``, named ``<name>Page`` in the document."""
+    if name not in _page_schemas:
+        _page_schemas[name] = ma.Schema.from_dict({
+            "data": fields.List(fields.Nested(item_schema), required=True),
+            "next_cursor": fields.String(allow_none=True, required=True, metadata={
+                "description": "Pass as `cursor` for the next page; null on the last."}),
+            "deleted": fields.List(fields.Nested(TombstoneSchema), required=True, metadata={
+                "description": "With `updated_since`: what was deleted or erased since."}),
+            "next_updated_since": AwareDateTime(allow_none=True, required=True, metadata={
+                "description": "With `updated_since`: what to pass next time, once every "
+                               "page is read (a little before this call began, so "
+                               "nothing committed meanwhile is missed)."}),
+        }, name=f"{name}Page")
+    return _page_schemas[name]
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.Raw(metadata={"description": "Messages per field (per row in bulk "
+                                                 "calls), nested as the input is."})
