@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import segno
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.checkin.models import CheckInHelper
+from eventplanner.checkin.signals import guest_checked_in
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import InvalidInput, InvalidState, NotFound
 from eventplanner.events.models import Activity, Event
@@ -164,6 +166,8 @@ def check_in(activity: Activity, invitation: Invitation, by: str, now: datetime)
     event.check_in_used = True
     invitation.updated_at = now  # a sync of the guests sees who came
     db.session.flush()
+    guest_checked_in.send(current_app._get_current_object(), activity=activity,
+                          invitation=invitation, check_in=entry)
     return entry
 
 
