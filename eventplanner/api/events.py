@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
@@ -30,10 +30,8 @@ from eventplanner.events import services
 from eventplanner.events.locking import lock_answers
 from eventplanner.events.models import Activity, ActivityKind, Event, EventStatus
 from eventplanner.extensions import db, utcnow
+from eventplanner.invitations.models import Invitation
 from eventplanner.timezones import is_known_zone, wall_clock, zone_names
-
-bp = api_blueprint("events", __name__, "/api/v1/events",
-                   "Events and their parts (a dinner, a race): times, places, capacity.")
 
 #: What the pages offer for a calendar alarm and for an automatic feedback request.
 ALARM_MINUTES = (30, 60, 120, 1440)
@@ -58,6 +56,34 @@ def event_of_caller(event_id: int) -> Event:
     if event.workspace_id != member.workspace_id:
         raise NotFound()
     return event
+
+
+def find_what_the_address_names() -> None:
+    """Before the body is read: the event, part and invitation the address names, each of
+    the caller's workspace and of that event, or ``NotFound``; so an id of another
+    workspace is a 404 whatever the body says, never a 422 about the body."""
+    arguments = request.view_args or {}
+    if "event_id" not in arguments:
+        return
+    event = event_of_caller(arguments["event_id"])
+    if "part_id" in arguments:
+        part_of(event, arguments["part_id"])
+    if "invitation_id" in arguments and db.session.scalar(select(Invitation.id).where(
+            Invitation.id == arguments["invitation_id"],
+            Invitation.event_id == event.id)) is None:
+        raise NotFound()
+
+
+def event_blueprint(name: str, import_name: str, description: str):
+    """A blueprint of an event's data under ``/api/v1/events``: the ids in the address are
+    looked up (``find_what_the_address_names``) before anything else."""
+    blueprint = api_blueprint(name, import_name, "/api/v1/events", description)
+    blueprint.before_request(find_what_the_address_names)
+    return blueprint
+
+
+bp = event_blueprint("events", __name__,
+                     "Events and their parts (a dinner, a race): times, places, capacity.")
 
 
 def part_of(event: Event, part_id: int) -> Activity:

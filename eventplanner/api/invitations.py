@@ -19,9 +19,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from eventplanner.api.calls import api_blueprint, caller, calling_token, needs_scope
+from eventplanner.api.calls import caller, calling_token, needs_scope
 from eventplanner.api.conditional import check_if_match
-from eventplanner.api.events import event_of_caller, locked_event, part_of
+from eventplanner.api.events import event_blueprint, event_of_caller, locked_event, part_of
 from eventplanner.api.json_fields import Flag, row_id, whole
 from eventplanner.api.paging import list_page
 from eventplanner.api.problems import RefusedInput
@@ -41,10 +41,9 @@ from eventplanner.invitations.models import (
     InvitationStage,
 )
 
-bp = api_blueprint("invitations", __name__, "/api/v1/events",
-                   "Guests of an event: invite, send, their answers per part and history.")
-check_ins_bp = api_blueprint("check_ins", __name__, "/api/v1/events",
-                             "Who arrived at which part.")
+bp = event_blueprint("invitations", __name__,
+                     "Guests of an event: invite, send, their answers per part and history.")
+check_ins_bp = event_blueprint("check_ins", __name__, "Who arrived at which part.")
 
 #: The most contacts one call invites.
 MAX_INVITED_AT_ONCE = 1000

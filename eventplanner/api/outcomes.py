@@ -11,8 +11,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from eventplanner.api.calls import api_blueprint, caller, needs_scope
-from eventplanner.api.events import EventSchema, event_of_caller, part_of
+from eventplanner.api.calls import caller, needs_scope
+from eventplanner.api.events import EventSchema, event_blueprint, event_of_caller, part_of
 from eventplanner.api.invitations import SortedList, invitation_of
 from eventplanner.api.json_fields import Flag, whole
 from eventplanner.api.paging import list_page
@@ -29,12 +29,12 @@ from eventplanner.goals.models import ResultStatus
 from eventplanner.goals.times import LONGEST, BadTime, format_duration, parse_duration
 from eventplanner.invitations.models import Invitation
 
-results_bp = api_blueprint("results", __name__, "/api/v1/events",
-                           "Goals and results of timed parts (a race), and publishing "
-                           "the results to the guests.")
-feedback_bp = api_blueprint("feedback", __name__, "/api/v1/events",
-                            "Guests' feedback after the event: recommend scores (NPS), "
-                            "stars per part, comments.")
+results_bp = event_blueprint("results", __name__,
+                             "Goals and results of timed parts (a race), and publishing "
+                             "the results to the guests.")
+feedback_bp = event_blueprint("feedback", __name__,
+                              "Guests' feedback after the event: recommend scores (NPS), "
+                              "stars per part, comments.")
 
 
 def _text_of(seconds: int | None) -> str | None:
