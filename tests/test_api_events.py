@@ -291,3 +291,15 @@ def test_the_openapi_document_lists_the_events_operations(client):
             "/api/v1/events/{event_id}/parts/{part_id}"} <= set(document["paths"])
     change = document["paths"]["/api/v1/events/{event_id}"]["patch"]
     assert change["security"] == [{"bearerAuth": ["events:write"]}]
+
+
+def test_a_change_without_a_body_is_refused_and_changes_nothing(client, token):
+    event = make_event(client, token)
+    part = add_part(client, token, event["id"])
+    for url in (f"{EVENTS}/{event['id']}", f"{EVENTS}/{event['id']}/parts/{part['id']}"):
+        before = client.get(url, headers=token).get_json()
+        response = client.patch(url, headers=token)
+        assert response.status_code == 422
+        assert response.get_json()["errors"] == {"_schema": [
+            "Send the fields to change as JSON."]}
+        assert client.get(url, headers=token).get_json() == before

@@ -74,11 +74,20 @@ def find_what_the_address_names() -> None:
         raise NotFound()
 
 
+def refuse_a_change_without_a_body() -> None:
+    """A PATCH or PUT says what to change: without a body it is refused, not taken for a
+    change of nothing."""
+    if request.method in ("PATCH", "PUT") and not request.get_data(cache=True).strip():
+        raise RefusedInput({"_schema": [str(_l("Send the fields to change as JSON."))]})
+
+
 def event_blueprint(name: str, import_name: str, description: str):
     """A blueprint of an event's data under ``/api/v1/events``: the ids in the address are
-    looked up (``find_what_the_address_names``) before anything else."""
+    looked up (``find_what_the_address_names``) before anything else, then a change
+    without a body is refused."""
     blueprint = api_blueprint(name, import_name, "/api/v1/events", description)
     blueprint.before_request(find_what_the_address_names)
+    blueprint.before_request(refuse_a_change_without_a_body)
     return blueprint
 
 

@@ -210,7 +210,7 @@ class PublicationInput(StrictSchema):
 
 @results_bp.route("/<int:event_id>/results/publication", methods=["POST"])
 @needs_scope("guests:write")
-@results_bp.arguments(PublicationInput)
+@results_bp.arguments(PublicationInput, required=False)
 @results_bp.response(200, EventSchema)
 def publish_results(data, event_id: int):
     """Publish the results to the guests
