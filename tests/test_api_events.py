@@ -303,3 +303,23 @@ def test_a_change_without_a_body_is_refused_and_changes_nothing(client, token):
         assert response.get_json()["errors"] == {"_schema": [
             "Send the fields to change as JSON."]}
         assert client.get(url, headers=token).get_json() == before
+
+
+def test_a_list_of_events_costs_the_same_queries_for_two_events_as_for_twelve(app, client,
+                                                                             token):
+    from tests.conftest import statements_run
+
+    def queries() -> int:
+        with statements_run(app) as statements:
+            assert client.get(EVENTS, headers=token).status_code == 200
+        return len(statements)
+
+    def make(number: int) -> None:
+        for _ in range(number):
+            event = make_event(client, token, series="Stoltzen")
+            add_part(client, token, event["id"])
+
+    make(2)
+    few = queries()
+    make(10)
+    assert queries() == few

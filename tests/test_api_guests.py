@@ -310,3 +310,26 @@ def test_another_workspace_and_a_read_only_token_are_refused(client, token, owne
         assert response.status_code == 403
     events_only = bearer(make_api_token(owner=owner, scopes=("events:read",)))
     assert client.get(invitation_url, headers=events_only).status_code == 403
+
+
+def test_an_erased_guest_is_an_erased_tombstone_and_stays_in_the_list_without_a_link(
+        app, client, token, owner, make_contact):
+    from eventplanner.privacy.services import erase_contact
+
+    event = make_event(client, token, status="published")
+    part = add_part(client, token, event["id"])
+    made = invite(client, token, event["id"], [make_contact(owner).id]).get_json()
+    invitation = made["invited"][0]
+    answer(client, token, event["id"], invitation["id"], {part["id"]: "yes"})
+    since = utcnow().isoformat()
+    with app.app_context():
+        erase_contact(db.session.get(Contact, invitation["contact_id"]), utcnow(), None)
+        db.session.commit()
+    page = client.get(f"{EVENTS}/{event['id']}/invitations",
+                      query_string={"updated_since": since}, headers=token).get_json()
+    assert [(t["id"], t["reason"]) for t in page["deleted"]] == [(invitation["id"], "erased")]
+    erased = client.get(f"{EVENTS}/{event['id']}/invitations/{invitation['id']}",
+                        headers=token).get_json()
+    assert erased["personal_link"] is None
+    assert erased["contact_email"] != invitation["contact_email"]
+    assert erased["answers"][0]["status"] == "yes", "the answer stays for the counts"
