@@ -350,7 +350,6 @@ def remove_part(activity: Activity, now: datetime, *, by: Organiser | None = Non
     db.session.flush()
     activity.event.touch()
     activity.event.activities.remove(activity)
-    db.session.delete(activity)  # seen as deleted before the flush: it leaves a tombstone
     db.session.flush()
 
 
