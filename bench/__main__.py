@@ -12,8 +12,7 @@ import sys
 from bench.support import ROOT, Row, print_table
 
 BENCHMARKS = ("bench.rsvp_page", "bench.import_invite", "bench.api_sync", "bench.calendar",
-              "bench.mail_worker",
-              "bench.mail_receive", "bench.place_cards", "bench.seating",
+              "bench.mail_worker", "bench.mail_receive", "bench.place_cards", "bench.seating",
               "bench.briefing")
 
 

@@ -7,12 +7,11 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, fields, validate
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from eventplanner.access import company_visible_to
 from eventplanner.api.calls import api_blueprint, caller, needs_scope
 from eventplanner.api.conditional import check_if_match, lock_row
-from eventplanner.api.contacts import BulkRows, ChangedMeanwhile, Id, Text, not_blank
+from eventplanner.api.contacts import BulkRows, Id, Text, clash_is_conflict, not_blank
 from eventplanner.api.paging import list_page
 from eventplanner.api.problems import RefusedInput
 from eventplanner.api.schemas import AwareDateTime, ListArgs, StrictSchema, page_of
@@ -107,13 +106,6 @@ def _set_account_manager(company: Company, data: dict) -> None:
         raise RefusedInput({"account_manager_id": [str(refused.message)]}) from None
 
 
-def _flushed() -> None:
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise ChangedMeanwhile() from None
-
-
 @bp.route("", methods=["GET"])
 @needs_scope("contacts:read")
 @bp.arguments(CompanyListArgs, location="query", unknown=RAISE)
@@ -150,10 +142,10 @@ def create_company(data):
     A 409 if another company has the name (in any case) or the external_id.
     """
     _check_external_id(data.get("external_id"))
-    company = services.create_company(caller(), data["name"], data.get("notes", ""))
-    company.external_id = data.get("external_id")
-    _set_account_manager(company, data)
-    _flushed()
+    with clash_is_conflict():
+        company = services.create_company(caller(), data["name"], data.get("notes", ""))
+        company.external_id = data.get("external_id")
+        _set_account_manager(company, data)
     return company, 201, {"Location": url_for("api_companies.read_company",
                                               company_id=company.id, _external=True)}
 
@@ -171,16 +163,16 @@ def update_company(data, company_id: int):
     lock_row(Company, company_id)
     company = get_company(company_id)
     check_if_match(CompanySchema().dump(company))
-    if "external_id" in data and data["external_id"] != company.external_id:
-        _check_external_id(data["external_id"], except_id=company.id)
-        record(company.workspace_id, caller(), "company.changed", details={
-            "company_id": company.id, "external_id": [company.external_id,
-                                                      data["external_id"]]})
-        company.external_id = data["external_id"]
-    services.update_company(company, data.get("name", company.name),
-                            data.get("notes", company.notes), caller())
-    _set_account_manager(company, data)
-    _flushed()
+    with clash_is_conflict():
+        if "external_id" in data and data["external_id"] != company.external_id:
+            _check_external_id(data["external_id"], except_id=company.id)
+            record(company.workspace_id, caller(), "company.changed", details={
+                "company_id": company.id, "external_id": [company.external_id,
+                                                          data["external_id"]]})
+            company.external_id = data["external_id"]
+        services.update_company(company, data.get("name", company.name),
+                                data.get("notes", company.notes), caller())
+        _set_account_manager(company, data)
     return company
 
 
@@ -198,11 +190,10 @@ def upsert_companies(data):
     (from 0) with its fields' messages.
     """
     try:
-        done = bulk.upsert_companies(caller(), data["companies"])
+        with clash_is_conflict():
+            done = bulk.upsert_companies(caller(), data["companies"])
     except bulk.RowsRefused as refused:
         raise RefusedInput({"companies": refused.errors}, refused.message) from None
-    except IntegrityError:
-        raise ChangedMeanwhile() from None
     return {"companies": [{"index": upserted.index, "id": upserted.company.id,
                            "external_id": upserted.company.external_id,
                            "result": upserted.outcome} for upserted in done]}

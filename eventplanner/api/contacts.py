@@ -7,6 +7,9 @@ asks with ``updated_since`` finds it among the tombstones (``deleted``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
@@ -132,6 +135,9 @@ class ContactSchema(StrictSchema):
     email_bounced_at = AwareDateTime(dump_only=True, allow_none=True, metadata={
         "description": "When mail to the address last failed for good; null: it has not."})
     email_bounce_reason = fields.String(dump_only=True)
+    erasure_requested_at = AwareDateTime(dump_only=True, allow_none=True, metadata={
+        "description": "When they asked (from their invitation) to be forgotten; null: "
+                       "they have not. An admin erases them (POST .../erasure)."})
     created_at = AwareDateTime(dump_only=True)
     updated_at = AwareDateTime(dump_only=True)
 
@@ -248,9 +254,12 @@ def _check_external_id(external_id: str | None, except_id: int | None = None) ->
         raise ExternalIdInUse()
 
 
-def _flushed() -> None:
-    """Write now, so that a clash with a change made meanwhile is a 409."""
+@contextmanager
+def clash_is_conflict() -> Iterator[None]:
+    """Write what the block changed now, so that a clash with a change made meanwhile (the
+    same email or external_id, saved by another call since it was checked) is a 409."""
     try:
+        yield
         db.session.flush()
     except IntegrityError:
         raise ChangedMeanwhile() from None
@@ -306,9 +315,9 @@ def create_contact(data):
         language=data.get("language", ""), dietary_notes=data.get("dietary_notes", ""),
         tags=data.get("tag_names", ()), notes=data.get("notes", ""),
         account_manager_id=data.get("account_manager_id"))
-    contact = services.create_contact(caller(), details)
-    contact.external_id = data.get("external_id")
-    _flushed()
+    with clash_is_conflict():
+        contact = services.create_contact(caller(), details)
+        contact.external_id = data.get("external_id")
     return contact, 201, {"Location": url_for("api_contacts.read_contact",
                                               contact_id=contact.id, _external=True)}
 
@@ -336,13 +345,13 @@ def update_contact(data, contact_id: int):
         tags=data.get("tag_names", tuple(sorted(contact.tag_names))),
         notes=data.get("notes", contact.notes),
         account_manager_id=data.get("account_manager_id", contact.account_manager_id))
-    if "external_id" in data and data["external_id"] != contact.external_id:
-        _check_external_id(data["external_id"], except_id=contact.id)
-        record(contact.workspace_id, caller(), "contact.changed", contact_id=contact.id,
-               details={"external_id": [contact.external_id, data["external_id"]]})
-        contact.external_id = data["external_id"]
-    services.update_contact(contact, details, caller())
-    _flushed()
+    with clash_is_conflict():
+        if "external_id" in data and data["external_id"] != contact.external_id:
+            _check_external_id(data["external_id"], except_id=contact.id)
+            record(contact.workspace_id, caller(), "contact.changed", contact_id=contact.id,
+                   details={"external_id": [contact.external_id, data["external_id"]]})
+            contact.external_id = data["external_id"]
+        services.update_contact(contact, details, caller())
     return contact
 
 
@@ -381,19 +390,19 @@ def upsert_contacts(data):
     """Upsert up to 1,000 contacts
 
     Each row is matched by `external_id` when it has one (else, the first time, by its
-    email: the contact found keeps the external_id), otherwise by email; then updated
-    (the fields a row leaves out keep their values), or made. All or nothing: if a row is
+    email: the contact found keeps the external_id), otherwise (absent or null) by email;
+    then updated (the fields a row leaves out keep their values; a null external_id
+    keeps the contact's), or made. All or nothing: if a row is
     refused (a field, an email or external_id twice in the call, an email that is
     another contact's, an unknown company or account manager), nothing is saved and
     `errors.contacts` names each refused row (from 0) with its fields' messages.
     """
     rows = [_bulk_row(row) for row in data["contacts"]]
     try:
-        done = bulk.upsert_contacts(caller(), rows)
+        with clash_is_conflict():
+            done = bulk.upsert_contacts(caller(), rows)
     except bulk.RowsRefused as refused:
         raise RefusedInput({"contacts": refused.errors}, refused.message) from None
-    except IntegrityError:
-        raise ChangedMeanwhile() from None
     return {"contacts": [{"index": upserted.index, "id": upserted.contact.id,
                           "external_id": upserted.contact.external_id,
                           "result": upserted.outcome} for upserted in done]}
