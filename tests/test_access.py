@@ -30,7 +30,7 @@ visitors are sent to the login page.
 Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
 names route and role. New routes (the team pages too) are covered without editing this file.
 
-The matrix: 137 (route, method) pairs x 11 viewers = 1507 tests per backend. An allowed GET
+The matrix: 140 (route, method) pairs x 11 viewers = 1540 tests per backend. An allowed GET
 must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
 page), and the world is put back afterwards (the database restored, the client's cookies
 too; also after a download, which the audit trail notes). Every refusal must change
@@ -224,6 +224,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
     from eventplanner.questions.models import QuestionKind
     from eventplanner.questions.services import ChoiceDetails, QuestionDetails, add_question
     from eventplanner.seating.services import add_tables, guest_key, seat_person
+    from eventplanner.team.api_tokens import create_token
 
     with app.app_context():
         people: dict[str, Organiser] = {}
@@ -305,6 +306,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
                               token_digest="d" * 64, invited_by_id=owner.id,
                               expires_at=utcnow() + timedelta(days=7))
         db.session.add(join)
+        api_token = create_token(owner, "World token", ["contacts:read"], None,
+                                 utcnow()).token
 
         # The other workspace: its own client, event and email.
         stranger = people["other-workspace"]
@@ -325,7 +328,7 @@ def build_world(app: Flask) -> tuple[dict, dict]:
                         "note_id": note.id, "company_note_id": company_note.id,
                         "login_id": owners_login, "member_id": people["organiser"].id,
                         "join_id": join.id, "workspace_id": w,
-                        "gift_id": gift.id}
+                        "gift_id": gift.id, "token_id": api_token.id}
         return {**worlds["private"], **address_book}, {**worlds["shared"], **address_book}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timezone
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 #: The most items a list returns at once, and the default.
@@ -13,13 +14,52 @@ MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 
 
+#: The largest whole number a column holds (PostgreSQL's integer).
+LARGEST_INTEGER = 2**31 - 1
+
+
+def _unstorable(value) -> str | None:
+    """Why no column can keep ``value`` (a NUL character, a number past the columns'
+    range), or None."""
+    if isinstance(value, str) and "\x00" in value:
+        return str(_l("Text may not contain the NUL character."))
+    if isinstance(value, int) and not isinstance(value, bool) \
+            and abs(value) > LARGEST_INTEGER:
+        return str(_l("This number is too large."))
+    return None
+
+
+def _refusals(data) -> dict:
+    """The values of ``data`` (nested as it is) that no column can keep, with why."""
+    found: dict = {}
+    items = data.items() if isinstance(data, dict) else enumerate(data) \
+        if isinstance(data, list) else ()
+    for key, value in items:
+        if isinstance(value, (dict, list)):
+            nested = _refusals(value)
+            if nested:
+                found[key] = nested
+        elif (reason := _unstorable(value)) is not None:
+            found[key] = [reason]
+    return found
+
+
 class StrictSchema(ma.Schema):
     """Input with a field the API does not know is refused (422), not ignored: a typo in a
-    field name must not pass for a change that was made."""
+    field name must not pass for a change that was made. Text with a NUL character and
+    numbers past the columns' range are refused field by field before anything reads them
+    (PostgreSQL stores neither)."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def refuse_what_no_column_keeps(self, data, **kwargs):
+        refusals = _refusals(data) if isinstance(data, (dict, list)) else {}
+        if refusals:
+            raise ma.ValidationError(refusals)
+        return data
 
 
 class AwareDateTime(fields.AwareDateTime):

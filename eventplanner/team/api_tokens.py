@@ -32,6 +32,18 @@ LONGEST_LIFETIME = timedelta(days=3 * 365)
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+#: What each scope lets a token do, as an admin reads it when making one.
+SCOPE_LABELS = {
+    "events:read": _l("Read events and their parts"),
+    "events:write": _l("Create and change events and their parts"),
+    "contacts:read": _l("Read contacts, companies, tags and account managers"),
+    "contacts:write": _l("Create, change and delete contacts and companies"),
+    "contacts:erase": _l("Erase a contact's personal data"),
+    "guests:read": _l("Read invitations, answers, check-ins, results and feedback"),
+    "guests:write": _l("Invite, answer for guests, check in, record results"),
+}
+
+
 class TokenRefused(Exception):
     """A call's token does not work; ``reason`` says why, in the caller's language."""
 

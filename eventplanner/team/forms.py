@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, Optional
 
 from eventplanner.auth.forms import ChoosesPassword, _new_password, _repeated_password
 from eventplanner.auth.models import Role
 from eventplanner.form_fields import Form, email_address_field
+from eventplanner.team.api_tokens import SCOPE_LABELS
 from eventplanner.team.services import INVITED_ROLES, ROLE_LABELS
 
 
@@ -55,3 +63,16 @@ class JoinWithNewAccountForm(ChoosesPassword):
 
     def account_words(self) -> tuple[str, str]:
         return self.invited_email, self.name.data or ""
+
+
+class ApiTokenForm(Form):
+    """A new API token: what it is for, what it may do, until when."""
+
+    name = StringField(_l("What it is for"), validators=[DataRequired(), Length(max=80)],
+                       description=_l("For example: HubSpot sync"))
+    scopes = SelectMultipleField(
+        _l("What it may do"), choices=[SelectChoice(scope, label)
+                                       for scope, label in SCOPE_LABELS.items()],
+        validators=[DataRequired(_l("Choose at least one thing the token may do."))])
+    expires_on = DateField(_l("Expires on (optional)"), validators=[Optional()],
+                           description=_l("Empty: until revoked. At most three years."))

@@ -4,6 +4,8 @@ new workspace (``workspaces``, for any logged-in account, also one left in no wo
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta, timezone
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -27,8 +29,9 @@ from eventplanner.permissions import (
     requires,
 )
 from eventplanner.security import private_link_pages
-from eventplanner.team import services
+from eventplanner.team import api_tokens, services
 from eventplanner.team.forms import (
+    ApiTokenForm,
     InviteForm,
     JoinWithNewAccountForm,
     RoleForm,
@@ -220,6 +223,51 @@ def two_factor_requirement():
         flash(_("Members must use two-factor sign-in here.") if form.required.data
               else _("Members may sign in with a password alone here."), "success")
     return redirect(url_for("team.settings"), code=303)
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+@requires(Action.MANAGE_INTEGRATIONS)
+def api_token_list():
+    """The workspace's API tokens, and a form to make one (its secret shown once)."""
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _api_tokens_page(form, status=422 if form.errors else 200)
+    expires_at = None  # at the end of the day chosen (UTC)
+    if form.expires_on.data is not None:
+        expires_at = datetime.combine(form.expires_on.data + timedelta(days=1), time(),
+                                      timezone.utc)
+    try:
+        made = api_tokens.create_token(current_user, form.name.data, form.scopes.data,
+                                       expires_at, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error.message))
+        return _api_tokens_page(form, status=status_for(error))
+    db.session.commit()
+    return _api_tokens_page(ApiTokenForm(formdata=None), new_secret=made.secret,
+                            new_token=made.token)
+
+
+def _api_tokens_page(form: ApiTokenForm, status: int = 200, **new):
+    response = render_template(
+        "team/api_tokens.html", form=form, confirm_form=ConfirmForm(),
+        tokens=api_tokens.tokens_of(_workspace().id), scope_labels=api_tokens.SCOPE_LABELS,
+        now=utcnow(), **new)
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(Action.MANAGE_INTEGRATIONS)
+def revoke_api_token(token_id: int):
+    token = api_tokens.get_token_of(_workspace().id, token_id)
+    if ConfirmForm().validate_on_submit():
+        api_tokens.revoke_token(current_user, token, utcnow())
+        db.session.commit()
+        flash(_("The token %(name)s is revoked: calls with it are refused from now on.",
+                name=token.name), "success")
+    else:
+        flash(_("The form had expired. Try again."), "error")
+    return redirect(url_for("team.api_token_list"), code=303)
 
 
 @bp.route("/audit")

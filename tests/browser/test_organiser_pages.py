@@ -50,17 +50,22 @@ NOT_PAGES = {
     "privacy.export_contact": "a JSON download",
     "rsvp.privacy_download": "a JSON download",
     "rsvp.check_in_image": "an SVG image (test_guest_flow sees it drawn on the guest page)",
+    "api-docs.openapi_json": "the API's OpenAPI document (JSON; its reference page is walked)",
 }
+#: The API's operations answer JSON to a token, not pages (tests/test_api*.py).
+API_OPERATIONS = "api_"
 #: Pages that answer with an error status on purpose (the page itself is still checked).
 EXPECTED_STATUS = {"rsvp.mangled_link": 404}
 #: Pages for someone who is not logged in (the others need the organiser's login).
-PUBLIC_PAGES = ("auth.", "rsvp.", "door.", "joining.")
+PUBLIC_PAGES = ("auth.", "rsvp.", "door.", "joining.", "api_reference.")
 
 
 def html_pages() -> list[Rule]:
     app = create_app(TestConfig)
     return sorted((rule for rule in app.url_map.iter_rules()
-                   if "GET" in rule.methods and rule.endpoint not in NOT_PAGES),
+                   if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
+                   and (not rule.endpoint.startswith(API_OPERATIONS)
+                        or rule.endpoint == "api_reference.reference")),
                   key=lambda rule: rule.endpoint)
 
 
