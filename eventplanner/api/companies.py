@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, fields, validate
+from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 
 from eventplanner.access import company_visible_to
@@ -43,10 +43,15 @@ class CompanySchema(StrictSchema):
 
 
 class CompanyChangeSchema(CompanySchema):
-    """What a PATCH sends: any of the fields."""
+    """What a PATCH sends: any of the fields, at least one."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(partial=True, **kwargs)
+
+    @validates_schema
+    def something_to_change(self, data, **kwargs) -> None:
+        if not data:
+            raise ValidationError(_l("Send the fields to change."))
 
 
 class CompanyListArgs(ListArgs):

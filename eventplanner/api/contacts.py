@@ -116,7 +116,7 @@ class ContactSchema(StrictSchema):
                                                 "the workspace; null: none."})
     name = Text(required=True, validate=[validate.Length(min=1, max=120), not_blank])
     email = EmailAddress(required=True, metadata={
-        "description": "Unique in the workspace; stored lower-case."})
+        "format": "email", "description": "Unique in the workspace; stored lower-case."})
     phone = Text(validate=validate.Length(max=40))
     job_title = Text(validate=validate.Length(max=120))
     company = fields.Nested(CompanyRefSchema, dump_only=True, allow_none=True)
@@ -149,10 +149,15 @@ class ContactSchema(StrictSchema):
 
 
 class ContactChangeSchema(ContactSchema):
-    """What a PATCH sends: any of the fields."""
+    """What a PATCH sends: any of the fields, at least one."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(partial=True, **kwargs)
+
+    @validates_schema
+    def something_to_change(self, data, **kwargs) -> None:
+        if not data:
+            raise ValidationError(_l("Send the fields to change."))
 
 
 class ContactListArgs(ListArgs):
