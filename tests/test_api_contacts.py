@@ -166,6 +166,17 @@ def test_unknown_fields_and_wrong_types_are_refused_per_field(app, client, secre
     assert contacts_in_database(app) == 0
 
 
+def test_a_change_must_name_something_to_change(client, secret, make_contact, owner):
+    contact = make_contact(owner)
+    for url in (f"{CONTACTS}/{contact.id}",
+                client.post(COMPANIES, headers=bearer(secret),
+                            json={"name": "Fjord AS"}).headers["Location"]):
+        for body in ({"json": {}}, {}):
+            refused = client.patch(url, headers=bearer(secret), **body)
+            assert refused.status_code == 422, (url, body)
+            assert refused.mimetype == "application/problem+json"
+
+
 def test_a_body_that_is_not_json_is_a_problem(client, secret):
     for data, content_type in (("{", "application/json"), ("[1, 2]", "application/json"),
                                ("name=Kari", "application/x-www-form-urlencoded")):
