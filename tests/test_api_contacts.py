@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from eventplanner.audit.models import AuditEntry
-from eventplanner.auth.models import Role
+from eventplanner.auth.models import Organiser, Role
 from eventplanner.contacts.models import Company, Contact
+from eventplanner.contacts.services import ContactDetails, create_contact
 from eventplanner.deletions.models import Tombstone
 from eventplanner.extensions import db
-from tests.conftest import bearer, statements_run
+from tests.conftest import bearer, held_while, statements_run
 
 CONTACTS = "/api/v1/contacts"
 BULK = "/api/v1/contacts/bulk"
@@ -157,6 +158,7 @@ def test_an_account_manager_must_be_a_member_of_the_workspace(
     ({"name": "Kari", "email": "kari@client.example", "external_id": "x" * 201},
      {"external_id"}),
     ({"name": "Kari\x00", "email": "kari@client.example"}, {"name"}),
+    ({"name": "Kari", "email": "kari@client.example", "tags": ["\u0130" * 60]}, {"tags"}),
 ])
 def test_unknown_fields_and_wrong_types_are_refused_per_field(app, client, secret, body, fields):
     refused = client.post(CONTACTS, headers=bearer(secret), json=body)
@@ -429,6 +431,34 @@ def test_bulk_rows_match_by_crm_id_then_by_email_and_refuse_another_contacts_ema
     assert "email" in errors["3"]  # the same address as row 0
     assert client.get(f"{CONTACTS}/{other.id}", headers=bearer(secret)).status_code == 200
     assert contacts_in_database(app) == 2
+
+
+def test_a_bulk_call_that_races_a_change_with_the_same_email_is_a_conflict(
+        app, client, secret, owner, backend):
+    """The page saves the address while the bulk call runs: on PostgreSQL the call looked
+    before the page's commit, so it is a 409 problem (not a server error) and saves
+    nothing; SQLite runs one writer at a time, so there the call waits, finds the page's
+    contact and updates it. Either way there is one contact."""
+    answers = []
+
+    def page_saves() -> None:
+        create_contact(db.session.get(Organiser, owner.id),
+                       ContactDetails(name="From the page", email="race@client.example"))
+
+    def bulk_call() -> None:
+        answers.append(client.post(BULK, headers=bearer(secret), json={"contacts": [
+            {"name": "From the CRM", "email": "race@client.example"}]}))
+
+    held_while(app, page_saves, bulk_call)
+    with app.app_context():
+        names = db.session.scalars(select(Contact.name)).all()
+    if backend.name == "postgresql":
+        assert answers[0].status_code == 409, answers[0].get_json()
+        assert answers[0].mimetype == "application/problem+json"
+        assert names == ["From the page"]
+    else:
+        assert answers[0].get_json()["contacts"][0]["result"] == "updated"
+        assert names == ["From the CRM"]
 
 
 def test_a_bulk_call_of_1001_rows_or_a_huge_body_is_refused_and_saves_nothing(

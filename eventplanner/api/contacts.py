@@ -83,11 +83,16 @@ class EmailAddress(Text):
 
 
 class TagName(Text):
+    """A tag's name, stored lower-case (and checked as stored)."""
+
     def __init__(self, **kwargs) -> None:
         super().__init__(validate=[validate.Length(min=1, max=60), not_blank,
                                    validate.Regexp(r"^[^,;]*$", error=str(_l(
                                        "A tag is one word or phrase without commas.")))],
                          **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip().lower()
 
 
 class TagNames(fields.List):
@@ -100,8 +105,7 @@ class TagNames(fields.List):
         return sorted(value or [])
 
     def _deserialize(self, value, attr, data, **kwargs):
-        names = super()._deserialize(value, attr, data, **kwargs)
-        return tuple(sorted({name.strip().lower() for name in names}))
+        return tuple(sorted(set(super()._deserialize(value, attr, data, **kwargs))))
 
 
 class CompanyRefSchema(StrictSchema):
@@ -267,6 +271,8 @@ def clash_is_conflict() -> Iterator[None]:
         yield
         db.session.flush()
     except IntegrityError:
+        # Now: the failed flush left the session unusable (even to read the token).
+        db.session.rollback()
         raise ChangedMeanwhile() from None
 
 
