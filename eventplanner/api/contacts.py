@@ -186,15 +186,15 @@ class BulkContactsSchema(StrictSchema):
                         validate=validate.Length(min=1, max=bulk.MAX_ROWS))
 
 
-class UpsertedSchema(StrictSchema):
+class ContactUpsertedSchema(StrictSchema):
     index = fields.Integer(required=True, metadata={"description": "The row, from 0."})
     id = fields.Integer(required=True)
     external_id = fields.String(allow_none=True, required=True)
     result = fields.Enum(bulk.Outcome, by_value=True, required=True)
 
 
-class BulkAnswerSchema(StrictSchema):
-    contacts = fields.List(fields.Nested(UpsertedSchema), required=True)
+class BulkContactsAnswerSchema(StrictSchema):
+    contacts = fields.List(fields.Nested(ContactUpsertedSchema), required=True)
 
 
 class ExternalIdInUse(InvalidState):
@@ -396,17 +396,18 @@ def erase_contact(contact_id: int):
 @bp.route("/bulk", methods=["POST"])
 @needs_scope("contacts:write")
 @bp.arguments(BulkContactsSchema)
-@bp.response(200, BulkAnswerSchema)
+@bp.response(200, BulkContactsAnswerSchema)
 def upsert_contacts(data):
     """Upsert up to 1,000 contacts
 
     Each row is matched by `external_id` when it has one (else, the first time, by its
     email: the contact found keeps the external_id), otherwise (absent or null) by email;
     then updated (the fields a row leaves out keep their values; a null external_id
-    keeps the contact's), or made. All or nothing: if a row is
-    refused (a field, an email or external_id twice in the call, an email that is
-    another contact's, an unknown company or account manager), nothing is saved and
-    `errors.contacts` names each refused row (from 0) with its fields' messages.
+    keeps the contact's), or made. All or nothing: if a row is refused (a field, an
+    email or external_id twice in the call, an email that is another contact's, an
+    unknown company or account manager), nothing is saved and `errors.contacts` names
+    each refused row (from 0) with its fields' messages. The audit trail gets one line
+    with the counts.
     """
     rows = [_bulk_row(row) for row in data["contacts"]]
     try:
