@@ -113,6 +113,17 @@ class Config:
     #: then another worker takes it over. Longer than one message can take (a few SMTP_TIMEOUTs).
     MAIL_CLAIM_LEASE = float(os.environ.get("MAIL_CLAIM_LEASE", "600"))
 
+    #: Seconds a webhook receiver has to answer each attempt (connecting included).
+    WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+    #: Seconds a webhook worker's claim on a delivery holds unless renewed.
+    WEBHOOK_CLAIM_LEASE = float(os.environ.get("WEBHOOK_CLAIM_LEASE", "300"))
+    #: Webhooks may be sent to loopback, private, link-local and other internal addresses
+    #: (SSRF). Off by default and in production; on for development and the tests.
+    WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = _env_flag("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+    #: Internal networks webhooks may go to all the same, comma-separated
+    #: ("10.20.0.0/16, fd12::/64"): a CRM on the company's own network.
+    WEBHOOKS_ALLOWED_NETWORKS = os.environ.get("WEBHOOKS_ALLOWED_NETWORKS", "")
+
     #: Rendered guest pages kept per worker process (0 turns the cache off).
     GUEST_PAGE_CACHE_SIZE = int(os.environ.get("GUEST_PAGE_CACHE_SIZE", "1000"))
 
@@ -165,6 +176,8 @@ class Config:
 
 
 class DevelopmentConfig(Config):
+    WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = _env_flag("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", True)
+
     @staticmethod
     def finalise(settings: dict) -> None:
         if not settings.get("SECRET_KEY"):
@@ -180,6 +193,8 @@ class TestConfig(Config):
     BASE_URL = "http://eventplanner.test"
     REPLY_DOMAIN = "reply.example.com"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # nosec B105
+    #: The tests' receivers listen on loopback; the SSRF tests turn this off.
+    WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
 
 
 class ProductionConfig(Config):

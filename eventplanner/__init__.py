@@ -61,6 +61,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     from .seating.following import connect_seating
 
     connect_seating(app)  # table plans follow the answers and the parts
+    from .webhooks.following import connect_webhooks
+
+    connect_webhooks(app)  # other systems hear of answers, check-ins, feedback...
 
     from .cli import register_commands
     from .error_pages import register_error_handlers
@@ -176,11 +179,12 @@ def _register_blueprints(app: Flask) -> None:
     from .team.views import bp as team_bp
     from .team.views import joining as joining_bp
     from .team.views import workspaces as workspaces_bp
+    from .webhooks.views import bp as webhooks_bp
 
     for blueprint in (auth_bp, events_bp, contacts_bp, invitations_bp, mail_bp, rsvp_bp,
                       calendar_bp, goals_bp, feedback_bp, relationships_bp, checkin_bp, door_bp,
                       privacy_bp, team_bp, joining_bp, workspaces_bp, inbox_bp, gifts_bp,
-                      briefings_bp, questions_bp, seating_bp, seating_print_bp):
+                      briefings_bp, questions_bp, seating_bp, seating_print_bp, webhooks_bp):
         app.register_blueprint(blueprint)
     # Guest forms carry a CSRF token bound to the personal link instead (rsvp.forms).
     csrf.exempt(rsvp_bp)

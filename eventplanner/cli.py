@@ -1,5 +1,5 @@
 """Command-line tasks: ``flask demo``, ``flask mail deliver``, ``flask mail send-due``,
-``flask mail receive``, ``flask mail fetch``."""
+``flask mail receive``, ``flask mail fetch``, ``flask webhooks deliver``."""
 
 from __future__ import annotations
 
@@ -121,6 +121,42 @@ def receive(host: str, port: int, lmtp: bool) -> None:
         controller.stop()
 
 
+webhooks_cli = AppGroup("webhooks", help="Deliver webhooks to other systems.")
+
+
+@webhooks_cli.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep running, checking every few seconds.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between checks.")
+@click.option("--batch", default=50, show_default=True, help="Deliveries per round.")
+def deliver_webhooks(loop: bool, interval: float, batch: int) -> None:
+    """Post the webhook deliveries that are due, signed (Standard Webhooks); failures are
+    retried with backoff for about a day."""
+    from eventplanner.webhooks.delivery import deliver_due
+
+    while True:
+        try:
+            report = deliver_due(limit=batch)
+        except DBAPIError as error:
+            if not loop:
+                raise
+            db.session.rollback()
+            log.warning("database unavailable, retrying: %s", error.__class__.__name__)
+            time.sleep(interval)
+            continue
+        if report.handled:
+            click.echo(f"delivered {report.delivered}, will retry {report.will_retry}, "
+                       f"failed {report.failed}")
+            for error in report.errors[:5]:
+                click.echo(f"  {error}", err=True)
+            if report.disabled:
+                click.echo(f"turned off {len(report.disabled)} failing webhooks; their "
+                           f"admins are emailed", err=True)
+        if not loop:
+            return
+        if report.handled < batch:
+            time.sleep(interval)
+
+
 privacy_cli = AppGroup("privacy", help="Personal data: retention.")
 
 
@@ -175,6 +211,7 @@ def backup(target: str) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(webhooks_cli)
     app.cli.add_command(backup)
 
     @app.cli.command("demo")

@@ -59,8 +59,8 @@ from eventplanner.invitations.models import Invitation
 from eventplanner.team.api_tokens import create_token
 from tests.caldav_server import caldav_server  # noqa: F401  (a fixture: Radicale)
 
-#: More fixtures: a real IMAP server (Dovecot).
-pytest_plugins = ["tests.imap_server"]
+#: More fixtures: a real IMAP server (Dovecot), webhook receivers (http.server).
+pytest_plugins = ["tests.imap_server", "tests.webhook_receiver"]
 
 PASSWORD = "correct horse battery staple"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

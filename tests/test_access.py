@@ -30,7 +30,7 @@ visitors are sent to the login page.
 Each (route, method, viewer) is its own test, named ``endpoint-METHOD-viewer``, so a failure
 names route and role. New routes (the team pages too) are covered without editing this file.
 
-The matrix: 140 (route, method) pairs x 11 viewers = 1540 tests per backend. An allowed GET
+The matrix: 152 (route, method) pairs x 11 viewers = 1672 tests per backend. An allowed GET
 must answer 200; an allowed POST is sent and must pass the policy (no 401/403/404, no login
 page), and the world is put back afterwards (the database restored, the client's cookies
 too; also after a download, which the audit trail notes). Every refusal must change
@@ -321,6 +321,11 @@ def build_world(app: Flask) -> tuple[dict, dict]:
             ends_at=datetime(utcnow().year + 1, 6, 1, 15)))
         invite_contacts(picnic, stranger, [otto.id], 0, send=True, now=utcnow())
 
+        from eventplanner.webhooks.services import create_subscription, send_test_event
+
+        webhook = create_subscription(w, owner, "http://127.0.0.1:9/hooks", "CRM",
+                                      ["invitation.answered"])
+        webhook_delivery = send_test_event(webhook, owner)
         start_login(owner)  # the owner, logged in on another device
         db.session.commit()
         owners_login = db.session.scalar(select(func.max(Login.id)))
@@ -328,7 +333,8 @@ def build_world(app: Flask) -> tuple[dict, dict]:
                         "note_id": note.id, "company_note_id": company_note.id,
                         "login_id": owners_login, "member_id": people["organiser"].id,
                         "join_id": join.id, "workspace_id": w,
-                        "gift_id": gift.id, "token_id": api_token.id}
+                        "gift_id": gift.id, "token_id": api_token.id,
+                        "subscription_id": webhook.id, "delivery_id": webhook_delivery.id}
         return {**worlds["private"], **address_book}, {**worlds["shared"], **address_book}
 
 
@@ -350,7 +356,11 @@ def fingerprint(app: Flask) -> list:
             "(SELECT count(*) FROM join_invitation WHERE revoked_at IS NULL), "
             "(SELECT count(*) FROM audit_entry), (SELECT count(*) FROM dinner_table), "
             "(SELECT min(name) FROM dinner_table), (SELECT count(*) FROM seat_place), "
-            "(SELECT count(*) FROM seat_place WHERE pinned)")).one()
+            "(SELECT count(*) FROM seat_place WHERE pinned), "
+            "(SELECT count(*) FROM webhook_subscription WHERE disabled_at IS NULL), "
+            "(SELECT min(secret) FROM webhook_subscription), "
+            "(SELECT min(event_types) FROM webhook_subscription), "
+            "(SELECT count(*) FROM webhook_delivery WHERE status = 'pending')")).one()
 
 
 def logged_in(app: Flask, email: str) -> FormClient:

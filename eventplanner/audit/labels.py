@@ -64,6 +64,14 @@ ACTION_LABELS: Mapping[str, object] = {
     "api_token.created": _l("Made an API token"),
     "api_token.revoked": _l("Revoked an API token"),
     "api.called": _l("Called the API"),
+    "webhook.created": _l("Added a webhook"),
+    "webhook.changed": _l("Changed a webhook"),
+    "webhook.secret_rotated": _l("Gave a webhook a new secret"),
+    "webhook.disabled": _l("Turned a webhook off"),
+    "webhook.enabled": _l("Turned a webhook on again"),
+    "webhook.deleted": _l("Deleted a webhook"),
+    "webhook.test_sent": _l("Sent a test event to a webhook"),
+    "webhook.sent_again": _l("Sent a webhook delivery again"),
 }
 
 
@@ -82,6 +90,9 @@ DETAIL_LABELS: Mapping[str, object] = {
     "capacity": _l("Capacity"),
     "clients released": _l("Clients without an account manager now"),
     "days before": _l("Days before"),
+    "description": _l("Description"),
+    "event type": _l("Event"),
+    "event types": _l("Events"),
     "guests": _l("Guests"),
     "guests see their table": _l("Guests see their table on the day"),
     "host": _l("Host"),
@@ -101,6 +112,7 @@ DETAIL_LABELS: Mapping[str, object] = {
     "requires two-factor": _l("Two-factor sign-in required"),
     "role": _l("Role"),
     "required": _l("Required"),
+    "reason": _l("Reason"),
     "rows": _l("Rows"),
     "saved": _l("Saved"),
     "scopes": _l("May"),
@@ -109,6 +121,8 @@ DETAIL_LABELS: Mapping[str, object] = {
     "token": _l("API token"),
     "token_id": _l("Token number"),
     "updated": _l("Updated"),
+    "url": _l("URL"),
+    "webhook": _l("Webhook"),
     "with": _l("With"),
     "year": _l("Year"),
 }

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import segno
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventplanner.checkin.models import CheckInHelper
+from eventplanner.checkin.signals import guest_checked_in
 from eventplanner.contacts.models import Contact
 from eventplanner.errors import InvalidInput, InvalidState, NotFound
 from eventplanner.events.models import Activity, Event
@@ -163,6 +165,8 @@ def check_in(activity: Activity, invitation: Invitation, by: str, now: datetime)
         return _check_in_of(activity, invitation)
     event.check_in_used = True
     db.session.flush()
+    guest_checked_in.send(current_app._get_current_object(), activity=activity,
+                          invitation=invitation, check_in=entry)
     return entry
 
 

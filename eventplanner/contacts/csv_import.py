@@ -29,6 +29,7 @@ from eventplanner.contacts.services import (
     members_of,
     parse_tags,
 )
+from eventplanner.contacts.signals import announce_contacts
 from eventplanner.errors import InvalidInput
 from eventplanner.extensions import db
 
@@ -195,7 +196,7 @@ def apply_import(organiser: Organiser, preview: ImportPreview) -> tuple[int, int
     known = {c.email: c for c in db.session.scalars(
         select(Contact).where(Contact.workspace_id == organiser.workspace_id)
         .options(selectinload(Contact.company), selectinload(Contact.tags)))}
-    added = updated = 0
+    added, updated = [], []
     for row in preview.importable:
         details = row.details
         contact = known.get(details.email)
@@ -204,7 +205,7 @@ def apply_import(organiser: Organiser, preview: ImportPreview) -> tuple[int, int
             apply_contact_details(contact, details, directory)
             contact.account_manager_id = details.account_manager_id
             db.session.add(contact)
-            added += 1
+            added.append(contact)
         else:
             merged = ContactDetails(
                 name=details.name or contact.name, email=contact.email,
@@ -220,8 +221,9 @@ def apply_import(organiser: Organiser, preview: ImportPreview) -> tuple[int, int
             apply_contact_details(contact, merged, directory)
             if details.account_manager_id is not None:
                 contact.account_manager_id = details.account_manager_id
-            updated += 1
+            updated.append(contact)
     record(organiser.workspace_id or 0, organiser, "contacts.imported",
-           details={"added": added, "updated": updated})
+           details={"added": len(added), "updated": len(updated)})
     db.session.flush()
-    return added, updated
+    announce_contacts(created=added, updated=updated)
+    return len(added), len(updated)

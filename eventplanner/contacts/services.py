@@ -11,6 +11,7 @@ from eventplanner.audit.services import changes, record
 from eventplanner.auth.models import Membership, Organiser
 from eventplanner.auth.services import normalise_email
 from eventplanner.contacts.models import Company, Contact, Tag, contact_tag
+from eventplanner.contacts.signals import announce_contacts
 from eventplanner.errors import InvalidInput, InvalidState
 from eventplanner.extensions import db, utcnow
 
@@ -131,6 +132,7 @@ def create_contact(organiser: Organiser, details: ContactDetails,
     contact.account_manager = manager
     db.session.add(contact)
     db.session.flush()
+    announce_contacts(created=[contact])
     return contact
 
 
@@ -151,6 +153,8 @@ def update_contact(contact: Contact, details: ContactDetails,
                details=changed)
     _change_account_manager(contact, manager, actor)
     db.session.flush()
+    if changed:
+        announce_contacts(updated=[contact], fields=changed)
     return contact
 
 

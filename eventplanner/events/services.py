@@ -153,6 +153,11 @@ def change_event(event: Event, details: EventDetails, now: datetime, *,
     if changed:
         audit.record(event.workspace_id, by, "event.changed", event_id=event.id,
                      details=changed)
+        change = ("cancelled" if event.status is EventStatus.CANCELLED and not was_cancelled
+                  else "reinstated" if was_cancelled and event.status is not
+                  EventStatus.CANCELLED else "changed")
+        signals.event_changed.send(app, event=event, change=change, activity=None,
+                                   fields=sorted(changed))
     return event
 
 
@@ -252,6 +257,8 @@ def add_activity(event: Event, details: ActivityDetails, *,
     _next_event_sequence(event)  # the whole event's entry spans one more part
     audit.record(event.workspace_id, by, "part.added", event_id=event.id,
                  details={"part": activity.name, "capacity": activity.capacity})
+    signals.event_changed.send(current_app._get_current_object(), event=event,
+                               change="part_added", activity=activity, fields=[])
     return activity
 
 
@@ -289,6 +296,8 @@ def change_part(activity: Activity, details: ActivityDetails, now: datetime, *,
                      event_id=activity.event_id,
                      details={"part": activity.name, **changed,
                               "promoted from the waitlist": len(promoted)})
+        signals.event_changed.send(app, event=activity.event, change="part_changed",
+                                   activity=activity, fields=sorted(changed))
     return PartChange(activity, promoted)
 
 
@@ -334,7 +343,10 @@ def remove_part(activity: Activity, now: datetime, *, by: Organiser | None = Non
     audit.record(activity.event.workspace_id, by, "part.removed", event_id=activity.event_id,
                  details={"part": activity.name})
     _next_sequence(activity.event, [activity])
-    signals.part_removing.send(current_app._get_current_object(), activity=activity, now=now)
+    app = current_app._get_current_object()
+    signals.part_removing.send(app, activity=activity, now=now)
+    signals.event_changed.send(app, event=activity.event, change="part_removed",
+                               activity=activity, fields=[])
     db.session.flush()
     activity.event.touch()
     activity.event.activities.remove(activity)

@@ -26,6 +26,11 @@ part_removing = _signals.signal("part-removing")
 #: every part's SEQUENCE is already one higher.
 event_cancelled = _signals.signal("event-cancelled")
 event_reinstated = _signals.signal("event-reinstated")
+#: ``event``, ``change`` ("changed", "cancelled", "reinstated", "part_added",
+#: "part_changed", "part_removed"), ``activity`` (the part, or None), ``fields`` (the
+#: names of what changed): any edit of the event or its parts, for other systems
+#: (``webhooks``); sent after the edit is flushed (a removed part: before it goes).
+event_changed = _signals.signal("event-changed")
 #: ``event_ids``, ``organiser_ids``: these members stopped hosting these events (taken off
 #: the hosts, or out of the team); sent by ``invitations.hosts`` and ``team``.
 hosts_removed = _signals.signal("hosts-removed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -23,6 +24,7 @@ from eventplanner.feedback.nps import (
     nps_summary,
     score_distribution,
 )
+from eventplanner.feedback.signals import feedback_received
 from eventplanner.formatting import format_moment
 from eventplanner.invitations.guest_mail import GuestMailBatch
 from eventplanner.invitations.models import AnswerStatus, Invitation
@@ -119,6 +121,7 @@ def submit_feedback(invitation: Invitation, answer: FeedbackAnswer, now: datetim
     db.session.add(feedback)
     invitation.updated_at = now
     db.session.flush()
+    feedback_received.send(current_app._get_current_object(), feedback=feedback)
     return feedback
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
@@ -23,6 +24,7 @@ from eventplanner.errors import DomainError, InvalidInput, InvalidState, NotFoun
 from eventplanner.events.models import Activity, ActivityKind, Event
 from eventplanner.extensions import db, utcnow
 from eventplanner.goals.models import Goal, Result, ResultStatus
+from eventplanner.goals.signals import results_published
 from eventplanner.goals.times import parse_duration
 from eventplanner.invitations.inviting import queue_guest_email
 from eventplanner.invitations.models import AnswerStatus, Invitation, Response
@@ -404,10 +406,13 @@ def record_results(activity: Activity,
 def publish_results(event: Event, show_names: bool, now, *,
                     by: Organiser | None = None) -> None:
     """Guests see the results through their link from now on."""
+    newly = event.results_published_at is None
     event.results_published_at = event.results_published_at or now
     event.results_show_names = show_names
     event.touch()
     db.session.flush()
+    if newly:
+        results_published.send(current_app._get_current_object(), event=event)
     audit.record(event.workspace_id, by, "results.published", event_id=event.id,
                  details={"names shown": show_names})
 

@@ -42,7 +42,11 @@ from eventplanner.invitations.models import (
     Invitation,
     Response,
 )
-from eventplanner.invitations.signals import announce_places_changed
+from eventplanner.invitations.signals import (
+    announce,
+    announce_places_changed,
+    invitation_answered,
+)
 from eventplanner.invitations.waitlist import confirmed_places_at, promote_from_waitlist
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.tokens import looks_like_token, token_digest
@@ -194,6 +198,8 @@ def respond_to_invitation(invitation: Invitation, answer: GuestAnswer, now: date
         invitation.answered_at = invitation.updated_at = now
     db.session.flush()
     announce_places_changed([invitation.id], "answer")
+    if changed:
+        announce(invitation_answered, invitation=invitation, changed_by=changed_by)
     for activity in freed:
         promote_from_waitlist(activity, now)
     if changed and changed_by in ANSWERS_THE_GUEST_CONFIRMS:

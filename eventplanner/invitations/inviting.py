@@ -28,6 +28,7 @@ from eventplanner.invitations.guest_calendar import CalendarMessage, invitation_
 from eventplanner.invitations.guest_mail import GuestMailBatch, render_guest_email
 from eventplanner.invitations.links import invitation_link, refuse_if_erased
 from eventplanner.invitations.models import Invitation
+from eventplanner.invitations.signals import announce, invitations_created
 from eventplanner.mail.outbox import queue_message
 from eventplanner.tokens import (
     make_token,
@@ -140,6 +141,7 @@ def _invite_from_workspace(event: Event, workspace_id: int, contact_ids: list[in
     if send:
         send_invitations(event, report.invited, now)
     db.session.flush()
+    announce(invitations_created, event=event, invitations=report.invited)
     return report
 
 

@@ -25,7 +25,11 @@ from eventplanner.invitations.models import (
     Invitation,
     Response,
 )
-from eventplanner.invitations.signals import announce_places_changed
+from eventplanner.invitations.signals import (
+    announce,
+    announce_places_changed,
+    waitlist_promoted,
+)
 
 
 def confirmed_places(activity_id: int, excluding_invitation_id: int | None = None) -> int:
@@ -93,6 +97,8 @@ def promote_from_waitlist(activity: Activity, now: datetime) -> list[Invitation]
         promoted.append(response.invitation)
     db.session.flush()
     announce_places_changed([invitation.id for invitation in promoted], "waitlist")
+    if promoted:
+        announce(waitlist_promoted, activity=activity, invitations=promoted)
     return promoted
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
@@ -34,6 +35,7 @@ from eventplanner.invitations.signals import announce_places_changed
 from eventplanner.invitations.waitlist import withdraw_from_waitlists
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.mail.outbox import queue_email
+from eventplanner.privacy.signals import contact_erased
 from eventplanner.questions.services import (
     TEXT_CHANGE_FIELD,
     answers_of_guests,
@@ -198,6 +200,8 @@ def erase_contact(contact: Contact, now: datetime, actor: Organiser | None) -> N
     withdraw_from_waitlists(contact, now)
     invitation_ids = list(db.session.scalars(
         select(Invitation.id).where(Invitation.contact_id == contact.id)))
+    contact_erased.send(current_app._get_current_object(), contact=contact,
+                        invitation_ids=invitation_ids, whole_contact=True)
     anonymise_invitations(invitation_ids, now)
     db.session.execute(delete(Note).where(Note.contact_id == contact.id))
     contact = db.session.get(Contact, contact.id)
@@ -252,11 +256,28 @@ def purge_old_events(now: datetime, retention_days: int) -> int:
     how many invitations; running it again changes nothing more."""
     ended = (select(Activity.event_id).group_by(Activity.event_id)
              .having(func.max(Activity.ends_at) < now - timedelta(days=retention_days)))
-    ids = list(db.session.scalars(select(Invitation.id).where(
-        Invitation.event_id.in_(ended), Invitation.anonymised_at.is_(None))))
+    rows = db.session.execute(select(Invitation.id, Invitation.contact_id).where(
+        Invitation.event_id.in_(ended), Invitation.anonymised_at.is_(None))
+        .order_by(Invitation.id)).all()
+    ids = [row.id for row in rows]
+    _announce_purged(rows)
     anonymise_invitations(ids, now)
     _give_erased_contacts(ids, now)
     return len(ids)
+
+
+def _announce_purged(rows) -> None:
+    """``contact_erased`` for each contact whose invitations are purged, before."""
+    by_contact: dict[int, list[int]] = {}
+    for row in rows:
+        by_contact.setdefault(row.contact_id, []).append(row.id)
+    if not by_contact:
+        return
+    app = current_app._get_current_object()
+    for contact in db.session.scalars(select(Contact).where(
+            Contact.id.in_(by_contact)).order_by(Contact.id)):
+        contact_erased.send(app, contact=contact, invitation_ids=by_contact[contact.id],
+                            whole_contact=False)
 
 
 def _give_erased_contacts(invitation_ids: list[int], now: datetime) -> None:

@@ -1,0 +1,14 @@
+"""What erasure announces, for the packages above privacy (``webhooks``), sent in the
+transaction of the erasure, before the personal data is gone; the sender is the
+application."""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: ``contact``, ``invitation_ids``, ``whole_contact``: the contact's personal data was
+#: erased (``whole_contact``), or only that of these invitations of theirs (the retention
+#: purge of old events).
+contact_erased = _signals.signal("contact-erased")
