@@ -616,3 +616,29 @@ def test_the_openapi_document_describes_the_client_book(client):
     erasure = document["paths"]["/api/v1/contacts/{contact_id}/erasure"]["post"]
     assert erasure["security"] == [{"bearerAuth": ["contacts:erase"]}]
 
+
+
+def test_contacts_made_and_changed_through_the_api_are_announced_to_webhooks(
+        app, client, secret, owner):
+    from tests.test_webhooks import sent, subscribe
+
+    subscribe(app, owner, types=("contact.created", "contact.updated"))
+    made = client.post(CONTACTS, headers=bearer(secret), json={
+        "name": "Kari", "email": "kari@client.example", "external_id": "crm-k"}).get_json()
+    client.patch(f"{CONTACTS}/{made['id']}", headers=bearer(secret), json={"phone": "+47 1"})
+    answer = client.post(BULK, headers=bearer(secret), json={"contacts": [
+        {"name": "Kari", "email": "kari@client.example", "external_id": "crm-k",
+         "tags": ["vip"]},
+        {"name": "Ola", "email": "ola@client.example", "external_id": "crm-o"},
+        {"name": "Per", "email": "per@client.example"}]}).get_json()["contacts"]
+    client.post(BULK, headers=bearer(secret), json={"contacts": [  # unchanged: not announced
+        {"name": "Ola", "email": "ola@client.example", "external_id": "crm-o"}]})
+    assert sent(app, "contact.created") == [
+        {"contact_id": made["id"], "external_id": "crm-k", "company_id": None},
+        {"contact_id": answer[1]["id"], "external_id": "crm-o", "company_id": None},
+        {"contact_id": answer[2]["id"], "external_id": None, "company_id": None}]
+    assert sent(app, "contact.updated") == [
+        {"contact_id": made["id"], "external_id": "crm-k", "company_id": None,
+         "fields": ["phone"]},
+        {"contact_id": made["id"], "external_id": "crm-k", "company_id": None,
+         "fields": ["tags"]}]

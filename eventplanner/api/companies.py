@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, fields, validate
 from sqlalchemy import func, select
 
 from eventplanner.access import company_visible_to
 from eventplanner.api.calls import api_blueprint, caller, needs_scope
 from eventplanner.api.conditional import check_if_match, lock_row
-from eventplanner.api.contacts import BulkRows, Id, Text, clash_is_conflict, not_blank
+from eventplanner.api.contacts import (
+    BulkRows,
+    Id,
+    NothingToChange,
+    Text,
+    clash_is_conflict,
+    not_blank,
+)
 from eventplanner.api.paging import list_page
 from eventplanner.api.problems import RefusedInput
 from eventplanner.api.schemas import AwareDateTime, ListArgs, StrictSchema, page_of
@@ -43,15 +50,10 @@ class CompanySchema(StrictSchema):
 
 
 class CompanyChangeSchema(CompanySchema):
-    """What a PATCH sends: any of the fields, at least one."""
+    """What a PATCH sends: any of the fields (at least one: ``NothingToChange``)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(partial=True, **kwargs)
-
-    @validates_schema
-    def something_to_change(self, data, **kwargs) -> None:
-        if not data:
-            raise ValidationError(_l("Send the fields to change."))
 
 
 class CompanyListArgs(ListArgs):
@@ -168,6 +170,8 @@ def update_company(data, company_id: int):
     lock_row(Company, company_id)
     company = get_company(company_id)
     check_if_match(CompanySchema().dump(company))
+    if not data:
+        raise NothingToChange()
     with clash_is_conflict():
         if "external_id" in data and data["external_id"] != company.external_id:
             _check_external_id(data["external_id"], except_id=company.id)

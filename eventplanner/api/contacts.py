@@ -28,7 +28,7 @@ from eventplanner.audit.services import record
 from eventplanner.auth.services import normalise_email
 from eventplanner.contacts import bulk, services
 from eventplanner.contacts.models import LANGUAGE_CODES, Contact, Tag
-from eventplanner.errors import InvalidState, NotFound
+from eventplanner.errors import InvalidInput, InvalidState, NotFound
 from eventplanner.extensions import db, utcnow
 from eventplanner.invitations.waitlist import delete_contact_and_free_places
 from eventplanner.privacy.services import erase_contact as erase_contact_data
@@ -153,15 +153,10 @@ class ContactSchema(StrictSchema):
 
 
 class ContactChangeSchema(ContactSchema):
-    """What a PATCH sends: any of the fields, at least one."""
+    """What a PATCH sends: any of the fields (at least one: ``NothingToChange``)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(partial=True, **kwargs)
-
-    @validates_schema
-    def something_to_change(self, data, **kwargs) -> None:
-        if not data:
-            raise ValidationError(_l("Send the fields to change."))
 
 
 class ContactListArgs(ListArgs):
@@ -199,6 +194,13 @@ class BulkContactsAnswerSchema(StrictSchema):
 
 class ExternalIdInUse(InvalidState):
     default_message = _l("Another contact has this external_id.")
+
+
+class NothingToChange(InvalidInput):
+    """A PATCH without a field (after the object is found: another workspace's is a 404
+    whatever the body)."""
+
+    default_message = _l("Send the fields to change.")
 
 
 class ChangedMeanwhile(Conflict):
@@ -327,8 +329,8 @@ def create_contact(data):
         tags=data.get("tag_names", ()), notes=data.get("notes", ""),
         account_manager_id=data.get("account_manager_id"))
     with clash_is_conflict():
-        contact = services.create_contact(caller(), details)
-        contact.external_id = data.get("external_id")
+        contact = services.create_contact(caller(), details,
+                                          external_id=data.get("external_id"))
     return contact, 201, {"Location": url_for("api_contacts.read_contact",
                                               contact_id=contact.id, _external=True)}
 
@@ -344,6 +346,8 @@ def update_contact(data, contact_id: int):
     your last read), a 412 if it changed since. The audit trail keeps what changed.
     """
     contact = _locked_contact(contact_id)
+    if not data:
+        raise NothingToChange()
     if "account_manager_id" in data:
         _check_account_manager(data)
     details = services.ContactDetails(

@@ -10,7 +10,7 @@ contacts the rows name are read in one query and companies and tags through one
 from __future__ import annotations
 
 import enum
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from eventplanner.audit.services import record
+from eventplanner.audit.services import changes, record
 from eventplanner.auth.models import Organiser
 from eventplanner.contacts.models import Company, Contact
 from eventplanner.contacts.services import (
@@ -28,6 +28,7 @@ from eventplanner.contacts.services import (
     audited_fields,
     members_of,
 )
+from eventplanner.contacts.signals import announce_contacts
 from eventplanner.errors import InvalidInput
 from eventplanner.extensions import db
 
@@ -142,6 +143,8 @@ def upsert_contacts(actor: Organiser, rows: Sequence[Mapping]) -> list[Upserted]
 
     directory = Directory(workspace_id)
     done: list[Upserted] = []
+    #: The contacts updated, by the names of the fields that changed.
+    updated: defaultdict[tuple[str, ...], list[Contact]] = defaultdict(list)
     for index, (row, contact) in enumerate(zip(rows, matched, strict=True)):
         if contact is None:
             contact = Contact(workspace_id=workspace_id)
@@ -151,12 +154,19 @@ def upsert_contacts(actor: Organiser, rows: Sequence[Mapping]) -> list[Upserted]
             continue
         before = _compared(contact)
         _apply_row(contact, row, directory, companies)
-        done.append(Upserted(index, contact, Outcome.UPDATED if _compared(contact) != before
+        changed = tuple(changes(before, _compared(contact)))
+        if changed:
+            updated[changed].append(contact)
+        done.append(Upserted(index, contact, Outcome.UPDATED if changed
                              else Outcome.UNCHANGED))
     db.session.flush()
     counts = Counter(upserted.outcome for upserted in done)
     record(workspace_id, actor, "contacts.upserted",
            details={str(outcome): counts[outcome] for outcome in Outcome})
+    announce_contacts(created=[upserted.contact for upserted in done
+                               if upserted.outcome is Outcome.CREATED])
+    for fields, contacts in updated.items():
+        announce_contacts(updated=contacts, fields=fields)
     return done
 
 
@@ -180,9 +190,11 @@ def _apply_row(contact: Contact, row: Mapping, directory: Directory,
         contact.external_id = row["external_id"]
 
 
-def _compared(contact: Contact) -> tuple:
-    """What a row can change, to tell an update from a row that changed nothing."""
-    return audited_fields(contact), contact.account_manager_id, contact.external_id
+def _compared(contact: Contact) -> dict:
+    """What a row can change, to tell an update from a row that changed nothing, and
+    which fields it changed."""
+    return {**audited_fields(contact), "account_manager_id": contact.account_manager_id,
+            "external_id": contact.external_id}
 
 
 @dataclass(frozen=True)

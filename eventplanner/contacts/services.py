@@ -121,13 +121,15 @@ def account_manager_in(workspace_id: int, organiser_id: int | None) -> Organiser
 
 
 def create_contact(organiser: Organiser, details: ContactDetails,
-                   directory: Directory | None = None) -> Contact:
-    """Add a contact to the workspace ``organiser`` works in."""
+                   directory: Directory | None = None, external_id: str | None = None
+                   ) -> Contact:
+    """Add a contact to the workspace ``organiser`` works in; ``external_id``: their id
+    in the team's CRM (the API's callers check that no other contact has it)."""
     workspace_id = organiser.workspace_id or 0
     if email_taken(workspace_id, details.email):
         raise EmailInUse()
     manager = account_manager_in(workspace_id, details.account_manager_id)
-    contact = Contact(workspace_id=workspace_id)
+    contact = Contact(workspace_id=workspace_id, external_id=external_id)
     apply_contact_details(contact, details, directory or Directory(workspace_id))
     contact.account_manager = manager
     db.session.add(contact)
