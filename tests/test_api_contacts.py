@@ -559,6 +559,10 @@ def test_companies_are_made_listed_changed_and_upserted(app, client, secret, mak
     assert crm_clash.status_code == 409
     listed = client.get(f"{COMPANIES}?external_id=hs-c1", headers=bearer(secret)).get_json()
     assert [c["id"] for c in listed["data"]] == [company["id"]]
+    client.post(COMPANIES, headers=bearer(secret), json={"name": "Berg GmbH"})
+    with app.app_context():
+        since = db.session.scalar(select(func.max(Company.updated_at)))
+    since = since.isoformat().replace("+00:00", "Z")
 
     url = f"{COMPANIES}/{company['id']}"
     etag = client.get(url, headers=bearer(secret)).headers["ETag"]
@@ -566,6 +570,8 @@ def test_companies_are_made_listed_changed_and_upserted(app, client, secret, mak
                            json={"name": "Fjord ASA", "account_manager_id": None})
     assert renamed.status_code == 200, renamed.get_json()
     assert renamed.get_json()["account_manager_id"] is None
+    changed = client.get(f"{COMPANIES}?updated_since={since}", headers=bearer(secret))
+    assert [c["name"] for c in changed.get_json()["data"]] == ["Fjord ASA"]
     stale = client.patch(url, headers={**bearer(secret), "If-Match": etag},
                          json={"notes": "Stale"})
     assert stale.status_code == 412
@@ -580,7 +586,7 @@ def test_companies_are_made_listed_changed_and_upserted(app, client, secret, mak
     ]})
     assert upserted.status_code == 200, upserted.get_json()
     assert [row["result"] for row in upserted.get_json()["companies"]] == [
-        "unchanged", "created", "created"]
+        "unchanged", "created", "unchanged"]
     again = client.post(f"{COMPANIES}/bulk", headers=bearer(secret), json={"companies": [
         {"name": "ærø rederi", "notes": "Ferries"}, {"name": "Berg GmbH", "external_id": "b"},
     ]}).get_json()
