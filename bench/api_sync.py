@@ -2,8 +2,8 @@
 changes fetched with ``updated_since``, and list pages of 100 contacts.
 
 Runs in-process through the real app (production settings, the Flask test client, a real
-API token) on a fresh SQLite database. Targets: the whole sync under 10 s; a list page of 100 contacts in a
-median under 20 ms, with as many queries on every page.
+API token) on a fresh SQLite database. Targets: the whole sync under 10 s; a list page of
+100 contacts in a median under 20 ms, with as many queries on every page.
 
     .venv/bin/python -m bench.api_sync [--contacts 10000]
 """

@@ -306,6 +306,10 @@ def test_if_match_refuses_a_stale_change_and_if_none_match_answers_304(
                            json={"job_title": "CEO"})
     assert changed.status_code == 200 and changed.get_json()["job_title"] == "CEO"
     assert client.delete(url, headers={**bearer(secret), "If-Match": fresh}).status_code == 412
+    # A change's answer carries the tag the next change sends.
+    again = client.patch(url, headers={**bearer(secret), "If-Match": changed.headers["ETag"]},
+                         json={"job_title": "CTO"})
+    assert again.status_code == 200
     now = client.get(url, headers=bearer(secret)).headers["ETag"]
     assert client.delete(url, headers={**bearer(secret), "If-Match": now}).status_code == 204
 
