@@ -576,6 +576,8 @@ def test_companies_are_made_listed_changed_and_upserted(app, client, secret, mak
     assert renamed.get_json()["account_manager_id"] is None
     changed = client.get(f"{COMPANIES}?updated_since={since}", headers=bearer(secret))
     assert [c["name"] for c in changed.get_json()["data"]] == ["Fjord ASA"]
+    taken = client.patch(url, headers=bearer(secret), json={"name": "BERG GMBH"})
+    assert taken.status_code == 409 and taken.mimetype == "application/problem+json"
     stale = client.patch(url, headers={**bearer(secret), "If-Match": etag},
                          json={"notes": "Stale"})
     assert stale.status_code == 412
