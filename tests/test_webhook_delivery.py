@@ -671,10 +671,38 @@ def test_the_request_goes_to_the_address_checked_without_a_second_dns_lookup(
     assert receiver.received[0].headers["Host"] == f"rebind.example.com:{receiver.port}"
 
 
+def test_when_the_first_address_of_a_host_refuses_the_next_one_is_tried(
+        receiver, monkeypatch):
+    """A host with a broken first address (an AAAA nothing listens on, say): the
+    request goes to its next checked address."""
+    import ipaddress
+    import socket
+
+    from eventplanner.webhooks.addresses import AddressRule
+    from eventplanner.webhooks.posting import post_json
+
+    real = socket.getaddrinfo
+
+    def two_addresses(host, port, *args, **kwargs):
+        if host != "two.example.com":
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+                for address in ("127.0.0.3", "127.0.0.1")]  # nothing on 127.0.0.3
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    rule = AddressRule(networks=(ipaddress.ip_network("127.0.0.0/8"),))
+    outcome = post_json(f"http://two.example.com:{receiver.port}/hooks", "{}", {},
+                        timeout=5, rule=rule)
+    assert outcome.delivered, outcome
+    assert len(receiver.received) == 1
+
+
 @pytest.fixture
 def tls_receiver(tmp_path):
-    """An HTTPS receiver on 127.0.0.1 with a certificate for ``localhost`` only, and a
-    context that trusts it; notes the server name each client asked for (SNI)."""
+    """An HTTPS receiver on the first address ``localhost`` resolves to (::1 or
+    127.0.0.1), with a certificate for ``localhost`` only, and a context that trusts it;
+    notes the server name each client asked for (SNI)."""
+    import socket
     import ssl
     import subprocess
     from http.server import ThreadingHTTPServer
@@ -685,8 +713,11 @@ def tls_receiver(tmp_path):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    found = Receiver("127.0.0.1")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(found))
+    family, *_rest, (address, *_port) = socket.getaddrinfo("localhost", 0,
+                                                           type=socket.SOCK_STREAM)[0]
+    found = Receiver(address)
+    server_class = type("Server", (ThreadingHTTPServer,), {"address_family": family})
+    server = server_class((address, 0), _handler(found))
     names: list[str | None] = []
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -708,7 +739,8 @@ def test_https_checks_the_certificate_against_the_host_name(tls_receiver):
     outcome = post_json(f"https://localhost:{found.port}/hooks", "{}", {}, timeout=5,
                         rule=rule, tls_context=trusting)
     assert outcome.delivered and names == ["localhost"]
-    by_address = post_json(f"https://127.0.0.1:{found.port}/hooks", "{}", {}, timeout=5,
+    literal = f"[{found.host}]" if ":" in found.host else found.host
+    by_address = post_json(f"https://{literal}:{found.port}/hooks", "{}", {}, timeout=5,
                            rule=rule, tls_context=trusting)
     assert not by_address.delivered and by_address.error.startswith("TLS error")
     untrusted = post_json(f"https://localhost:{found.port}/hooks", "{}", {}, timeout=5,
