@@ -32,6 +32,7 @@ def connect_webhooks(app: Flask) -> None:
     feedback_signals.feedback_received.connect(feedback_received, sender=app)
     goal_signals.results_published.connect(results_published, sender=app)
     privacy_signals.contact_erased.connect(contact_erased, sender=app)
+    privacy_signals.contacts_purged.connect(contacts_purged, sender=app)
     event_signals.event_changed.connect(event_changed, sender=app)
     contact_signals.contacts_created.connect(contacts_created, sender=app)
     contact_signals.contacts_updated.connect(contacts_updated, sender=app)
@@ -85,6 +86,19 @@ def contact_erased(_app, *, contact: Contact, invitation_ids: list[int],
                    whole_contact: bool) -> None:
     queue_event(contact.workspace_id, "contact.erased",
                 lambda: [payloads.contact_erased(contact, invitation_ids, whole_contact)])
+
+
+def contacts_purged(_app, *, contacts: list[Contact],
+                    invitation_ids: dict[int, list[int]]) -> None:
+    """The retention purge: ``contact.erased`` (not the whole contact) for each."""
+    by_workspace: dict[int, list[Contact]] = {}
+    for contact in contacts:
+        by_workspace.setdefault(contact.workspace_id, []).append(contact)
+    for workspace_id, theirs in by_workspace.items():
+        queue_event(workspace_id, "contact.erased",
+                    lambda theirs=theirs: [
+                        payloads.contact_erased(contact, invitation_ids[contact.id], False)
+                        for contact in theirs])
 
 
 def contacts_created(_app, *, contacts: list[Contact]) -> None:
