@@ -208,7 +208,7 @@ def _register_blueprints(app: Flask) -> None:
     watch_guest_page_rows(db.session)  # the pages' key moves with every change they show
     from .deletions.recording import record_tombstones
 
-    record_tombstones(db.session)  # deletions and erasures leave tombstones for the API
+    record_tombstones()  # deletions and erasures leave tombstones for the API
 
 
 def _register_template_helpers(app: Flask) -> None:

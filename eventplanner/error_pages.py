@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from eventplanner.access import InAnotherWorkspace
 from eventplanner.api.problems import (
     is_api_request,
+    problem,
     problem_for_domain_error,
     problem_for_http_error,
     problem_for_server_error,
@@ -69,6 +70,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InAnotherWorkspace)
     def offer_to_switch_workspace(error: InAnotherWorkspace):
+        if is_api_request():  # a token's workspace is its own: nothing of another's
+            return problem_for_domain_error(NotFound(), 404)
         title = ERROR_TITLES[404]
         return render_template(
             "errors/error.html", status=404, title=title, message=str(error.message),
@@ -90,6 +93,12 @@ def register_error_handlers(app: Flask) -> None:
         page, status = render_error_page(error.code or 500)
         retry = [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
         return page, status, retry
+
+    @app.errorhandler(RecursionError)
+    def refuse_nesting_too_deep(error: RecursionError):
+        if is_api_request():  # JSON nested thousands deep: json.loads gives up
+            return problem(400, _l("The JSON is nested too deeply."))
+        raise error
 
     @app.errorhandler(500)
     def show_server_error(error):

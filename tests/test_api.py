@@ -4,18 +4,23 @@ documents, strict input, cursor pages with ``updated_since`` and tombstones, ETa
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from eventplanner.audit.models import AuditEntry
 from eventplanner.auth.models import ApiToken, Membership, Role
+from eventplanner.auth.services import register_organiser, start_workspace
 from eventplanner.contacts.models import Tag
+from eventplanner.deletions.models import Tombstone
+from eventplanner.events.services import remove_part
 from eventplanner.extensions import db, utcnow
-from tests.conftest import bearer
+from tests.conftest import PASSWORD, bearer
 
 TAGS = "/api/v1/tags"
 
@@ -276,3 +281,57 @@ def test_text_with_nul_and_numbers_past_any_column_are_refused_not_a_server_erro
     assert list(problem["errors"]) == ["name"]
     problem = _problem(client.get(f"{TAGS}?limit=99999999999", headers=bearer(secret)), 422)
     assert "limit" in problem["errors"]
+
+
+@pytest.mark.parametrize("query", [
+    {"cursor": base64.urlsafe_b64encode(b'{"s":null,"u":null,"a":[null,1e999],"g":null}')},
+    {"cursor": base64.urlsafe_b64encode(
+        b'{"s":null,"u":null,"a":[null,1000000000000000000000000000000],"g":null}')},
+    {"cursor": base64.urlsafe_b64encode(
+        b'{"s":"0001-01-01T00:00:00+01:00","u":null,"a":null,"g":null}')},
+    {"updated_since": "0001-01-01T00:00:00+01:00"},
+    {"updated_since": "9999-12-31T23:59:59-01:00"},
+])
+def test_cursors_and_instants_past_the_ends_are_refused_not_a_server_error(
+        client, make_api_token, query):
+    response = client.get(TAGS, query_string=query, headers=bearer(make_api_token()))
+    assert response.status_code in (400, 422), response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("body", ['{"name": "x\\udcff"}', "[" * 100_000 + "]" * 100_000])
+def test_a_lone_surrogate_or_json_nested_too_deep_is_refused_not_a_server_error(
+        client, make_api_token, body):
+    response = client.post(TAGS, data=body, headers={
+        **bearer(make_api_token()), "Content-Type": "application/json"})
+    assert response.status_code in (400, 422), response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_flush_that_fails_leaves_no_tombstone_of_what_it_would_have_deleted(app):
+    with app.app_context():
+        workspace_id = start_workspace(register_organiser(
+            "Ada", "ada@example.com", PASSWORD, own_workspace=False), "Team").workspace_id
+        kept = Tag(workspace_id=workspace_id, name="kept")
+        db.session.add(kept)
+        db.session.commit()
+        db.session.delete(kept)
+        db.session.add(Tag(workspace_id=workspace_id, name="kept"))  # refused: same name
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.add(Tag(workspace_id=workspace_id, name="other"))
+        db.session.commit()
+        assert db.session.scalar(select(func.count(Tombstone.id))) == 0
+
+
+def test_a_removed_part_leaves_a_tombstone_of_its_event(app, make_event, make_activity):
+    event = make_event()
+    part_id = make_activity(event).id
+    with app.app_context():
+        event = db.session.get(type(event), event.id)
+        remove_part(event.activities[0], utcnow())
+        db.session.commit()
+        [tombstone] = db.session.scalars(select(Tombstone)).all()
+        assert (tombstone.kind, tombstone.object_id, tombstone.event_id) == (
+            "part", part_id, event.id)

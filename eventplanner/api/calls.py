@@ -81,11 +81,11 @@ def _check_token_and_scope():
     if scope is None:
         raise LookupError(f"{request.endpoint} declares no scope (api.calls.needs_scope)")
     secret = _bearer_token()
-    rate_limits.check("RATELIMIT_BAD_TOKENS", client_address())
+    rate_limits.check("RATELIMIT_BAD_TOKENS", "api", client_address())
     try:
         token, member = authenticate(secret, utcnow())
     except TokenRefused as refused:
-        rate_limits.count("RATELIMIT_BAD_TOKENS", client_address())
+        rate_limits.count("RATELIMIT_BAD_TOKENS", "api", client_address())
         db.session.rollback()
         raise NotAuthenticated(refused.reason) from None
     g.api_token, g.api_member = token, member
@@ -111,29 +111,34 @@ class MissingScope(Forbidden):
 
 
 def _finish_call(response):
-    """The one commit of a call: a change (with its ``Idempotency-Key`` answer) is
-    committed when the call succeeded, rolled back when it did not; then the call is
-    written in the audit trail (a refused call too) with the token's last use, and a read
-    gets its ETag."""
+    """The one commit of a call: a change, its ``Idempotency-Key`` answer and its line in
+    the audit trail are committed together when the call succeeded; a refused call is
+    rolled back and then noted in the trail on its own. A read gets its ETag (304 when
+    the caller has it) before it is noted."""
     token: ApiToken | None = g.get("api_token")
     if token is None:
         return response
     used_at = token.last_used_at  # as ``authenticate`` left it
+    tag_response(response)
     if response.status_code < 400:
         try:
             remember_answer(response)
+            _audit(token, response.status_code)
             db.session.commit()
+            return response
         except HTTPException as error:
             response = problem_for_http_error(error)
         except IntegrityError:
             response = problem(409, _l("That conflicts with a change made at the same "
                                        "time: read again and retry."))
-    if response.status_code >= 400:
-        db.session.rollback()
-        token.last_used_at = used_at
+    db.session.rollback()
+    token.last_used_at = used_at
+    _audit(token, response.status_code)
+    db.session.commit()
+    return response
+
+
+def _audit(token: ApiToken, status: int) -> None:
     record(token.workspace_id, g.api_member, "api.called",
            details={"token": token.name, "token_id": token.id, "method": request.method,
-                    "path": request.path[:300], "status": response.status_code})
-    db.session.commit()
-    tag_response(response)
-    return response
+                    "path": request.path[:300], "status": status})

@@ -29,12 +29,16 @@ def etag_of(document) -> str:
 
 
 def tag_response(response) -> None:
-    """Give a successful JSON read its ETag, and answer 304 when the caller has it."""
-    if request.method not in ("GET", "HEAD") or response.status_code != 200 \
-            or not response.is_json:
+    """Give a successful JSON answer its ETag (a change's too, so the next change can
+    send it in If-Match without reading again), answer a read with 304 when the caller has
+    it, and let no shared cache keep it. The tag is of the parsed JSON, so it does not
+    depend on how the body happens to be written."""
+    if response.status_code not in (200, 201) or not response.is_json:
         return
     response.set_etag(etag_of(response.get_json()))
-    response.make_conditional(request)
+    response.headers["Cache-Control"] = "private, no-cache"
+    if request.method in ("GET", "HEAD"):
+        response.make_conditional(request)
 
 
 def check_if_match(current_document) -> None:

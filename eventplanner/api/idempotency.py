@@ -3,8 +3,9 @@ answer) gets the first answer again and changes nothing; the same key with anoth
 refused (422). Keys are the token's own and kept for a day.
 
 The first call's answer is stored in the same transaction as its change, so either both
-exist or neither; two calls with one key at once: the second waits for the first's row and
-then answers from it (or, if the first failed, runs itself).
+exist or neither. Two calls with one key at once: on PostgreSQL the second waits for the
+first's row and is then refused with 409 (its change rolled back; sent again, it gets the
+first answer); on SQLite the database's one write lock makes it wait and then replay.
 """
 
 from __future__ import annotations

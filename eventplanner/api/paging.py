@@ -12,12 +12,13 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, or_, select
 from werkzeug.exceptions import BadRequest
 
+from eventplanner.api.schemas import LARGEST_INTEGER
 from eventplanner.deletions.models import Tombstone
 from eventplanner.extensions import db, utcnow
 
@@ -59,10 +60,17 @@ class Cursor:
             after = document["a"]
             gone = document["g"]
             return cls(since, until,
-                       (_moment(after[0]), int(after[1])) if after else None,
-                       (_moment(gone[0]), int(gone[1])) if gone else None)
-        except (ValueError, TypeError, KeyError, IndexError, binascii.Error):
+                       (_moment(after[0]), _row_id(after[1])) if after else None,
+                       (_moment(gone[0]), _row_id(gone[1])) if gone else None)
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError, binascii.Error):
             raise BadCursor() from None
+
+
+def _row_id(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) \
+            or not 0 <= value <= LARGEST_INTEGER:
+        raise ValueError("not a row id")
+    return value
 
 
 def _moment(value) -> datetime | None:
@@ -71,7 +79,7 @@ def _moment(value) -> datetime | None:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError("naive")
-    return moment
+    return moment.astimezone(timezone.utc)  # OverflowError at the calendar's ends
 
 
 def list_page(query: Select, model, args: dict, *, kind: str, workspace_id: int,

@@ -54,7 +54,8 @@ def is_api_request() -> bool:
 
 def problem_type(status: int) -> str:
     """A URI for the kind of problem: the reference page's section on errors."""
-    return url_for("api_reference.reference", _external=True) + f"#problem-{status}"
+    return f"{current_app.config['BASE_URL']}{url_for('api_reference.reference')}" \
+        f"#problem-{status}"
 
 
 def problem(status: int, detail=None, *, errors: object = None, title=None,

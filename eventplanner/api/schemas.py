@@ -21,8 +21,13 @@ LARGEST_INTEGER = 2**31 - 1
 def _unstorable(value) -> str | None:
     """Why no column can keep ``value`` (a NUL character, a number past the columns'
     range), or None."""
-    if isinstance(value, str) and "\x00" in value:
-        return str(_l("Text may not contain the NUL character."))
+    if isinstance(value, str):
+        if "\x00" in value:
+            return str(_l("Text may not contain the NUL character."))
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, as JSON's \udcff can write
+            return str(_l("This text is not valid Unicode."))
     if isinstance(value, int) and not isinstance(value, bool) \
             and abs(value) > LARGEST_INTEGER:
         return str(_l("This number is too large."))
@@ -68,6 +73,13 @@ class AwareDateTime(fields.AwareDateTime):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(format="iso", default_timezone=timezone.utc, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(timezone.utc)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is before the calendar begins
+            raise ma.ValidationError(str(_l("This instant is out of range."))) from None
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:

@@ -1,45 +1,54 @@
-"""Tombstones are written by the session, in the transaction of the delete or erasure.
+"""Tombstones are written in the transaction of the delete or erasure, by the mappers.
 
 A model takes part by naming its kind, ``__tombstone_kind__ = "contact"``, and says where
-its workspace and event are: a ``workspace_id`` column, or an ``event`` relationship.
-An object deleted through the session leaves a tombstone; one whose ``erased_at`` or
-``anonymised_at`` is set leaves an "erased" one. Rows removed by a bulk ``DELETE``
-statement or by the database's cascades are not seen here: the services that delete with
-one statement write their tombstones with ``bury``.
+its workspace and event are: a ``workspace_id`` column, or an ``event_id`` column (the
+workspace is read from the event). Every row the session deletes, however it goes (deleted
+by name, by a cascade of the ORM, as an orphan taken out of a collection), leaves a
+tombstone, written on the flush's own connection: a flush that fails or a transaction rolled
+back takes its tombstones with it. A row whose ``erased_at`` or ``anonymised_at`` is set
+leaves an "erased" one. Rows removed by a bulk ``DELETE`` statement or by the database's own
+cascades are not seen: the services that delete with one statement write theirs with
+``bury``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import column as sql_column
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, inspect, select, table
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper, Session
 
 from eventplanner.deletions.models import Gone, Tombstone
-from eventplanner.extensions import utcnow
+from eventplanner.extensions import db, utcnow
 
 ERASURE_COLUMNS = ("erased_at", "anonymised_at")
+_EVENTS = table("event", sql_column("id"), sql_column("workspace_id"))
 
 
-def _place(instance) -> tuple[int | None, int | None]:
-    """The workspace and event ids of ``instance``."""
-    event_id = getattr(instance, "event_id", None)
+def _workspace_of(connection: Connection, instance) -> int | None:
     workspace_id = getattr(instance, "workspace_id", None)
-    if workspace_id is None:
-        event = getattr(instance, "event", None)
-        workspace_id = event.workspace_id if event is not None else None
-    return workspace_id, event_id
+    if workspace_id is None and getattr(instance, "event_id", None) is not None:
+        workspace_id = connection.scalar(
+            select(_EVENTS.c.workspace_id).where(_EVENTS.c.id == instance.event_id))
+    return workspace_id
 
 
-def _row(instance, reason: Gone) -> dict | None:
-    workspace_id, event_id = _place(instance)
+def _bury_row(connection: Connection, instance, reason: Gone) -> None:
+    workspace_id = _workspace_of(connection, instance)
     if workspace_id is None:
-        return None
+        return
     kind = instance.__tombstone_kind__
-    return {"workspace_id": workspace_id, "kind": kind, "object_id": instance.id,
-            "event_id": event_id if kind != "event" else instance.id,
-            "reason": reason, "gone_at": utcnow()}
+    connection.execute(insert(Tombstone).values(
+        workspace_id=workspace_id, kind=kind, object_id=instance.id,
+        event_id=instance.id if kind == "event" else getattr(instance, "event_id", None),
+        reason=reason, gone_at=utcnow()))
+
+
+def _deleted(mapper: Mapper, connection: Connection, instance) -> None:
+    _bury_row(connection, instance, Gone.DELETED)
 
 
 def _erased_now(instance) -> bool:
@@ -53,12 +62,9 @@ def _erased_now(instance) -> bool:
     return False
 
 
-def _tombstones(session: Session) -> list[dict]:
-    rows = [_row(instance, Gone.DELETED) for instance in session.deleted
-            if hasattr(instance, "__tombstone_kind__")]
-    rows += [_row(instance, Gone.ERASED) for instance in session.dirty
-             if hasattr(instance, "__tombstone_kind__") and _erased_now(instance)]
-    return [row for row in rows if row is not None]
+def _updated(mapper: Mapper, connection: Connection, instance) -> None:
+    if _erased_now(instance):
+        _bury_row(connection, instance, Gone.ERASED)
 
 
 def bury(session: Session, workspace_id: int, kind: str, object_ids: Iterable[int],
@@ -72,22 +78,13 @@ def bury(session: Session, workspace_id: int, kind: str, object_ids: Iterable[in
         session.execute(insert(Tombstone), rows)
 
 
-def _note_what_goes(session: Session, flush_context, instances) -> None:
-    rows = _tombstones(session)
-    if rows:
-        session.info.setdefault("tombstones", []).extend(rows)
-
-
-def _write_tombstones(session: Session, flush_context) -> None:
-    rows = session.info.pop("tombstones", None)
-    if rows:
-        session.execute(insert(Tombstone), rows)
-
-
-def record_tombstones(session_factory) -> None:
-    """Write the tombstones of every flush of ``session_factory`` (``db.session``).
+def record_tombstones() -> None:
+    """Listen to the deletes and updates of every model that names a tombstone kind.
     Idempotent."""
-    for name, listener in (("before_flush", _note_what_goes),
-                           ("after_flush", _write_tombstones)):
-        if not sqlalchemy_event.contains(session_factory, name, listener):
-            sqlalchemy_event.listen(session_factory, name, listener)
+    for mapper in db.Model.registry.mappers:
+        model = mapper.class_
+        if "__tombstone_kind__" not in vars(model):
+            continue
+        for name, listener in (("after_delete", _deleted), ("after_update", _updated)):
+            if not sqlalchemy_event.contains(model, name, listener):
+                sqlalchemy_event.listen(model, name, listener)
