@@ -556,6 +556,20 @@ def test_a_receiver_trickling_its_answer_is_cut_off_after_the_timeout(trickler, 
     assert 0.4 < took < 1.2, took
 
 
+def test_an_answer_with_endless_headers_is_refused_without_reading_it_all(trickler):
+    from eventplanner.webhooks.addresses import AddressRule
+    from eventplanner.webhooks.posting import MAX_ANSWER_BYTES, post_json
+
+    port, settings = trickler
+    settings["prefix"] = b"HTTP/1.1 200 OK\r\n" + b"".join(
+        b"X-%d: %s\r\n" % (n, b"y" * 990) for n in range(90))  # 90 KB, under 100 headers
+    assert len(settings["prefix"]) > MAX_ANSWER_BYTES
+    outcome = post_json(f"http://127.0.0.1:{port}/hooks", "{}", {}, timeout=2,
+                        rule=AddressRule(allow_private=True))
+    assert outcome.status is None
+    assert outcome.error.startswith("AnswerTooLong: answer longer than"), outcome
+
+
 def test_a_claim_lease_that_an_attempt_could_outlast_is_refused_at_start():
     from config import TestConfig
     from eventplanner import create_app
