@@ -484,6 +484,16 @@ def test_a_non_ascii_path_and_redirect_are_sent_percent_encoded(app, client, hoo
     assert delivery.status is DeliveryStatus.DELIVERED
 
 
+def test_an_answer_with_a_nul_character_is_kept_readable(app, client, hooked, receiver):
+    """PostgreSQL keeps no NUL in text: the receiver's NUL is shown as U+FFFD."""
+    receiver.answer(200, "ok\x00done")
+    answer_yes(client, hooked)
+    deliver(app)
+    [delivery] = deliveries(app)
+    assert (delivery.status, delivery.response_excerpt) == (DeliveryStatus.DELIVERED,
+                                                             "ok\ufffddone")
+
+
 def test_an_unexpected_error_with_one_delivery_is_its_failed_attempt_and_the_round_goes_on(
         app, client, hooked, receiver, second_receiver):
     """A subscription whose stored secret is broken (not base64): its delivery is a failed

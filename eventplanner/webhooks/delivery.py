@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from eventplanner.auth.models import Membership, Role, Workspace
 from eventplanner.extensions import db, utcnow
@@ -64,6 +64,8 @@ FAILING_GAP = max(RETRY_DELAYS) + timedelta(hours=1)
 #: How much longer than ``WEBHOOK_TIMEOUT`` a claim must hold: an attempt ends at its
 #: deadline, and saving its outcome takes a moment.
 CLAIM_MARGIN = timedelta(seconds=30)
+#: Errors that mean the database cannot be reached (not that one delivery's data is bad).
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -212,18 +214,36 @@ def deliver_due(now: datetime | None = None, limit: int = 50) -> DeliveryReport:
         try:
             retry_at = _save_outcome(delivery, token, outcome, clock(), report)
             db.session.commit()
-        except DBAPIError:
-            raise  # the database is away: the worker's loop waits for it
+        except DATABASE_AWAY:
+            raise  # the worker's loop waits for it; the claim lapses meanwhile
         except Exception as error:
             db.session.rollback()
             log.exception("webhook outcome not saved",
                           extra={"fields": {"delivery_id": delivery.id}})
-            retry_at = _save_outcome(delivery, token, PostOutcome(
-                None, error=f"internal error: {type(error).__name__}"), clock(), report)
-            db.session.commit()
+            retry_at = _save_plain_failure(delivery, token, error, clock(), report)
         if delivery.enabled and not outcome.delivered:
             failing[delivery.subscription_id] = retry_at or clock() + RETRY_DELAYS[0]
     return report
+
+
+def _save_plain_failure(delivery: Claimed, token: str, error: Exception, now: datetime,
+                        report: DeliveryReport) -> datetime | None:
+    """Saving the outcome failed (a bug or bad data): save a failed attempt without the
+    rest (no turning off, no email); if even that fails, the claim lapses and another
+    round takes the delivery up again. The round goes on either way."""
+    try:
+        retry_at = _save_outcome(delivery, token, PostOutcome(
+            None, error=f"internal error: {type(error).__name__}"), now, report,
+            note_failure=False)
+        db.session.commit()
+        return retry_at
+    except DATABASE_AWAY:
+        raise
+    except Exception:
+        db.session.rollback()
+        log.exception("webhook failed attempt not saved",
+                      extra={"fields": {"delivery_id": delivery.id}})
+        return None
 
 
 def _attempt(delivery: Claimed, timeout: float, rule) -> PostOutcome:
@@ -254,8 +274,9 @@ def _hold_back(delivery: Claimed, token: str, due: datetime, turned_off: bool,
 
 
 def _save_outcome(delivery: Claimed, token: str, outcome: PostOutcome, now: datetime,
-                  report: DeliveryReport) -> datetime | None:
-    """Save the attempt's outcome; returns when the delivery is tried again (None: not)."""
+                  report: DeliveryReport, note_failure: bool = True) -> datetime | None:
+    """Save the attempt's outcome (a failure noted against the subscription, unless not
+    ``note_failure``); returns when the delivery is tried again (None: not)."""
     # Failed unsent because the webhook is off: not an attempt (it does not count
     # towards turning the webhook off again once it is back on).
     attempts = delivery.attempts + (1 if delivery.enabled else 0)
@@ -296,7 +317,7 @@ def _save_outcome(delivery: Claimed, token: str, outcome: PostOutcome, now: date
     else:
         report.will_retry += 1
     log.warning("webhook not delivered", extra={"fields": fields})
-    if delivery.enabled:
+    if delivery.enabled and note_failure:
         _note_failure(delivery, values["status"] is DeliveryStatus.FAILED, now, report)
     return values.get("next_attempt_at")
 

@@ -214,6 +214,8 @@ def _post_once(target: Target, body: str, headers: dict[str, str], deadline: flo
         response = connection.getresponse()
         # Enough bytes for the excerpt (UTF-8: at most four a character); not the rest.
         excerpt = response.read(EXCERPT_LENGTH * 4).decode("utf-8", "replace")
-        return response.status, excerpt[:EXCERPT_LENGTH], response.getheader("Location", "")
+        # PostgreSQL keeps no NUL character in text: shown as the replacement character.
+        excerpt = excerpt[:EXCERPT_LENGTH].replace("\x00", "\ufffd")
+        return response.status, excerpt, response.getheader("Location", "")
     finally:
         connection.close()
