@@ -282,7 +282,8 @@ def _save_outcome(delivery: Claimed, token: str, outcome: PostOutcome, now: date
     attempts = delivery.attempts + (1 if delivery.enabled else 0)
     values = {"attempts": attempts, "claimed_until": None,
               "claimed_by": "", "response_status": outcome.status,
-              "response_excerpt": outcome.excerpt[:500], "error": outcome.error[:300]}
+              "response_excerpt": _storable(outcome.excerpt)[:500],
+              "error": _storable(outcome.error)[:300]}
     if delivery.enabled:
         values["last_attempt_at"] = now
     delay = retry_delay(max(attempts, 1))
@@ -320,6 +321,12 @@ def _save_outcome(delivery: Claimed, token: str, outcome: PostOutcome, now: date
     if delivery.enabled and note_failure:
         _note_failure(delivery, values["status"] is DeliveryStatus.FAILED, now, report)
     return values.get("next_attempt_at")
+
+
+def _storable(text: str) -> str:
+    """``text`` without NUL characters, which PostgreSQL does not keep (a receiver's
+    status line can carry them into the error)."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _note_failure(delivery: Claimed, failed_for_good: bool, now: datetime,
