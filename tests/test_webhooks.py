@@ -330,7 +330,8 @@ def test_which_addresses_count_as_public(address, public):
 
 METADATA_FORMS = ["169.254.169.254", "::ffff:169.254.169.254", "::ffff:a9fe:a9fe",
                   "169.254.170.2", "fd00:ec2::254", "100.100.100.200",
-                  "::ffff:100.100.100.200", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1"]
+                  "::ffff:100.100.100.200", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1",
+                  "::169.254.169.254"]
 
 
 @pytest.mark.parametrize("address", METADATA_FORMS)

@@ -40,6 +40,8 @@ CARRIER_GRADE_NAT = ipaddress.ip_network("100.64.0.0/10")
 #: The NAT64 prefix (RFC 6052): an IPv4 address in its last 32 bits, reached through a
 #: gateway; judged by that IPv4 address.
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+#: The deprecated IPv4-compatible form (``::169.254.169.254``).
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 SCHEMES = ("http", "https")
 #: Characters left as they are in a path or query; everything else (non-ASCII text above
 #: all) is percent-encoded as UTF-8. ``%`` is kept: what is encoded already stays so.
@@ -66,7 +68,7 @@ class UnknownHost(RefusedUrl):
 
 @dataclass(frozen=True)
 class Target:
-    """A URL taken apart, with the checked address to connect to."""
+    """A URL taken apart, with the checked addresses to connect to."""
 
     url: str
     scheme: str
@@ -79,9 +81,10 @@ class Target:
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 address carries (IPv4-mapped, 6to4, Teredo, NAT64)."""
+    """The IPv4 addresses an IPv6 address carries (IPv4-mapped, 6to4, Teredo, NAT64,
+    IPv4-compatible)."""
     found = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
-    if address in NAT64:
+    if address in NAT64 or address in IPV4_COMPATIBLE:
         found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     return [v4 for v4 in found if v4 is not None]
 
