@@ -622,6 +622,37 @@ def test_a_dead_receiver_does_not_hold_up_other_workspaces(
     assert receiver.ids()[1] == held[0].message_id
 
 
+def test_a_webhook_turned_off_mid_round_fails_its_other_deliveries_unsent(
+        app, client, hooked, receiver):
+    """Failing for 25 hours (the last failure an hour ago): the round's first failure turns
+    the webhook off, and its other deliveries of the round fail unsent, as turning it off
+    fails what waits."""
+    receiver.answer(503, "down")
+    now = utcnow()
+    with app.app_context():
+        services.queue_event(hooked.owner.workspace_id, "invitation.answered",
+                             lambda: [{"number": -1}])
+        db.session.flush()
+        earlier = db.session.scalar(select(WebhookDelivery))
+        earlier.attempts, earlier.last_attempt_at = 6, now - timedelta(hours=1)
+        earlier.next_attempt_at = now + timedelta(hours=3)
+        db.session.get(WebhookSubscription, hooked.subscription_id).failing_since = \
+            now - timedelta(hours=25)
+        services.queue_event(hooked.owner.workspace_id, "invitation.answered",
+                             lambda: [{"number": n} for n in range(3)])
+        db.session.commit()
+    with time_machine.travel(now + timedelta(seconds=5), tick=False):
+        deliver(app)
+    assert len(receiver.received) == 1
+    with app.app_context():
+        subscription = db.session.get(WebhookSubscription, hooked.subscription_id)
+        assert subscription.disabled_reason == services.FAILED_FOR_A_DAY
+    _earlier, first, *others = deliveries(app)
+    assert (first.status, first.attempts) == (DeliveryStatus.FAILED, 1)
+    assert [(d.status, d.attempts, d.error) for d in others] == [
+        (DeliveryStatus.FAILED, 0, "webhook turned off")] * 2
+
+
 def test_two_workers_never_post_one_delivery_twice(app, client, hooked, receiver):
     with app.app_context():
         services.queue_event(hooked.owner.workspace_id, "invitation.answered",
