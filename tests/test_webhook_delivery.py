@@ -563,7 +563,7 @@ def test_a_receiver_trickling_its_answer_is_cut_off_after_the_timeout(trickler, 
                         rule=AddressRule(allow_private=True))
     took = time.monotonic() - started
     assert (outcome.status, outcome.error) == (None, "timed out")
-    assert 0.4 < took < 1.2, took
+    assert 0.4 < took < 1.5, took  # without the deadline: 3 s, the trickle's length
 
 
 def test_an_answer_with_endless_headers_is_refused_without_reading_it_all(trickler):
