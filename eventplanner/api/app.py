@@ -9,14 +9,14 @@ from flask import Flask, current_app, json
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from eventplanner.api import reference, tags
+from eventplanner.api import companies, contacts, members, reference, tags
 from eventplanner.api.calls import BLUEPRINT_PREFIX, SECURITY_SCHEME
 from eventplanner.api.problems import PROBLEM_MEDIA_TYPE
 from eventplanner.api.schemas import ProblemSchema
 
 API_PREFIX = "/api/v1"
 #: The resources, in the order the reference lists them.
-BLUEPRINTS = (tags.bp,)
+BLUEPRINTS = (contacts.bp, companies.bp, tags.bp, members.bp)
 
 
 class EventplannerApi(Api):

@@ -228,7 +228,7 @@ def _erased_contact(name: str, email: str, now: datetime) -> dict:
     return {"name": name, "email": email, "phone": "", "job_title": "", "language": "",
             "dietary_notes": "",
             "notes": "", "email_bounced_at": None, "email_bounce_reason": "",
-            "erased_at": now}
+            "external_id": None, "erased_at": now}
 
 
 def request_erasure(invitation: Invitation, now: datetime) -> bool:
