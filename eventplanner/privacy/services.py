@@ -35,7 +35,7 @@ from eventplanner.invitations.signals import announce_places_changed
 from eventplanner.invitations.waitlist import withdraw_from_waitlists
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.mail.outbox import queue_email
-from eventplanner.privacy.signals import contact_erased
+from eventplanner.privacy.signals import contact_erased, contacts_purged
 from eventplanner.questions.services import (
     TEXT_CHANGE_FIELD,
     answers_of_guests,
@@ -267,17 +267,17 @@ def purge_old_events(now: datetime, retention_days: int) -> int:
 
 
 def _announce_purged(rows) -> None:
-    """``contact_erased`` for each contact whose invitations are purged, before."""
+    """``contacts_purged`` for the contacts whose invitations are purged, before; one
+    signal for them all."""
     by_contact: dict[int, list[int]] = {}
     for row in rows:
         by_contact.setdefault(row.contact_id, []).append(row.id)
     if not by_contact:
         return
-    app = current_app._get_current_object()
-    for contact in db.session.scalars(select(Contact).where(
-            Contact.id.in_(by_contact)).order_by(Contact.id)):
-        contact_erased.send(app, contact=contact, invitation_ids=by_contact[contact.id],
-                            whole_contact=False)
+    contacts = list(db.session.scalars(select(Contact).where(
+        Contact.id.in_(by_contact)).order_by(Contact.id)))
+    contacts_purged.send(current_app._get_current_object(), contacts=contacts,
+                         invitation_ids=by_contact)
 
 
 def _give_erased_contacts(invitation_ids: list[int], now: datetime) -> None:
