@@ -113,9 +113,11 @@ class Config:
     #: then another worker takes it over. Longer than one message can take (a few SMTP_TIMEOUTs).
     MAIL_CLAIM_LEASE = float(os.environ.get("MAIL_CLAIM_LEASE", "600"))
 
-    #: Seconds a webhook receiver has to answer each attempt (connecting included).
+    #: Seconds one webhook attempt may take in all (lookup, connecting, TLS, sending, every
+    #: byte of the answer, redirects).
     WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
-    #: Seconds a webhook worker's claim on a delivery holds unless renewed.
+    #: Seconds a webhook worker's claim on a delivery holds unless renewed: at least
+    #: WEBHOOK_TIMEOUT + 30 (``create_app`` refuses less).
     WEBHOOK_CLAIM_LEASE = float(os.environ.get("WEBHOOK_CLAIM_LEASE", "300"))
     #: Webhooks may be sent to loopback, private, link-local and other internal addresses
     #: (SSRF). Off by default and in production; on for development and the tests.

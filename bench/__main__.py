@@ -11,8 +11,8 @@ import sys
 
 from bench.support import ROOT, Row, print_table
 
-BENCHMARKS = ("bench.rsvp_page", "bench.import_invite", "bench.calendar", "bench.mail_worker",
-              "bench.mail_receive", "bench.place_cards", "bench.seating",
+BENCHMARKS = ("bench.rsvp_page", "bench.import_invite", "bench.api_sync", "bench.calendar",
+              "bench.mail_worker", "bench.mail_receive", "bench.place_cards", "bench.seating",
               "bench.briefing")
 
 

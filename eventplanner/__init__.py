@@ -39,6 +39,9 @@ def create_app(config: str | type[Config] | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.from_object(config_class)
     config_class.finalise(app.config)
+    from .webhooks.delivery import check_timing
+
+    check_timing(app.config)  # a claim on a webhook delivery outlasts an attempt
     from .sessions import CachedSigningSessions
 
     app.session_interface = CachedSigningSessions()

@@ -145,7 +145,9 @@ def deliver_webhooks(loop: bool, interval: float, batch: int) -> None:
             continue
         if report.handled:
             click.echo(f"delivered {report.delivered}, will retry {report.will_retry}, "
-                       f"failed {report.failed}")
+                       f"failed {report.failed}"
+                       + (f", put back {report.held_back} (their receiver failed)"
+                          if report.held_back else ""))
             for error in report.errors[:5]:
                 click.echo(f"  {error}", err=True)
             if report.disabled:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from eventplanner.access import InAnotherWorkspace
@@ -25,6 +26,7 @@ from eventplanner.errors import (
     InvalidState,
     NotFound,
 )
+from eventplanner.extensions import db
 
 #: The first kind the error is decides its status; any other refusal is a 400.
 STATUS_BY_KIND = (
@@ -93,6 +95,14 @@ def register_error_handlers(app: Flask) -> None:
         page, status = render_error_page(error.code or 500)
         retry = [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
         return page, status, retry
+
+    @app.errorhandler(IntegrityError)
+    def refuse_a_clash(error: IntegrityError):
+        if is_api_request():  # the same email or CRM id saved meanwhile by another call
+            db.session.rollback()
+            return problem(409, _l("That conflicts with a change made at the same time: "
+                                   "read again and retry."))
+        raise error
 
     @app.errorhandler(RecursionError)
     def refuse_nesting_too_deep(error: RecursionError):

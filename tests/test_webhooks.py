@@ -319,11 +319,54 @@ def test_a_private_or_internal_address_is_refused_in_production(
     ("169.254.169.254", False), ("fd00:ec2::254", False), ("::ffff:169.254.169.254", False),
     ("2002:7f00:1::", False), ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),
     ("fec0::1", False), ("ff02::1", False), ("233.252.0.1", False), ("::", False),
-    ("192.0.2.1", False), ("64:ff9b::a00:1", False)])
+    ("192.0.2.1", False), ("64:ff9b::a00:1", False), ("64:ff9b::808:808", True),
+    ("64:ff9b::a9fe:a9fe", False), ("100.100.100.200", False),
+    ("::ffff:100.100.100.200", False)])
 def test_which_addresses_count_as_public(address, public):
     import ipaddress
 
     assert is_public(ipaddress.ip_address(address)) is public
+
+
+METADATA_FORMS = ["169.254.169.254", "::ffff:169.254.169.254", "::ffff:a9fe:a9fe",
+                  "169.254.170.2", "fd00:ec2::254", "100.100.100.200",
+                  "::ffff:100.100.100.200", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1",
+                  "::169.254.169.254"]
+
+
+@pytest.mark.parametrize("address", METADATA_FORMS)
+def test_metadata_addresses_are_refused_whatever_the_settings_allow(address):
+    import ipaddress
+
+    from eventplanner.webhooks.addresses import AddressRule
+
+    wide_open = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("100.64.0.0/10"),
+                 ipaddress.ip_network("100.100.0.0/16"), ipaddress.ip_network("fd00::/8"),
+                 ipaddress.ip_network("::/0"))
+    for rule in (AddressRule(allow_private=True), AddressRule(networks=wide_open)):
+        assert not rule.allows(ipaddress.ip_address(address)), (rule, address)
+
+
+def test_an_allowed_network_lets_through_its_ipv4_mapped_addresses_too():
+    import ipaddress
+
+    from eventplanner.webhooks.addresses import AddressRule
+
+    rule = AddressRule(networks=(ipaddress.ip_network("10.20.0.0/16"),))
+    assert rule.allows(ipaddress.ip_address("::ffff:10.20.1.2"))
+    assert rule.allows(ipaddress.ip_address("10.20.1.2"))
+    assert not rule.allows(ipaddress.ip_address("::ffff:10.21.1.2"))
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/",
+                                 "http://[::ffff:169.254.169.254]/", "http://100.100.100.200/"])
+def test_a_metadata_address_is_refused_even_where_private_addresses_are_allowed(
+        app, make_organiser, log_in, url):
+    assert app.config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"]
+    browser = log_in(make_organiser())
+    response = browser.submit("/team/webhooks/new", form(url))
+    assert response.status_code == 422, url
+    assert "private or internal network" in response.get_data(as_text=True)
 
 
 def test_the_pages_are_for_owners_and_admins_and_each_workspace_sees_its_own(
@@ -425,3 +468,45 @@ def test_contacts_added_and_changed_are_announced(app, world, make_contact, log_
     assert len(created) == 2 and created[1]["contact_id"] != contact.id, "Per, imported"
     assert updated[1] == {"contact_id": contact.id, "external_id": None, "company_id": None,
                           "fields": []}
+
+
+def test_subscriptions_are_read_once_a_transaction_however_many_signals(app, world):
+    """A bulk or a purge sends a signal per contact (or per group): the subscriptions are
+    read once for the transaction, read again after it, and a subscription added in the
+    transaction counts at once."""
+    from sqlalchemy import event as sa_event
+
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def reads() -> int:
+        return sum("FROM webhook_subscription" in s for s in statements)
+
+    with app.app_context():
+        engine = db.engine
+        sa_event.listen(engine, "before_cursor_execute", note)
+        try:
+            for number in range(50):
+                services.queue_event(world.owner.workspace_id, "contact.erased",
+                                     lambda number=number: [{"number": number}])
+            assert reads() == 1
+            actor = db.session.get(Organiser, world.owner.id)
+            services.create_subscription(actor.workspace_id, actor, RECEIVER, "",
+                                         ["contact.erased"])
+            services.queue_event(world.owner.workspace_id, "contact.erased",
+                                 lambda: [{"number": 50}])
+            db.session.commit()
+            assert reads() == 2
+            services.queue_event(world.owner.workspace_id, "contact.erased",
+                                 lambda: [{"number": 51}])
+            db.session.rollback()
+            services.queue_event(world.owner.workspace_id, "contact.erased",
+                                 lambda: [{"number": 52}])
+            db.session.commit()
+            assert reads() == 4
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", note)
+    numbers = [data["number"] for data in sent(app, "contact.erased")]
+    assert numbers == [*range(51), 50, 52, 52]

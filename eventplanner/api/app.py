@@ -9,7 +9,16 @@ from flask import Flask, current_app, json
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from eventplanner.api import events, invitations, outcomes, reference, tags
+from eventplanner.api import (
+    companies,
+    contacts,
+    events,
+    invitations,
+    members,
+    outcomes,
+    reference,
+    tags,
+)
 from eventplanner.api.calls import BLUEPRINT_PREFIX, SECURITY_SCHEME
 from eventplanner.api.problems import PROBLEM_MEDIA_TYPE
 from eventplanner.api.schemas import ProblemSchema
@@ -17,7 +26,7 @@ from eventplanner.api.schemas import ProblemSchema
 API_PREFIX = "/api/v1"
 #: The resources, in the order the reference lists them.
 BLUEPRINTS = (events.bp, invitations.bp, invitations.check_ins_bp, outcomes.results_bp,
-              outcomes.feedback_bp, tags.bp)
+              outcomes.feedback_bp, contacts.bp, companies.bp, tags.bp, members.bp)
 
 
 class EventplannerApi(Api):

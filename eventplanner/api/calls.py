@@ -89,6 +89,7 @@ def _check_token_and_scope():
         db.session.rollback()
         raise NotAuthenticated(refused.reason) from None
     g.api_token, g.api_member = token, member
+    g.api_token_used_at = token.last_used_at  # kept for a call that fails and rolls back
     rate_limits.use("RATELIMIT_API", str(token.id))
     if not token_may(member, token.scope_set, scope):
         raise MissingScope(scope)
@@ -118,7 +119,6 @@ def _finish_call(response):
     token: ApiToken | None = g.get("api_token")
     if token is None:
         return response
-    used_at = token.last_used_at  # as ``authenticate`` left it
     tag_response(response)
     if response.status_code < 400:
         try:
@@ -132,7 +132,7 @@ def _finish_call(response):
             response = problem(409, _l("That conflicts with a change made at the same "
                                        "time: read again and retry."))
     db.session.rollback()
-    token.last_used_at = used_at
+    token.last_used_at = g.api_token_used_at
     _audit(token, response.status_code)
     db.session.commit()
     return response

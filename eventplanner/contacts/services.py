@@ -13,7 +13,7 @@ from eventplanner.auth.services import normalise_email
 from eventplanner.contacts.models import Company, Contact, Tag, contact_tag
 from eventplanner.contacts.signals import announce_contacts
 from eventplanner.errors import InvalidInput, InvalidState
-from eventplanner.extensions import db
+from eventplanner.extensions import db, utcnow
 
 
 class EmailInUse(InvalidState):
@@ -22,6 +22,10 @@ class EmailInUse(InvalidState):
 
 class NotAMember(InvalidInput):
     default_message = _l("The account manager must be a member of this team.")
+
+
+class CompanyNameInUse(InvalidState):
+    default_message = _l("You already have a company with this name.")
 
 
 @dataclass(frozen=True)
@@ -117,13 +121,15 @@ def account_manager_in(workspace_id: int, organiser_id: int | None) -> Organiser
 
 
 def create_contact(organiser: Organiser, details: ContactDetails,
-                   directory: Directory | None = None) -> Contact:
-    """Add a contact to the workspace ``organiser`` works in."""
+                   directory: Directory | None = None, external_id: str | None = None
+                   ) -> Contact:
+    """Add a contact to the workspace ``organiser`` works in; ``external_id``: their id
+    in the team's CRM (the API's callers check that no other contact has it)."""
     workspace_id = organiser.workspace_id or 0
     if email_taken(workspace_id, details.email):
         raise EmailInUse()
     manager = account_manager_in(workspace_id, details.account_manager_id)
-    contact = Contact(workspace_id=workspace_id)
+    contact = Contact(workspace_id=workspace_id, external_id=external_id)
     apply_contact_details(contact, details, directory or Directory(workspace_id))
     contact.account_manager = manager
     db.session.add(contact)
@@ -198,6 +204,44 @@ def set_company_account_manager(company: Company, organiser_id: int | None,
     db.session.flush()
 
 
+def company_name_taken(workspace_id: int, name: str, except_id: int | None = None) -> bool:
+    """Whether a company of the workspace has this name, whatever its case (other than
+    ``except_id``)."""
+    wanted = " ".join(name.split()).lower()
+    # Compared here: SQLite's lower() knows ASCII only (Ærø, Müller).
+    return any(" ".join(other.split()).lower() == wanted and company_id != except_id
+               for company_id, other in db.session.execute(
+                   select(Company.id, Company.name).where(Company.workspace_id == workspace_id)))
+
+
+def create_company(organiser: Organiser, name: str, notes: str = "") -> Company:
+    """Add a company to the workspace ``organiser`` works in; ``CompanyNameInUse`` if one
+    has this name (in any case)."""
+    workspace_id = organiser.workspace_id or 0
+    name = " ".join(name.split())
+    if company_name_taken(workspace_id, name):
+        raise CompanyNameInUse()
+    company = Company(workspace_id=workspace_id, name=name, notes=notes.strip())
+    db.session.add(company)
+    db.session.flush()
+    return company
+
+
+def update_company(company: Company, name: str, notes: str, actor: Organiser | None) -> None:
+    """Rename a company and change its notes; the audit trail keeps what changed."""
+    name = " ".join(name.split())
+    if name != company.name and company_name_taken(company.workspace_id, name,
+                                                   except_id=company.id):
+        raise CompanyNameInUse()
+    before = {"name": company.name, "notes": company.notes}
+    company.name, company.notes = name, notes.strip()
+    changed = changes(before, {"name": company.name, "notes": company.notes})
+    if changed:
+        record(company.workspace_id, actor, "company.changed",
+               details={"company_id": company.id, **changed})
+    db.session.flush()
+
+
 def apply_contact_details(contact: Contact, details: ContactDetails,
                           directory: Directory) -> None:
     contact.name = details.name.strip()
@@ -211,7 +255,12 @@ def apply_contact_details(contact: Contact, details: ContactDetails,
     contact.dietary_notes = details.dietary_notes.strip()
     contact.notes = details.notes.strip()
     contact.company = directory.company(details.company_name)
-    contact.tags = directory.tag_list(details.tags)
+    tags = directory.tag_list(details.tags)
+    if {tag.name for tag in contact.tags} != set(details.tags):
+        # The association table changes, not the contact's row: say it changed, so a
+        # sync (the API's ``updated_since``) sees it.
+        contact.updated_at = utcnow()
+    contact.tags = tags
 
 
 def delete_contact(contact: Contact) -> None:

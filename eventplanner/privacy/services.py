@@ -37,7 +37,7 @@ from eventplanner.invitations.tombstones import bury_invitations
 from eventplanner.invitations.waitlist import withdraw_from_waitlists
 from eventplanner.mail.models import Attachment, Message, MessageStatus
 from eventplanner.mail.outbox import queue_email
-from eventplanner.privacy.signals import contact_erased
+from eventplanner.privacy.signals import contact_erased, contacts_purged
 from eventplanner.questions.services import (
     TEXT_CHANGE_FIELD,
     answers_of_guests,
@@ -231,7 +231,7 @@ def _erased_contact(name: str, email: str, now: datetime) -> dict:
     return {"name": name, "email": email, "phone": "", "job_title": "", "language": "",
             "dietary_notes": "",
             "notes": "", "email_bounced_at": None, "email_bounce_reason": "",
-            "erased_at": now}
+            "external_id": None, "erased_at": now}
 
 
 def request_erasure(invitation: Invitation, now: datetime) -> bool:
@@ -270,17 +270,17 @@ def purge_old_events(now: datetime, retention_days: int) -> int:
 
 
 def _announce_purged(rows) -> None:
-    """``contact_erased`` for each contact whose invitations are purged, before."""
+    """``contacts_purged`` for the contacts whose invitations are purged, before; one
+    signal for them all."""
     by_contact: dict[int, list[int]] = {}
     for row in rows:
         by_contact.setdefault(row.contact_id, []).append(row.id)
     if not by_contact:
         return
-    app = current_app._get_current_object()
-    for contact in db.session.scalars(select(Contact).where(
-            Contact.id.in_(by_contact)).order_by(Contact.id)):
-        contact_erased.send(app, contact=contact, invitation_ids=by_contact[contact.id],
-                            whole_contact=False)
+    contacts = list(db.session.scalars(select(Contact).where(
+        Contact.id.in_(by_contact)).order_by(Contact.id)))
+    contacts_purged.send(current_app._get_current_object(), contacts=contacts,
+                         invitation_ids=by_contact)
 
 
 def _give_erased_contacts(invitation_ids: list[int], now: datetime) -> None:

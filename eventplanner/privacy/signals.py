@@ -12,3 +12,6 @@ _signals = Namespace()
 #: erased (``whole_contact``), or only that of these invitations of theirs (the retention
 #: purge of old events).
 contact_erased = _signals.signal("contact-erased")
+#: ``contacts``, ``invitation_ids`` (by contact id): the retention purge erased these
+#: invitations of these contacts; one signal for the whole purge.
+contacts_purged = _signals.signal("contacts-purged")

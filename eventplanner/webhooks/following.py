@@ -5,12 +5,14 @@ wants it (``services.queue_event``), so a delivery exists exactly when its cause
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy import inspect, select
 
 from eventplanner.checkin import signals as checkin_signals
 from eventplanner.contacts import signals as contact_signals
 from eventplanner.contacts.models import Contact
 from eventplanner.events import signals as event_signals
 from eventplanner.events.models import Activity, Event
+from eventplanner.extensions import db
 from eventplanner.feedback import signals as feedback_signals
 from eventplanner.feedback.models import Feedback
 from eventplanner.goals import signals as goal_signals
@@ -30,14 +32,27 @@ def connect_webhooks(app: Flask) -> None:
     feedback_signals.feedback_received.connect(feedback_received, sender=app)
     goal_signals.results_published.connect(results_published, sender=app)
     privacy_signals.contact_erased.connect(contact_erased, sender=app)
+    privacy_signals.contacts_purged.connect(contacts_purged, sender=app)
     event_signals.event_changed.connect(event_changed, sender=app)
     contact_signals.contacts_created.connect(contacts_created, sender=app)
     contact_signals.contacts_updated.connect(contacts_updated, sender=app)
 
 
+def _with_contacts(invitations: list[Invitation]) -> list[Invitation]:
+    """``invitations``, their contacts loaded in one query for a thousand (each payload
+    names its contact's CRM id)."""
+    missing = sorted({invitation.contact_id for invitation in invitations
+                      if invitation.contact_id is not None
+                      and "contact" in inspect(invitation).unloaded})
+    for start in range(0, len(missing), 1000):
+        db.session.scalars(select(Contact).where(
+            Contact.id.in_(missing[start:start + 1000]))).all()
+    return invitations
+
+
 def invitations_created(_app, *, event: Event, invitations: list[Invitation]) -> None:
     queue_event(event.workspace_id, "invitation.created",
-                lambda: [payloads.invitation_created(i) for i in invitations])
+                lambda: [payloads.invitation_created(i) for i in _with_contacts(invitations)])
 
 
 def invitation_answered(_app, *, invitation: Invitation, changed_by: str) -> None:
@@ -47,7 +62,8 @@ def invitation_answered(_app, *, invitation: Invitation, changed_by: str) -> Non
 
 def waitlist_promoted(_app, *, activity: Activity, invitations: list[Invitation]) -> None:
     queue_event(activity.event.workspace_id, "waitlist.promoted",
-                lambda: [payloads.waitlist_promoted(activity, i) for i in invitations])
+                lambda: [payloads.waitlist_promoted(activity, i)
+                         for i in _with_contacts(invitations)])
 
 
 def guest_checked_in(_app, *, activity: Activity, invitation: Invitation,
@@ -70,6 +86,19 @@ def contact_erased(_app, *, contact: Contact, invitation_ids: list[int],
                    whole_contact: bool) -> None:
     queue_event(contact.workspace_id, "contact.erased",
                 lambda: [payloads.contact_erased(contact, invitation_ids, whole_contact)])
+
+
+def contacts_purged(_app, *, contacts: list[Contact],
+                    invitation_ids: dict[int, list[int]]) -> None:
+    """The retention purge: ``contact.erased`` (not the whole contact) for each."""
+    by_workspace: dict[int, list[Contact]] = {}
+    for contact in contacts:
+        by_workspace.setdefault(contact.workspace_id, []).append(contact)
+    for workspace_id, theirs in by_workspace.items():
+        queue_event(workspace_id, "contact.erased",
+                    lambda theirs=theirs: [
+                        payloads.contact_erased(contact, invitation_ids[contact.id], False)
+                        for contact in theirs])
 
 
 def contacts_created(_app, *, contacts: list[Contact]) -> None:

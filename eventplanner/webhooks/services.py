@@ -11,7 +11,8 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy.orm import Session
 
 from eventplanner.audit.services import changes, record
 from eventplanner.auth.models import Organiser
@@ -59,6 +60,34 @@ def address_rule() -> AddressRule:
     return AddressRule.from_config(current_app.config)
 
 
+# --- who wants what, once a transaction --------------------------------------------------
+
+#: ``session.info`` key: {workspace id: [(subscription id, event types)]} of the enabled
+#: subscriptions, read once a transaction (a bulk of 10,000 contacts, a purge, sends many
+#: signals), forgotten when it ends and whenever a subscription changes.
+_WANTING = "webhooks.wanting"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_wanting(session: Session, *_args) -> None:
+    session.info.pop(_WANTING, None)
+
+
+def _subscriptions_wanting(workspace_id: int, event_type: str) -> list[int]:
+    known = db.session.info.setdefault(_WANTING, {})
+    if workspace_id not in known:
+        known[workspace_id] = [
+            (subscription_id, frozenset(types.split()))
+            for subscription_id, types in db.session.execute(
+                select(WebhookSubscription.id, WebhookSubscription.event_types).where(
+                    WebhookSubscription.workspace_id == workspace_id,
+                    WebhookSubscription.disabled_at.is_(None))
+                .order_by(WebhookSubscription.id))]
+    return [subscription_id for subscription_id, types in known[workspace_id]
+            if event_type in types]
+
+
 # --- subscriptions -----------------------------------------------------------------------
 
 def subscriptions_of(workspace_id: int) -> list[WebhookSubscription]:
@@ -88,6 +117,7 @@ def _checked(url: str, event_types: Iterable[str]) -> tuple[str, str]:
 
 def create_subscription(workspace_id: int, actor: Organiser, url: str, description: str,
                         event_types: Iterable[str]) -> WebhookSubscription:
+    _forget_wanting(db.session)
     url, types = _checked(url, event_types)
     subscription = WebhookSubscription(
         workspace_id=workspace_id, url=url, description=description.strip()[:200],
@@ -101,6 +131,7 @@ def create_subscription(workspace_id: int, actor: Organiser, url: str, descripti
 
 def change_subscription(subscription: WebhookSubscription, actor: Organiser, url: str,
                         description: str, event_types: Iterable[str]) -> None:
+    _forget_wanting(db.session)
     url, types = _checked(url, event_types)
     before = {"url": subscription.url, "description": subscription.description,
               "event types": subscription.event_types}
@@ -127,6 +158,7 @@ def disable_subscription(subscription: WebhookSubscription, actor: Organiser | N
                          reason: str, now: datetime) -> None:
     """Turn the subscription off: nothing more is written for it, and what waits to be
     delivered is failed (it can be sent again once it is on)."""
+    _forget_wanting(db.session)
     if subscription.disabled_at is not None:
         return
     subscription.disabled_at, subscription.disabled_reason = now, reason[:300]
@@ -141,6 +173,7 @@ def disable_subscription(subscription: WebhookSubscription, actor: Organiser | N
 
 
 def enable_subscription(subscription: WebhookSubscription, actor: Organiser) -> None:
+    _forget_wanting(db.session)
     if subscription.disabled_at is None:
         return
     subscription.disabled_at, subscription.disabled_reason = None, ""
@@ -152,6 +185,7 @@ def enable_subscription(subscription: WebhookSubscription, actor: Organiser) -> 
 
 def delete_subscription(subscription: WebhookSubscription, actor: Organiser) -> None:
     """Delete it with its delivery log."""
+    _forget_wanting(db.session)
     record(subscription.workspace_id, actor, "webhook.deleted",
            details={"webhook": subscription.url})
     db.session.execute(delete(WebhookDelivery).where(
@@ -166,11 +200,7 @@ def queue_event(workspace_id: int, event_type: str, data: Callable[[], list[dict
     """Write a delivery of each of ``data``'s items for every enabled subscription of the
     workspace that wants ``event_type``, in the caller's transaction (``data`` is called
     only if one does). Returns how many."""
-    wanting = [subscription_id for subscription_id, types in db.session.execute(
-        select(WebhookSubscription.id, WebhookSubscription.event_types).where(
-            WebhookSubscription.workspace_id == workspace_id,
-            WebhookSubscription.disabled_at.is_(None)))
-        if event_type in types.split()]
+    wanting = _subscriptions_wanting(workspace_id, event_type)
     if not wanting:
         return 0
     items = data()
