@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from eventplanner.contacts.models import Contact
 from eventplanner.extensions import db, utcnow
-from eventplanner.invitations.models import Invitation
+from eventplanner.invitations.models import Invitation, Response
 from eventplanner.mail.models import Message
 from tests.conftest import bearer
 from tests.test_api_events import EVENTS, add_part, make_event
@@ -333,3 +333,24 @@ def test_an_erased_guest_is_an_erased_tombstone_and_stays_in_the_list_without_a_
     assert erased["personal_link"] is None
     assert erased["contact_email"] != invitation["contact_email"]
     assert erased["answers"][0]["status"] == "yes", "the answer stays for the counts"
+
+
+def test_nobody_answers_for_a_guest_whose_link_is_revoked_or_who_was_erased(
+        app, client, token, owner, make_contact):
+    from eventplanner.invitations.links import revoke_link
+    from eventplanner.privacy.services import erase_contact
+
+    event = make_event(client, token, status="published")
+    part = add_part(client, token, event["id"])
+    revoked, erased = invite(client, token, event["id"],
+                             [make_contact(owner).id, make_contact(owner).id]
+                             ).get_json()["invited"]
+    with app.app_context():
+        revoke_link(db.session.get(Invitation, revoked["id"]), utcnow())
+        erase_contact(db.session.get(Contact, erased["contact_id"]), utcnow(), None)
+        db.session.commit()
+    for invitation in (revoked, erased):
+        refused = answer(client, token, event["id"], invitation["id"], {part["id"]: "yes"})
+        assert refused.status_code == 409
+        assert refused.mimetype == "application/problem+json"
+    assert count(app, Response) == 0

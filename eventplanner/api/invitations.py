@@ -28,7 +28,7 @@ from eventplanner.api.problems import RefusedInput
 from eventplanner.api.schemas import AwareDateTime, ListArgs, StrictSchema, page_of
 from eventplanner.checkin import services as door
 from eventplanner.contacts.models import Contact
-from eventplanner.errors import NotFound
+from eventplanner.errors import InvalidState, NotFound
 from eventplanner.events.models import Event
 from eventplanner.extensions import db, utcnow
 from eventplanner.invitations import inviting
@@ -333,11 +333,17 @@ def answer_for_guest(data, event_id: int, invitation_id: int):
     As when the organiser enters the answer of a guest who phoned: the parts named get the
     answer given, the others keep theirs; the same rules as the guest's own answer (the
     event published, the deadline not passed, the link not revoked). A yes to a full part
-    is put on the waitlist (`waitlisted`), not refused. The history says `organiser`. Send
+    is put on the waitlist (`waitlisted`), not refused; a guest whose link is revoked or
+    whose data was erased cannot be answered for (409). The history says `organiser`. Send
     `If-Match` with the ETag of the answers you read: if they changed since, 412."""
     event = locked_event(event_id)
     invitation = _with_history(invitation_of(event, invitation_id, fresh=True))
     check_if_match(AnswersSchema().dump(invitation))
+    if invitation.anonymised_at is not None:
+        raise InvalidState(_l("This guest's personal data was erased: nobody can answer "
+                              "for them."))
+    if invitation.is_revoked:
+        raise InvalidState(_l("This guest's link is revoked: make a new one first."))
     answers: dict[int, AnswerStatus] = {}
     problems = {}
     for row, answer in enumerate(data["answers"]):

@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 
+from eventplanner.api.problems import is_api_request, problem_for_domain_error
 from eventplanner.calendar.services import NoParts
 from eventplanner.calendar.views import ics_response
 from eventplanner.checkin.services import check_in_qr_svg, guest_needs_check_in_code
@@ -69,6 +70,8 @@ class FormFromElsewhere(DomainError):
 def link_not_valid(error):
     """The one handler of a wrong, revoked or replaced personal link: a guest's page says
     how to get a new link, a door helper's says it in a helper's words (no guest wording)."""
+    if is_api_request():  # an API call that reached a service which checks the link
+        return problem_for_domain_error(error, 404)
     if request.blueprint == "door":
         return render_template("checkin/link_invalid.html"), 404
     if request.blueprint == "rsvp":
