@@ -335,3 +335,9 @@ def test_a_removed_part_leaves_a_tombstone_of_its_event(app, make_event, make_ac
         [tombstone] = db.session.scalars(select(Tombstone)).all()
         assert (tombstone.kind, tombstone.object_id, tombstone.event_id) == (
             "part", part_id, event.id)
+
+
+def test_an_unknown_query_parameter_is_refused_like_an_unknown_field(client, make_api_token):
+    problem = _problem(client.get(f"{TAGS}?updated_snce=2026-01-01T00:00:00Z",
+                                  headers=bearer(make_api_token())), 422)
+    assert list(problem["errors"]) == ["updated_snce"]

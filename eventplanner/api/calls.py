@@ -15,6 +15,7 @@ from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy.exc import IntegrityError
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
 from eventplanner.access import token_may
@@ -36,6 +37,18 @@ AUTHENTICATE = 'Bearer realm="eventplanner API"'
 BLUEPRINT_PREFIX = "api_"
 
 
+class StrictQueryParser(FlaskParser):
+    """A query parameter the operation does not know is refused (422), as an unknown
+    field of a body is: ``?updated_snce=...`` must not pass for a sync from the start."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": None, "querystring": None}
+
+
+class StrictBlueprint(ApiBlueprint):
+    ARGUMENTS_PARSER = StrictQueryParser()
+
+
 def needs_scope(scope: str) -> Callable[[View], View]:
     """Declare the scope an operation needs (read before the view runs, and written into
     the OpenAPI document as the operation's security requirement)."""
@@ -52,7 +65,7 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, description: str
                   ) -> ApiBlueprint:
     """A blueprint of the API: its calls need a token and the scope each declares, and
     are audited; no CSRF (no cookies are read)."""
-    blueprint = ApiBlueprint(BLUEPRINT_PREFIX + name, import_name, url_prefix=url_prefix,
+    blueprint = StrictBlueprint(BLUEPRINT_PREFIX + name, import_name, url_prefix=url_prefix,
                              description=description)
     blueprint.before_request(_check_token_and_scope)
     blueprint.after_request(_finish_call)
