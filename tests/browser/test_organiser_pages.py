@@ -188,11 +188,28 @@ def _demo_ids() -> dict[str, int | str]:
                Invitation.event_id == event.id, Invitation.answered_at.is_(None))))}
     _mail_came_back(invitation)
     ids["table_id"] = _table_plan(event)
+    ids["subscription_id"] = _webhook(event)
     record_gift(event.workspace_id, GiftDetails(
         GiftDirection.GIVEN, utcnow().date(), "Bottle of Aquavit", Decimal("600"), "NOK",
         "Stair race"), event.owner, contact=kari)
     db.session.commit()
     return ids
+
+
+def _webhook(event) -> int:
+    """A webhook of the demo team with a test event in its delivery log; returns its id."""
+    from eventplanner.webhooks.models import WebhookSubscription
+    from eventplanner.webhooks.services import send_test_event
+    from eventplanner.webhooks.signing import new_secret
+
+    subscription = WebhookSubscription(
+        workspace_id=event.workspace_id, url="https://crm.example.com/hooks/eventplanner",
+        description="CRM", event_types="invitation.answered guest.checked_in",
+        secret=new_secret(), created_by_id=event.owner.id)
+    db.session.add(subscription)
+    db.session.flush()
+    send_test_event(subscription, event.owner)
+    return subscription.id
 
 
 def _table_plan(event) -> int:
