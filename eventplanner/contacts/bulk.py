@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -61,6 +61,98 @@ class RowsRefused(InvalidInput):
         self.errors = errors
 
 
+@dataclass(frozen=True)
+class RowWords:
+    """How refusals name a kind of row's natural key (a contact's email, a company's
+    name); each is called with the number it names."""
+
+    key_field: str
+    same_key: Callable[[int], object]
+    key_of_another_with_crm_id: Callable[[str], object]
+    key_of_another: Callable[[], object]
+    same_object: Callable[[int], object]
+
+
+CONTACT_WORDS = RowWords(
+    "email", lambda row: _l("Row %(row)d has the same email address.", row=row),
+    lambda other: _l("This email address is another contact's (external_id %(other)s).",
+                     other=other),
+    lambda: _l("This email address is another contact's."),
+    lambda row: _l("Row %(row)d changes the same contact.", row=row))
+COMPANY_WORDS = RowWords(
+    "name", lambda row: _l("Row %(row)d has the same name.", row=row),
+    lambda other: _l("This name is another company's (external_id %(other)s).",
+                     other=other),
+    lambda: _l("This name is another company's."),
+    lambda row: _l("Row %(row)d changes the same company.", row=row))
+
+
+class RowChecks:
+    """The refusals of one bulk call, by row (from 0) and field."""
+
+    def __init__(self) -> None:
+        self.errors: dict[int, dict[str, list[str]]] = {}
+
+    def refuse(self, index: int, field: str, message) -> None:
+        self.errors.setdefault(index, {}).setdefault(field, []).append(str(message))
+
+    def match(self, keys: Sequence[tuple[str, str | None]], by_key: Mapping,
+              by_external_id: Mapping, words: RowWords) -> list:
+        """The object each row (its natural key and CRM id) updates, or None for a new
+        one: the one with its CRM id, else the one with its key (which gets the CRM id
+        if it has none). Refuses a key or CRM id twice in the call, two rows for one
+        object, and a key of another object that has a CRM id of its own."""
+        first_with_key: dict[str, int] = {}
+        first_with_external_id: dict[str, int] = {}
+        first_for_object: dict[int, int] = {}
+        matched = []
+        for index, (key, external_id) in enumerate(keys):
+            if key in first_with_key:
+                self.refuse(index, words.key_field, words.same_key(first_with_key[key]))
+            first_with_key.setdefault(key, index)
+            if external_id:
+                if external_id in first_with_external_id:
+                    self.refuse(index, "external_id", _l(
+                        "Row %(row)d has the same external_id.",
+                        row=first_with_external_id[external_id]))
+                first_with_external_id.setdefault(external_id, index)
+            found = by_external_id.get(external_id) if external_id else None
+            holder = by_key.get(key)
+            if found is None and holder is not None and external_id \
+                    and holder.external_id is not None:
+                self.refuse(index, words.key_field,
+                            words.key_of_another_with_crm_id(holder.external_id))
+            elif found is None:
+                found = holder
+            elif holder is not None and holder is not found:
+                self.refuse(index, words.key_field, words.key_of_another())
+            if found is not None:
+                if found.id in first_for_object:
+                    self.refuse(index, "external_id" if external_id else words.key_field,
+                                words.same_object(first_for_object[found.id]))
+                first_for_object.setdefault(found.id, index)
+            matched.append(found)
+        return matched
+
+    def refuse_unknown_managers(self, rows: Sequence[Mapping], members: set[int]) -> None:
+        for index, row in enumerate(rows):
+            if row.get("account_manager_id") is not None \
+                    and row["account_manager_id"] not in members:
+                self.refuse(index, "account_manager_id",
+                            _l("The account manager must be a member of this team."))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise RowsRefused(self.errors)
+
+
+def _members_named(workspace_id: int, rows: Sequence[Mapping]) -> set[int]:
+    """The workspace's members, when a row names an account manager (else no query)."""
+    if any(row.get("account_manager_id") is not None for row in rows):
+        return {member.id for member in members_of(workspace_id)}
+    return set()
+
+
 def upsert_contacts(actor: Organiser, rows: Sequence[Mapping]) -> list[Upserted]:
     """Create or update a contact per row, in the workspace ``actor`` works in.
 
@@ -77,11 +169,6 @@ def upsert_contacts(actor: Organiser, rows: Sequence[Mapping]) -> list[Upserted]
     manager that is not the workspace's. The audit trail gets one line with the counts.
     """
     workspace_id = actor.workspace_id or 0
-    errors: dict[int, dict[str, list[str]]] = {}
-
-    def refuse(index: int, field: str, message) -> None:
-        errors.setdefault(index, {}).setdefault(field, []).append(str(message))
-
     emails = {row["email"] for row in rows}
     external_ids = {row["external_id"] for row in rows if row.get("external_id")}
     known = list(db.session.scalars(
@@ -90,56 +177,21 @@ def upsert_contacts(actor: Organiser, rows: Sequence[Mapping]) -> list[Upserted]
                               or_(Contact.email.in_(emails),
                                   Contact.external_id.in_(external_ids)))
         .options(selectinload(Contact.company), selectinload(Contact.tags))))
-    by_email = {contact.email: contact for contact in known}
-    by_external_id = {contact.external_id: contact for contact in known if contact.external_id}
     company_ids = {row["company_id"] for row in rows if row.get("company_id") is not None}
     companies = {company.id: company for company in db.session.scalars(
         select(Company).where(Company.workspace_id == workspace_id,
                               Company.id.in_(company_ids)))} if company_ids else {}
-    manager_ids = {row["account_manager_id"] for row in rows
-                   if row.get("account_manager_id") is not None}
-    members = {member.id for member in members_of(workspace_id)} if manager_ids else set()
-
-    first_with_email: dict[str, int] = {}
-    first_with_external_id: dict[str, int] = {}
-    first_for_contact: dict[int, int] = {}
-    matched: list[Contact | None] = []
+    checks = RowChecks()
+    matched = checks.match(
+        [(row["email"], row.get("external_id")) for row in rows],
+        {contact.email: contact for contact in known},
+        {contact.external_id: contact for contact in known if contact.external_id},
+        CONTACT_WORDS)
     for index, row in enumerate(rows):
-        email, external_id = row["email"], row.get("external_id")
-        if email in first_with_email:
-            refuse(index, "email", _l("Row %(row)d has the same email address.",
-                                      row=first_with_email[email]))
-        first_with_email.setdefault(email, index)
-        if external_id:
-            if external_id in first_with_external_id:
-                refuse(index, "external_id", _l("Row %(row)d has the same external_id.",
-                                                row=first_with_external_id[external_id]))
-            first_with_external_id.setdefault(external_id, index)
-        contact = by_external_id.get(external_id) if external_id else None
-        holder = by_email.get(email)
-        if contact is None and holder is not None and external_id \
-                and holder.external_id is not None:
-            refuse(index, "email", _l("This email address is another contact's "
-                                      "(external_id %(other)s).", other=holder.external_id))
-        elif contact is None:
-            contact = holder
-        elif holder is not None and holder is not contact:
-            refuse(index, "email", _l("This email address is another contact's."))
-        if contact is not None:
-            if contact.id in first_for_contact:
-                refuse(index, "external_id" if external_id else "email",
-                       _l("Row %(row)d changes the same contact.",
-                          row=first_for_contact[contact.id]))
-            first_for_contact.setdefault(contact.id, index)
         if row.get("company_id") is not None and row["company_id"] not in companies:
-            refuse(index, "company_id", _l("There is no company with this id."))
-        if row.get("account_manager_id") is not None \
-                and row["account_manager_id"] not in members:
-            refuse(index, "account_manager_id",
-                   _l("The account manager must be a member of this team."))
-        matched.append(contact)
-    if errors:
-        raise RowsRefused(errors)
+            checks.refuse(index, "company_id", _l("There is no company with this id."))
+    checks.refuse_unknown_managers(rows, _members_named(workspace_id, rows))
+    checks.raise_if_any()
 
     directory = Directory(workspace_id)
     done: list[Upserted] = []
@@ -216,10 +268,6 @@ def upsert_companies(actor: Organiser, rows: Sequence[Mapping]) -> list[CompanyU
     company has, or an account manager who is not a member. One line in the audit trail.
     """
     workspace_id = actor.workspace_id or 0
-    errors: dict[int, dict[str, list[str]]] = {}
-
-    def refuse(index: int, field: str, message) -> None:
-        errors.setdefault(index, {}).setdefault(field, []).append(str(message))
 
     def key(name: str) -> str:
         return " ".join(name.split()).lower()
@@ -227,50 +275,14 @@ def upsert_companies(actor: Organiser, rows: Sequence[Mapping]) -> list[CompanyU
     # All of them: names compare in any case, which SQLite's lower() does for ASCII only.
     known = list(db.session.scalars(
         select(Company).where(Company.workspace_id == workspace_id)))
-    by_name = {key(company.name): company for company in known}
-    by_external_id = {company.external_id: company for company in known
-                      if company.external_id}
-    manager_ids = {row["account_manager_id"] for row in rows
-                   if row.get("account_manager_id") is not None}
-    members = {member.id for member in members_of(workspace_id)} if manager_ids else set()
-
-    first_with_name: dict[str, int] = {}
-    first_with_external_id: dict[str, int] = {}
-    first_for_company: dict[int, int] = {}
-    matched: list[Company | None] = []
-    for index, row in enumerate(rows):
-        name, external_id = key(row["name"]), row.get("external_id")
-        if name in first_with_name:
-            refuse(index, "name", _l("Row %(row)d has the same name.", row=first_with_name[name]))
-        first_with_name.setdefault(name, index)
-        if external_id:
-            if external_id in first_with_external_id:
-                refuse(index, "external_id", _l("Row %(row)d has the same external_id.",
-                                                row=first_with_external_id[external_id]))
-            first_with_external_id.setdefault(external_id, index)
-        company = by_external_id.get(external_id) if external_id else None
-        holder = by_name.get(name)
-        if company is None and holder is not None and external_id \
-                and holder.external_id is not None:
-            refuse(index, "name", _l("This name is another company's (external_id "
-                                     "%(other)s).", other=holder.external_id))
-        elif company is None:
-            company = holder
-        elif holder is not None and holder is not company:
-            refuse(index, "name", _l("This name is another company's."))
-        if company is not None:
-            if company.id in first_for_company:
-                refuse(index, "external_id" if external_id else "name",
-                       _l("Row %(row)d changes the same company.",
-                          row=first_for_company[company.id]))
-            first_for_company.setdefault(company.id, index)
-        if row.get("account_manager_id") is not None \
-                and row["account_manager_id"] not in members:
-            refuse(index, "account_manager_id",
-                   _l("The account manager must be a member of this team."))
-        matched.append(company)
-    if errors:
-        raise RowsRefused(errors)
+    checks = RowChecks()
+    matched = checks.match(
+        [(key(row["name"]), row.get("external_id")) for row in rows],
+        {key(company.name): company for company in known},
+        {company.external_id: company for company in known if company.external_id},
+        COMPANY_WORDS)
+    checks.refuse_unknown_managers(rows, _members_named(workspace_id, rows))
+    checks.raise_if_any()
 
     done: list[CompanyUpserted] = []
     for index, (row, company) in enumerate(zip(rows, matched, strict=True)):
