@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # nosec B105 - the format's prefix, not a secret
 
 
 def new_secret() -> str:
