@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import click
 from flask import Flask
@@ -26,9 +27,22 @@ def deliver(loop: bool, interval: float, batch: int) -> None:
     """Send queued emails over SMTP; failures are retried later with backoff."""
     from eventplanner.mail.delivery import deliver_queued
 
+    def tell(report) -> None:
+        click.echo(f"sent {report.sent}, will retry {report.will_retry}, "
+                   f"failed {report.failed}")
+
+    run_worker(lambda: deliver_queued(limit=batch), tell, loop, interval, batch)
+
+
+def run_worker(round_of_work: Callable, tell: Callable, loop: bool, interval: float,
+               batch: int) -> None:
+    """Run one round of an outbox worker (mail, webhooks), or rounds until stopped with
+    ``loop``: each report that handled something is told with its first errors; a round
+    that found the database gone waits ``interval`` and tries again (``loop`` only); a
+    round shorter than ``batch`` waits ``interval`` before the next."""
     while True:
         try:
-            report = deliver_queued(limit=batch)
+            report = round_of_work()
         except DBAPIError as error:
             if not loop:
                 raise
@@ -37,8 +51,7 @@ def deliver(loop: bool, interval: float, batch: int) -> None:
             time.sleep(interval)
             continue
         if report.handled:
-            click.echo(f"sent {report.sent}, will retry {report.will_retry}, "
-                       f"failed {report.failed}")
+            tell(report)
             for error in report.errors[:5]:
                 click.echo(f"  {error}", err=True)
         if not loop:
@@ -133,30 +146,16 @@ def deliver_webhooks(loop: bool, interval: float, batch: int) -> None:
     retried with backoff for about a day."""
     from eventplanner.webhooks.delivery import deliver_due
 
-    while True:
-        try:
-            report = deliver_due(limit=batch)
-        except DBAPIError as error:
-            if not loop:
-                raise
-            db.session.rollback()
-            log.warning("database unavailable, retrying: %s", error.__class__.__name__)
-            time.sleep(interval)
-            continue
-        if report.handled:
-            click.echo(f"delivered {report.delivered}, will retry {report.will_retry}, "
-                       f"failed {report.failed}"
-                       + (f", put back {report.held_back} (their receiver failed)"
-                          if report.held_back else ""))
-            for error in report.errors[:5]:
-                click.echo(f"  {error}", err=True)
-            if report.disabled:
-                click.echo(f"turned off {len(report.disabled)} failing webhooks; their "
-                           f"admins are emailed", err=True)
-        if not loop:
-            return
-        if report.handled < batch:
-            time.sleep(interval)
+    def tell(report) -> None:
+        click.echo(f"delivered {report.delivered}, will retry {report.will_retry}, "
+                   f"failed {report.failed}"
+                   + (f", put back {report.held_back} (their receiver failed)"
+                      if report.held_back else ""))
+        if report.disabled:
+            click.echo(f"turned off {len(report.disabled)} failing webhooks; their "
+                       f"admins are emailed", err=True)
+
+    run_worker(lambda: deliver_due(limit=batch), tell, loop, interval, batch)
 
 
 privacy_cli = AppGroup("privacy", help="Personal data: retention.")
